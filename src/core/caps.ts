@@ -1,0 +1,159 @@
+/**
+ * Step 2 of AGGREGATION.md: effective caps within one layer, then across layers.
+ * The same functions serve the hot path (filling caller-owned records) and `explain` (keeping them).
+ */
+import type { CompiledRule } from './registries';
+import type { AcrossPolicy, CapContribution } from './types';
+
+/** One side (max or min) of one layer, with what produced it. */
+export interface SideBounds {
+  baseline: number | undefined;
+  additive: number | undefined;
+  hard: number | undefined;
+  override: number | undefined;
+  /** The side's value: `override ?? baseline + additive ?? ±∞`, then the hard cap and `clamp_default`. */
+  value: number;
+}
+
+export interface LayerBounds {
+  max: SideBounds;
+  min: SideBounds;
+  /** How many caps the layer holds for the dimension; a layer with none is skipped. */
+  count: number;
+  Min: number;
+  Max: number;
+}
+
+export function emptyLayer(): LayerBounds {
+  const side = (): SideBounds => ({
+    baseline: undefined,
+    additive: undefined,
+    hard: undefined,
+    override: undefined,
+    value: 0,
+  });
+  return { max: side(), min: side(), count: 0, Min: 0, Max: 0 };
+}
+
+function resetSide(side: SideBounds): void {
+  side.baseline = undefined;
+  side.additive = undefined;
+  side.hard = undefined;
+  side.override = undefined;
+}
+
+function addCap(side: SideBounds, cap: CapContribution): void {
+  const v = cap.value;
+  switch (cap.mode) {
+    case 'BASELINE':
+      side.baseline = side.baseline === undefined ? v : side.baseline + v;
+      break;
+    case 'ADDITIVE':
+      side.additive = side.additive === undefined ? v : side.additive + v;
+      break;
+    case 'HARD_MAX':
+      side.hard = side.hard === undefined ? v : Math.min(side.hard, v);
+      break;
+    case 'HARD_MIN':
+      side.hard = side.hard === undefined ? v : Math.max(side.hard, v);
+      break;
+    case 'OVERRIDE':
+      if (side.override === undefined) side.override = v;
+      break;
+  }
+}
+
+function candidate(side: SideBounds, unbounded: number): number {
+  if (side.override !== undefined) return side.override;
+  if (side.baseline !== undefined || side.additive !== undefined)
+    return (side.baseline ?? 0) + (side.additive ?? 0);
+  return unbounded;
+}
+
+/**
+ * Fills `out` with the bounds of layer `scope` from the dimension's caps, which must already be in
+ * `compareCaps` order (the within-layer order of each layer is then a subsequence of it).
+ */
+export function boundLayer(
+  sorted: readonly CapContribution[],
+  scope: string,
+  rule: CompiledRule,
+  out: LayerBounds,
+): LayerBounds {
+  resetSide(out.max);
+  resetSide(out.min);
+  let count = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    const cap = sorted[i]!;
+    if ((cap.scope ?? 'TOTAL') !== scope) continue;
+    count++;
+    addCap(cap.kind === 'max' ? out.max : out.min, cap);
+  }
+  out.count = count;
+  const max = Math.min(candidate(out.max, Infinity), out.max.hard ?? Infinity, rule.max);
+  const min = Math.max(candidate(out.min, -Infinity), out.min.hard ?? -Infinity, rule.min);
+  out.max.value = max;
+  out.min.value = min;
+  out.Max = max;
+  out.Min = min > max ? max : min;
+  return out;
+}
+
+export const CLAMP_DEFAULT = 'clamp_default';
+
+/** The across-layer fold, visited in registry order; it also records which layer fixed each side. */
+export class RangeFold {
+  Min = -Infinity;
+  Max = Infinity;
+  minFrom: string = CLAMP_DEFAULT;
+  maxFrom: string = CLAMP_DEFAULT;
+  private minFixed = false;
+  private maxFixed = false;
+  private readonly prioritized: boolean;
+
+  constructor(policy: AcrossPolicy) {
+    this.prioritized = policy === 'PRIORITIZED_OVERRIDE';
+  }
+
+  /** Folds in one layer that holds caps for the dimension. */
+  add(layer: string, bounds: LayerBounds): void {
+    if (!this.minFixed) {
+      if (this.prioritized && bounds.min.override !== undefined) {
+        this.Min = bounds.Min;
+        this.minFrom = layer;
+        this.minFixed = true;
+      } else if (bounds.Min > this.Min) {
+        this.Min = bounds.Min;
+        this.minFrom = layer;
+      }
+    }
+    if (!this.maxFixed) {
+      if (this.prioritized && bounds.max.override !== undefined) {
+        this.Max = bounds.Max;
+        this.maxFrom = layer;
+        this.maxFixed = true;
+      } else if (bounds.Max < this.Max) {
+        this.Max = bounds.Max;
+        this.maxFrom = layer;
+      }
+    }
+  }
+
+  /** Intersects with `clamp_default` and keeps `Min ≤ Max`. */
+  finish(rule: CompiledRule): this {
+    // Ties go to clamp_default: a layer that only repeats the default did not bind anything.
+    if (rule.min >= this.Min) {
+      this.Min = rule.min;
+      this.minFrom = CLAMP_DEFAULT;
+    }
+    if (rule.max <= this.Max) {
+      this.Max = rule.max;
+      this.maxFrom = CLAMP_DEFAULT;
+    }
+    if (this.Min > this.Max) {
+      this.Min = this.Max;
+      this.minFrom = this.maxFrom;
+    }
+    return this;
+  }
+}

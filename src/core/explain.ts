@@ -1,0 +1,139 @@
+/**
+ * Provenance of one value: which contributions were applied in which order with the running value,
+ * the caps of each layer, which layer bound the range, and the final clamp. Built from the same
+ * functions as `resolveSnapshot`, so the value it explains is the value the snapshot holds.
+ */
+import { emptyLayer, type SideBounds } from './caps';
+import { candidateValue } from './combine';
+import { compareContributions, sortInPlace } from './order';
+import type { CompiledRegistries } from './registries';
+import { checkVersion, foldCaps, gatherInputs, sectionValue, type DimensionInputs } from './resolve';
+import type { Bucket, CapContribution, CapRange, Contribution, Operator } from './types';
+
+export interface ExplainStep {
+  system: string;
+  bucket: Bucket;
+  priority: number;
+  value: number;
+  /** The candidate value once this contribution (and every one before it) is applied. */
+  running: number;
+}
+
+export interface SectionExplanation {
+  section: 'Primary' | 'Derived';
+  mode: 'pipeline' | 'operator';
+  operator?: Operator;
+  steps: ExplainStep[];
+  /** The value before the caps. */
+  candidate: number;
+  /** The value in the snapshot. */
+  value: number;
+  /** Which side of the range clamped the candidate, and the layer (or `clamp_default`) that set it. */
+  clampedBy: { side: 'min' | 'max'; source: string } | null;
+}
+
+export interface LayerExplanation {
+  layer: string;
+  /** The layer's caps in the order they were applied. */
+  caps: CapContribution[];
+  max: SideBounds;
+  min: SideBounds;
+  Min: number;
+  Max: number;
+}
+
+export interface Explanation {
+  dimension: string;
+  version: number;
+  /** False when no subsystem sent anything for this dimension. */
+  seen: boolean;
+  rule: {
+    listed: boolean;
+    use_pipeline: boolean;
+    operator?: Operator;
+    clamp_default: { min: number; max: number };
+  };
+  across_policy: CompiledRegistries['policy'];
+  layers: LayerExplanation[];
+  capsUsed: CapRange & { minFrom: string; maxFrom: string };
+  primary?: SectionExplanation;
+  derived?: SectionExplanation;
+}
+
+function explainSection(
+  contributions: Contribution[],
+  dim: DimensionInputs,
+  range: CapRange & { minFrom: string; maxFrom: string },
+  section: 'Primary' | 'Derived',
+): SectionExplanation {
+  const sorted = sortInPlace(contributions, compareContributions);
+  const steps = sorted.map((c, i) => ({
+    system: c.system,
+    bucket: c.bucket,
+    priority: c.priority ?? 0,
+    value: c.value,
+    running: candidateValue(sorted.slice(0, i + 1), dim.rule),
+  }));
+  const candidate = candidateValue(sorted, dim.rule);
+  const value = sectionValue(sorted, dim, range, section);
+  const clampedBy =
+    candidate < range.Min
+      ? { side: 'min' as const, source: range.minFrom }
+      : candidate > range.Max
+        ? { side: 'max' as const, source: range.maxFrom }
+        : null;
+  const explained: SectionExplanation = {
+    section,
+    mode: dim.rule.usePipeline ? 'pipeline' : 'operator',
+    steps,
+    candidate,
+    value,
+    clampedBy,
+  };
+  if (!dim.rule.usePipeline) explained.operator = dim.rule.operator;
+  return explained;
+}
+
+/** Explains `dimension` of the snapshot that `resolveSnapshot(outputs, registries, version)` gives. */
+export function explain(
+  outputs: unknown,
+  dimension: string,
+  registries: CompiledRegistries,
+  version: unknown = 1,
+): Explanation {
+  const actorVersion = checkVersion(version);
+  const { dimensions } = gatherInputs(outputs, registries);
+  const found = dimensions.find((d) => d.name === dimension);
+  const rule = registries.rules.get(dimension) ?? registries.fallback;
+  const layers: LayerExplanation[] = [];
+  const fold = foldCaps(found?.caps, rule, registries, emptyLayer(), (layer, bounds) => {
+    layers.push({
+      layer,
+      caps: found!.caps!.filter((cap) => (cap.scope ?? 'TOTAL') === layer),
+      max: { ...bounds.max },
+      min: { ...bounds.min },
+      Min: bounds.Min,
+      Max: bounds.Max,
+    });
+  });
+  const capsUsed = { Min: fold.Min, Max: fold.Max, minFrom: fold.minFrom, maxFrom: fold.maxFrom };
+  const explanation: Explanation = {
+    dimension,
+    version: actorVersion,
+    seen: found !== undefined,
+    rule: {
+      listed: registries.rules.has(dimension),
+      use_pipeline: rule.usePipeline,
+      clamp_default: { min: rule.min, max: rule.max },
+    },
+    across_policy: registries.policy,
+    layers,
+    capsUsed,
+  };
+  if (!rule.usePipeline) explanation.rule.operator = rule.operator;
+  if (found?.primary !== undefined)
+    explanation.primary = explainSection(found.primary, found, capsUsed, 'Primary');
+  if (found?.derived !== undefined)
+    explanation.derived = explainSection(found.derived, found, capsUsed, 'Derived');
+  return explanation;
+}

@@ -1,0 +1,13 @@
+/** The pure aggregator of Actor Core v3: no I/O, plain functions over plain data. */
+export * from './types';
+export * from './errors';
+export { compileRegistries, validateCombinerRegistry, validateCapLayerRegistry, ruleFor } from './registries';
+export type { CompiledRegistries, CompiledRule } from './registries';
+export { DEFAULT_CAP_LAYERS, DEFAULT_CLAMP } from './registries';
+export { validateOutputs } from './validate-output';
+export { resolveSnapshot, checkVersion } from './resolve';
+export { applyContext, mergeContexts } from './context';
+export { explain } from './explain';
+export type { Explanation, ExplainStep, LayerExplanation, SectionExplanation } from './explain';
+export { parseActorLine, resolveActorLine, resolveLineToJson } from './resolve-line';
+export type { ActorLine, LineResult } from './resolve-line';

@@ -1,0 +1,62 @@
+/**
+ * The total orders of AGGREGATION.md. Sums are taken left to right in these orders, so the result is
+ * bit-identical whatever order the inputs arrive in. Where the spec's keys tie, the value (then its
+ * sign, for -0) breaks the tie, so no two distinct entries ever compare equal.
+ */
+import type { Bucket, CapContribution, CapMode, Contribution } from './types';
+
+const BUCKET_RANK: Record<Bucket, number> = { FLAT: 0, MULT: 1, POST_ADD: 2, OVERRIDE: 3 };
+const MODE_RANK: Record<CapMode, number> = {
+  BASELINE: 0,
+  ADDITIVE: 1,
+  HARD_MAX: 2,
+  HARD_MIN: 3,
+  OVERRIDE: 4,
+};
+
+export function compareValues(a: number, b: number): number {
+  if (a < b) return -1;
+  if (a > b) return 1;
+  if (a === 0 && b === 0) return (1 / a < 0 ? 0 : 1) - (1 / b < 0 ? 0 : 1); // -0 before +0
+  return 0;
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** `(bucket FLAT < MULT < POST_ADD < OVERRIDE, priority DESC, system ASC)`, then value. */
+export function compareContributions(a: Contribution, b: Contribution): number {
+  const bucket = BUCKET_RANK[a.bucket] - BUCKET_RANK[b.bucket];
+  if (bucket !== 0) return bucket;
+  const pa = a.priority ?? 0;
+  const pb = b.priority ?? 0;
+  if (pa !== pb) return pa > pb ? -1 : 1;
+  if (a.system !== b.system) return compareStrings(a.system, b.system);
+  return compareValues(a.value, b.value);
+}
+
+/** Caps within a layer and side: `(priority DESC, system ASC)`, then mode and value. */
+export function compareCaps(a: CapContribution, b: CapContribution): number {
+  const pa = a.priority ?? 0;
+  const pb = b.priority ?? 0;
+  if (pa !== pb) return pa > pb ? -1 : 1;
+  if (a.system !== b.system) return compareStrings(a.system, b.system);
+  const mode = MODE_RANK[a.mode] - MODE_RANK[b.mode];
+  if (mode !== 0) return mode;
+  return compareValues(a.value, b.value);
+}
+
+/** Insertion sort: the groups are tiny (a handful per dimension) and this beats Array#sort there. */
+export function sortInPlace<T>(items: T[], compare: (a: T, b: T) => number): T[] {
+  for (let i = 1; i < items.length; i++) {
+    const item = items[i]!;
+    let j = i - 1;
+    while (j >= 0 && compare(items[j]!, item) > 0) {
+      items[j + 1] = items[j]!;
+      j--;
+    }
+    items[j + 1] = item;
+  }
+  return items;
+}

@@ -1,0 +1,81 @@
+/**
+ * One JSON line of the standard workload — `{"actorId", "version", "subsystems": [...]}` — in, one
+ * result line out: `{"actorId", "snapshot"}` or `{"actorId", "error": {code, message, ...}}`.
+ * Shared by the CLI's `--jsonl`, the thread pool and the benchmarks.
+ */
+import { ActorCoreError, isActorCoreError } from './errors';
+import type { CompiledRegistries } from './registries';
+import { resolveSnapshot } from './resolve';
+import type { Snapshot } from './types';
+
+export interface ActorLine {
+  actorId: string;
+  version: number;
+  subsystems: unknown;
+}
+
+export type LineResult =
+  | { actorId: string | null; snapshot: Snapshot }
+  | { actorId: string | null; error: ReturnType<ActorCoreError['toJSON']> };
+
+/** Parses one line; a line that is not an actor object throws ActorCoreError naming it. */
+export function parseActorLine(text: string, lineNumber?: number): ActorLine {
+  const where = lineNumber === undefined ? {} : { line: lineNumber };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new ActorCoreError('INVALID_JSON', `not valid JSON: ${(err as Error).message}`, where);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ActorCoreError(
+      'INVALID_TYPE',
+      'a line must be an object {"actorId", "version", "subsystems"}',
+      where,
+    );
+  }
+  const actor = parsed as Record<string, unknown>;
+  if (typeof actor.actorId !== 'string' || actor.actorId.length === 0) {
+    throw new ActorCoreError(
+      actor.actorId === undefined ? 'MISSING_FIELD' : 'INVALID_TYPE',
+      'actorId must be a non-empty string',
+      { ...where, field: 'actorId' },
+    );
+  }
+  for (const key in actor) {
+    if (key !== 'actorId' && key !== 'version' && key !== 'subsystems') {
+      throw new ActorCoreError('UNKNOWN_FIELD', `${key} is not a known field of an actor line`, {
+        ...where,
+        actorId: actor.actorId,
+        field: key,
+      });
+    }
+  }
+  return actor as unknown as ActorLine;
+}
+
+/** Resolves one actor line into its result object; errors become `{actorId, error}`. */
+export function resolveActorLine(
+  text: string,
+  registries: CompiledRegistries,
+  lineNumber?: number,
+): LineResult {
+  let actorId: string | null = null;
+  try {
+    const actor = parseActorLine(text, lineNumber);
+    actorId = actor.actorId;
+    return { actorId, snapshot: resolveSnapshot(actor.subsystems, registries, actor.version) };
+  } catch (err) {
+    if (!isActorCoreError(err)) throw err;
+    const located = err.locate({
+      ...(lineNumber === undefined ? {} : { line: lineNumber }),
+      ...(actorId === null ? {} : { actorId }),
+    });
+    return { actorId, error: located.toJSON() };
+  }
+}
+
+/** Same as `resolveActorLine`, serialized: the text of one output line (no newline). */
+export function resolveLineToJson(text: string, registries: CompiledRegistries, lineNumber?: number): string {
+  return JSON.stringify(resolveActorLine(text, registries, lineNumber));
+}

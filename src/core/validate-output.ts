@@ -1,0 +1,302 @@
+/**
+ * Validation of SubsystemOutput[] before anything is computed (AGGREGATION.md, "Validation").
+ * The first problem found throws an ActorCoreError naming the subsystem, dimension and field.
+ */
+import type { ErrorLocation } from './errors';
+import type { CompiledRegistries } from './registries';
+import type { SubsystemOutput } from './types';
+import {
+  checkDimension,
+  checkPriority,
+  isKnownDimension,
+  fail,
+  isPlainObject,
+  requireArray,
+  requireFinite,
+  requireObject,
+  requireString,
+  typeName,
+  unknownField,
+  type Path,
+} from './check';
+
+const BUCKETS = new Set(['FLAT', 'MULT', 'POST_ADD', 'OVERRIDE']);
+const MODES = new Set(['BASELINE', 'ADDITIVE', 'HARD_MAX', 'HARD_MIN', 'OVERRIDE']);
+
+/** Validates every output; returns them typed. Throws on the first invalid field. */
+export function validateOutputs(outputs: unknown, registries: CompiledRegistries): SubsystemOutput[] {
+  const list = requireArray(outputs, () => 'subsystems', {});
+  for (let i = 0; i < list.length; i++) {
+    const output = checkEnvelope(list[i], i);
+    const where = { subsystem: output.meta.system };
+    const base = `subsystems[${i}]`;
+    checkContributions(output.primary, `${base}.primary`, where);
+    checkContributions(output.derived, `${base}.derived`, where);
+    for (let j = 0; j < output.caps.length; j++) {
+      if (!isCap(output.caps[j], registries))
+        diagnoseCap(output.caps[j], `${base}.caps[${j}]`, where, registries);
+    }
+  }
+  return list as SubsystemOutput[];
+}
+
+function subsystemName(output: Record<string, unknown>, index: number): string {
+  const meta = output.meta;
+  if (isPlainObject(meta) && typeof meta.system === 'string') return meta.system;
+  return `#${index}`;
+}
+
+/**
+ * Checks one output's own fields, its meta and its context, and that `primary`, `derived` and `caps`
+ * are arrays. Their items are checked by `isContribution` / `isCap` where they are used.
+ */
+export function checkEnvelope(value: unknown, index: number): SubsystemOutput {
+  const base = `subsystems[${index}]`;
+  const output = requireObject(value, () => base, { subsystem: `#${index}` });
+  const where: ErrorLocation = { subsystem: subsystemName(output, index) };
+  for (const key in output) {
+    if (key !== 'primary' && key !== 'derived' && key !== 'caps' && key !== 'meta' && key !== 'context') {
+      unknownField(key, () => base, where);
+    }
+  }
+  validateMeta(output.meta, base, where);
+  requireArray(output.primary, () => `${base}.primary`, where);
+  requireArray(output.derived, () => `${base}.derived`, where);
+  requireArray(output.caps, () => `${base}.caps`, where);
+  if (output.context !== undefined) validateContext(output.context, `${base}.context`, where);
+  return output as unknown as SubsystemOutput;
+}
+
+function validateMeta(value: unknown, base: string, where: ErrorLocation): void {
+  const meta = requireObject(value, () => `${base}.meta`, where);
+  for (const key in meta) {
+    if (key !== 'system' && key !== 'stage' && key !== 'version')
+      unknownField(key, () => `${base}.meta`, where);
+  }
+  requireString(meta.system, () => `${base}.meta.system`, where);
+  if (meta.stage !== undefined) requireString(meta.stage, () => `${base}.meta.stage`, where);
+  if (meta.version !== undefined && !(typeof meta.version === 'number' && Number.isInteger(meta.version))) {
+    const field = `${base}.meta.version`;
+    fail('INVALID_TYPE', `${field} must be an integer, got ${typeName(meta.version)}`, { ...where, field });
+  }
+}
+
+/** The fast check of one contribution; `diagnoseContribution` says what is wrong when it fails. */
+export function isContribution(c: unknown): boolean {
+  if (typeof c !== 'object' || c === null) return false;
+  const r = c as Record<string, unknown>;
+  for (const key in r) {
+    if (
+      key !== 'dimension' &&
+      key !== 'bucket' &&
+      key !== 'value' &&
+      key !== 'system' &&
+      key !== 'priority'
+    ) {
+      return false;
+    }
+  }
+  const bucket = r.bucket;
+  const value = r.value;
+  const priority = r.priority;
+  return (
+    isKnownDimension(r.dimension) &&
+    (bucket === 'FLAT' || bucket === 'MULT' || bucket === 'POST_ADD' || bucket === 'OVERRIDE') &&
+    typeof value === 'number' &&
+    value - value === 0 && // finite
+    typeof r.system === 'string' &&
+    (priority === undefined || (typeof priority === 'number' && Number.isInteger(priority)))
+  );
+}
+
+function checkContributions(list: readonly unknown[], base: string, where: ErrorLocation): void {
+  for (let j = 0; j < list.length; j++) {
+    if (!isContribution(list[j])) diagnoseContribution(list[j], `${base}[${j}]`, where);
+  }
+}
+
+/** Throws the error that says what is wrong with a contribution `isContribution` rejected. */
+export function diagnoseContribution(value: unknown, base: string, where: ErrorLocation): void {
+  const path: Path = () => base;
+  const c = requireObject(value, path, where);
+  for (const key in c) {
+    if (
+      key !== 'dimension' &&
+      key !== 'bucket' &&
+      key !== 'value' &&
+      key !== 'system' &&
+      key !== 'priority'
+    ) {
+      unknownField(key, path, located(where, c.dimension));
+    }
+  }
+  const dimension = checkDimension(c.dimension, () => `${base}.dimension`, where);
+  const at: ErrorLocation = { subsystem: where.subsystem, dimension };
+  if (typeof c.bucket !== 'string' || !BUCKETS.has(c.bucket)) {
+    const field = `${base}.bucket`;
+    fail(
+      c.bucket === undefined ? 'MISSING_FIELD' : 'UNKNOWN_BUCKET',
+      `${field} must be one of FLAT, MULT, POST_ADD, OVERRIDE, got ${JSON.stringify(c.bucket) ?? 'nothing'}`,
+      { ...at, field },
+    );
+  }
+  requireFinite(c.value, () => `${base}.value`, at);
+  requireString(c.system, () => `${base}.system`, at);
+  checkPriority(c.priority, () => `${base}.priority`, at);
+  fail('INVALID_TYPE', `${base} is not a valid contribution`, { ...at, field: base });
+}
+
+/** The fast check of one cap; `diagnoseCap` says what is wrong when it fails. */
+export function isCap(c: unknown, registries: CompiledRegistries): boolean {
+  if (typeof c !== 'object' || c === null) return false;
+  const r = c as Record<string, unknown>;
+  for (const key in r) {
+    switch (key) {
+      case 'system':
+      case 'dimension':
+      case 'mode':
+      case 'kind':
+      case 'value':
+      case 'priority':
+      case 'scope':
+      case 'realm':
+        break;
+      case 'tags':
+        if (!isStringArray(r.tags)) return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  const { mode, kind, value, priority, scope, realm } = r;
+  return (
+    isKnownDimension(r.dimension) &&
+    typeof r.system === 'string' &&
+    (kind === 'max'
+      ? mode === 'BASELINE' || mode === 'ADDITIVE' || mode === 'HARD_MAX' || mode === 'OVERRIDE'
+      : kind === 'min' &&
+        (mode === 'BASELINE' || mode === 'ADDITIVE' || mode === 'HARD_MIN' || mode === 'OVERRIDE')) &&
+    typeof value === 'number' &&
+    value - value === 0 &&
+    (priority === undefined || (typeof priority === 'number' && Number.isInteger(priority))) &&
+    (scope === undefined
+      ? registries.layerIndex.has('TOTAL')
+      : typeof scope === 'string' && registries.layerIndex.has(scope)) &&
+    (realm === undefined ? scope !== 'REALM' : typeof realm === 'string')
+  );
+}
+
+function isStringArray(v: unknown): boolean {
+  if (!Array.isArray(v)) return false;
+  for (let i = 0; i < v.length; i++) if (typeof v[i] !== 'string') return false;
+  return true;
+}
+
+/** Throws the error that says what is wrong with a cap `isCap` rejected. */
+export function diagnoseCap(
+  value: unknown,
+  base: string,
+  where: ErrorLocation,
+  registries: CompiledRegistries,
+): never {
+  const path: Path = () => base;
+  const cap = requireObject(value, path, where);
+  for (const key in cap) {
+    switch (key) {
+      case 'system':
+      case 'dimension':
+      case 'mode':
+      case 'kind':
+      case 'value':
+      case 'priority':
+      case 'scope':
+      case 'realm':
+      case 'tags':
+        break;
+      default:
+        unknownField(key, path, located(where, cap.dimension));
+    }
+  }
+  const dimension = checkDimension(cap.dimension, () => `${base}.dimension`, where);
+  const at: ErrorLocation = { subsystem: where.subsystem, dimension };
+  requireString(cap.system, () => `${base}.system`, at);
+  const mode = cap.mode;
+  if (typeof mode !== 'string' || !MODES.has(mode)) {
+    const field = `${base}.mode`;
+    fail(
+      mode === undefined ? 'MISSING_FIELD' : 'UNKNOWN_MODE',
+      `${field} must be one of BASELINE, ADDITIVE, HARD_MAX, HARD_MIN, OVERRIDE, got ${JSON.stringify(mode) ?? 'nothing'}`,
+      { ...at, field },
+    );
+  }
+  const kind = cap.kind;
+  if (kind !== 'max' && kind !== 'min') {
+    const field = `${base}.kind`;
+    fail(
+      kind === undefined ? 'MISSING_FIELD' : 'UNKNOWN_KIND',
+      `${field} must be "max" or "min", got ${JSON.stringify(kind) ?? 'nothing'}`,
+      { ...at, field },
+    );
+  }
+  if ((mode === 'HARD_MAX' && kind === 'min') || (mode === 'HARD_MIN' && kind === 'max')) {
+    const field = `${base}.kind`;
+    fail(
+      'MODE_KIND_MISMATCH',
+      `${field} is "${kind}" but a ${mode} cap needs kind "${mode === 'HARD_MAX' ? 'max' : 'min'}"`,
+      {
+        ...at,
+        field,
+      },
+    );
+  }
+  requireFinite(cap.value, () => `${base}.value`, at);
+  checkPriority(cap.priority, () => `${base}.priority`, at);
+  const scope = cap.scope === undefined ? 'TOTAL' : requireString(cap.scope, () => `${base}.scope`, at);
+  if (!registries.layerIndex.has(scope)) {
+    const field = `${base}.scope`;
+    fail(
+      'UNKNOWN_SCOPE',
+      `${field} ${JSON.stringify(scope)}${cap.scope === undefined ? ' (the default)' : ''} is not a layer of the cap layer registry (${registries.layers.join(', ')})`,
+      { ...at, field },
+    );
+  }
+  if (cap.realm !== undefined) requireString(cap.realm, () => `${base}.realm`, at);
+  else if (scope === 'REALM') {
+    const field = `${base}.realm`;
+    fail('MISSING_REALM', `${field} is required when scope is REALM`, { ...at, field });
+  }
+  if (cap.tags !== undefined) {
+    const tags = requireArray(cap.tags, () => `${base}.tags`, at);
+    for (let t = 0; t < tags.length; t++) requireString(tags[t], () => `${base}.tags[${t}]`, at);
+  }
+  return fail('INVALID_TYPE', `${base} is not a valid cap`, { ...where, field: base });
+}
+
+function validateContext(value: unknown, base: string, where: ErrorLocation): void {
+  const context = requireObject(value, () => base, where);
+  for (const name in context) {
+    const path: Path = () => `${base}.${name}`;
+    const pack = requireObject(context[name], path, where);
+    for (const key in pack) {
+      if (key !== 'additive_percent' && key !== 'multipliers' && key !== 'post_add')
+        unknownField(key, path, where);
+    }
+    if (pack.additive_percent !== undefined)
+      requireFinite(pack.additive_percent, () => `${path()}.additive_percent`, where);
+    if (pack.post_add !== undefined) requireFinite(pack.post_add, () => `${path()}.post_add`, where);
+    if (pack.multipliers !== undefined) {
+      const multipliers = requireArray(pack.multipliers, () => `${path()}.multipliers`, where);
+      for (let m = 0; m < multipliers.length; m++) {
+        const factor = requireFinite(multipliers[m], () => `${path()}.multipliers[${m}]`, where);
+        if (factor <= 0) {
+          const field = `${path()}.multipliers[${m}]`;
+          fail('INVALID_MULTIPLIER', `${field} must be greater than 0, got ${factor}`, { ...where, field });
+        }
+      }
+    }
+  }
+}
+
+function located(where: ErrorLocation, dimension: unknown): ErrorLocation {
+  return typeof dimension === 'string' ? { subsystem: where.subsystem, dimension } : where;
+}
