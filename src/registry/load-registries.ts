@@ -1,0 +1,132 @@
+/**
+ * Loads the combiner registry and the cap layer registry from YAML or JSON files, validates them, and
+ * gives each a content hash. `registryVersion` (both hashes together) goes into cache keys, so a
+ * registry change never serves a snapshot computed under the old rules.
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import YAML from 'yaml';
+import {
+  ActorCoreError,
+  compileRegistries,
+  DEFAULT_CAP_LAYERS,
+  isActorCoreError,
+  validateCapLayerRegistry,
+  validateCombinerRegistry,
+  type CapLayerRegistrySource,
+  type CombinerRegistrySource,
+  type CompiledRegistries,
+} from '../core';
+
+/** The package's own config folder (…/config), found from both src/ and dist/src/. */
+export const CONFIG_DIR =
+  [path.resolve(__dirname, '../../config'), path.resolve(__dirname, '../../../config')].find((dir) =>
+    fs.existsSync(path.join(dir, 'registry.yaml')),
+  ) ?? path.resolve(__dirname, '../../config');
+export const DEFAULT_REGISTRY_FILE = path.join(CONFIG_DIR, 'registry.yaml');
+export const DEFAULT_CAP_LAYERS_FILE = path.join(CONFIG_DIR, 'cap-layers.yaml');
+
+export interface LoadedRegistries {
+  compiled: CompiledRegistries;
+  combiner: CombinerRegistrySource;
+  capLayers: CapLayerRegistrySource;
+  /** sha256 of the canonical combiner registry, hex. */
+  combinerHash: string;
+  /** sha256 of the canonical cap layer registry, hex. */
+  capLayersHash: string;
+  /** One short id for both, e.g. `r1-3f2a…`: what cache keys and stored snapshots carry. */
+  registryVersion: string;
+}
+
+export interface RegistryFiles {
+  registry?: string | undefined;
+  capLayers?: string | undefined;
+}
+
+/** JSON with object keys sorted at every level: the same content always hashes the same. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    return `{${Object.keys(record)
+      .sort()
+      .filter((k) => record[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(record[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** Parses YAML or JSON text (by extension; YAML is a superset, so unknown extensions parse as YAML). */
+export function parseConfigText(text: string, file: string): unknown {
+  try {
+    return file.endsWith('.json') ? JSON.parse(text) : YAML.parse(text);
+  } catch (err) {
+    throw new ActorCoreError(
+      'REGISTRY_LOAD_FAILED',
+      `cannot parse: ${(err as Error).message.split('\n')[0]}`,
+      { file },
+    );
+  }
+}
+
+function readConfigFile(file: string): unknown {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ActorCoreError(
+      'REGISTRY_LOAD_FAILED',
+      `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      {
+        file,
+      },
+    );
+  }
+  return parseConfigText(text, file);
+}
+
+function withFile<T>(file: string | undefined, check: () => T): T {
+  try {
+    return check();
+  } catch (err) {
+    if (isActorCoreError(err) && file !== undefined) throw err.locate({ file });
+    throw err;
+  }
+}
+
+/** Builds LoadedRegistries from already-parsed sources (validated here). */
+export function registriesFromSources(
+  combinerSource: unknown,
+  capLayersSource: unknown = DEFAULT_CAP_LAYERS,
+  files: RegistryFiles = {},
+): LoadedRegistries {
+  const combiner = withFile(files.registry, () => validateCombinerRegistry(combinerSource));
+  const capLayers = withFile(files.capLayers, () => validateCapLayerRegistry(capLayersSource));
+  const compiled = compileRegistries(combiner, capLayers);
+  const combinerHash = sha256(canonicalJson(combiner));
+  const capLayersHash = sha256(canonicalJson(capLayers));
+  return {
+    compiled,
+    combiner,
+    capLayers,
+    combinerHash,
+    capLayersHash,
+    registryVersion: `r1-${sha256(`${combinerHash}:${capLayersHash}`).slice(0, 16)}`,
+  };
+}
+
+/** Loads both registries; missing paths mean the package's config/registry.yaml and config/cap-layers.yaml. */
+export function loadRegistries(files: RegistryFiles = {}): LoadedRegistries {
+  const registryFile = files.registry ?? DEFAULT_REGISTRY_FILE;
+  const capLayersFile = files.capLayers ?? DEFAULT_CAP_LAYERS_FILE;
+  return registriesFromSources(readConfigFile(registryFile), readConfigFile(capLayersFile), {
+    registry: registryFile,
+    capLayers: capLayersFile,
+  });
+}
