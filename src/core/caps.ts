@@ -2,6 +2,7 @@
  * Step 2 of AGGREGATION.md: effective caps within one layer, then across layers.
  * The same functions serve the hot path (filling caller-owned records) and `explain` (keeping them).
  */
+import { compareCaps } from './order';
 import type { CompiledRule } from './registries';
 import type { AcrossPolicy, CapContribution } from './types';
 
@@ -11,6 +12,8 @@ export interface SideBounds {
   additive: number | undefined;
   hard: number | undefined;
   override: number | undefined;
+  /** The OVERRIDE cap that won: the first in `compareCaps` order. */
+  overrideCap: CapContribution | undefined;
   /** The side's value: `override ?? baseline + additive ?? ±∞`, then the hard cap and `clamp_default`. */
   value: number;
 }
@@ -30,6 +33,7 @@ export function emptyLayer(): LayerBounds {
     additive: undefined,
     hard: undefined,
     override: undefined,
+    overrideCap: undefined,
     value: 0,
   });
   return { max: side(), min: side(), count: 0, Min: 0, Max: 0 };
@@ -40,6 +44,7 @@ function resetSide(side: SideBounds): void {
   side.additive = undefined;
   side.hard = undefined;
   side.override = undefined;
+  side.overrideCap = undefined;
 }
 
 function addCap(side: SideBounds, cap: CapContribution): void {
@@ -58,7 +63,10 @@ function addCap(side: SideBounds, cap: CapContribution): void {
       side.hard = side.hard === undefined ? v : Math.max(side.hard, v);
       break;
     case 'OVERRIDE':
-      if (side.override === undefined) side.override = v;
+      if (side.overrideCap === undefined || compareCaps(cap, side.overrideCap) < 0) {
+        side.overrideCap = cap;
+        side.override = v;
+      }
       break;
   }
 }
@@ -71,8 +79,9 @@ function candidate(side: SideBounds, unbounded: number): number {
 }
 
 /**
- * Fills `out` with the bounds of layer `scope` from the dimension's caps, which must already be in
- * `compareCaps` order (the within-layer order of each layer is then a subsequence of it).
+ * Fills `out` with the bounds of layer `scope` from the dimension's caps. Sums are folded in the given
+ * order, so three or more caps must come in `compareCaps` order (the within-layer order of each layer
+ * is then a subsequence of it); with fewer, any order gives the same bits.
  */
 export function boundLayer(
   sorted: readonly CapContribution[],

@@ -1,14 +1,41 @@
-/** Step 1 of AGGREGATION.md: the candidate value of one dimension from its sorted contributions. */
+/** Step 1 of AGGREGATION.md: the candidate value of one dimension from its contributions. */
+import { compareContributions } from './order';
 import type { CompiledRule } from './registries';
 import type { Contribution } from './types';
 
-/** Pipeline: `OVERRIDE ?? Σ FLAT × Π (1 + MULT) + Σ POST_ADD`. Expects `compareContributions` order. */
-export function pipelineValue(sorted: readonly Contribution[]): number {
+/**
+ * Whether folding these contributions in arrival order could give other bits than folding them in
+ * sort order. IEEE-754 addition and multiplication are commutative, and the folds start from an exact
+ * identity (0 + a, 1 × a), so a sum or product of at most two terms never depends on order; MAX and
+ * MIN never do. Only a bucket (or, in operator mode, a group) of three or more terms needs the sort.
+ */
+export function needsOrder(contributions: readonly Contribution[], rule: CompiledRule): boolean {
+  if (contributions.length < 3) return false;
+  if (!rule.usePipeline) return rule.operator !== 'MAX' && rule.operator !== 'MIN';
+  let flat = 0;
+  let mult = 0;
+  let post = 0;
+  for (let i = 0; i < contributions.length; i++) {
+    const bucket = contributions[i]!.bucket;
+    if (bucket === 'FLAT') flat++;
+    else if (bucket === 'MULT') mult++;
+    else if (bucket === 'POST_ADD') post++;
+  }
+  return flat > 2 || mult > 2 || post > 2;
+}
+
+/**
+ * Pipeline: `OVERRIDE ?? Σ FLAT × Π (1 + MULT) + Σ POST_ADD`, folded in the given order (sort order, or
+ * any order when `needsOrder` is false). The OVERRIDE that wins is the first in sort order (highest
+ * priority, then system ASC), chosen by comparison so that it does not depend on the given order.
+ */
+export function pipelineValue(contributions: readonly Contribution[]): number {
   let flat = 0;
   let mult = 1;
   let post = 0;
-  for (let i = 0; i < sorted.length; i++) {
-    const c = sorted[i]!;
+  let override: Contribution | undefined;
+  for (let i = 0; i < contributions.length; i++) {
+    const c = contributions[i]!;
     switch (c.bucket) {
       case 'FLAT':
         flat += c.value;
@@ -20,13 +47,14 @@ export function pipelineValue(sorted: readonly Contribution[]): number {
         post += c.value;
         break;
       case 'OVERRIDE':
-        return c.value; // the first OVERRIDE in sort order wins; they sort last
+        if (override === undefined || compareContributions(c, override) < 0) override = c;
+        break;
     }
   }
-  return flat * mult + post;
+  return override !== undefined ? override.value : flat * mult + post;
 }
 
-/** Operator mode: buckets ignored, values folded in sort order. */
+/** Operator mode: buckets ignored, values folded in the given order (see `needsOrder`). */
 export function operatorValue(sorted: readonly Contribution[], operator: CompiledRule['operator']): number {
   const n = sorted.length;
   let acc: number;

@@ -5,7 +5,7 @@
  */
 import { emptyLayer, type SideBounds } from './caps';
 import { candidateValue } from './combine';
-import { compareContributions, sortInPlace } from './order';
+import { sortContributions } from './order';
 import type { CompiledRegistries } from './registries';
 import { checkVersion, foldCaps, gatherInputs, sectionValue, type DimensionInputs } from './resolve';
 import type { Bucket, CapContribution, CapRange, Contribution, Operator } from './types';
@@ -66,7 +66,7 @@ function explainSection(
   range: CapRange & { minFrom: string; maxFrom: string },
   section: 'Primary' | 'Derived',
 ): SectionExplanation {
-  const sorted = sortInPlace(contributions, compareContributions);
+  const sorted = sortContributions(contributions);
   const steps = sorted.map((c, i) => ({
     system: c.system,
     bucket: c.bucket,
@@ -106,10 +106,10 @@ export function explain(
   const found = dimensions.find((d) => d.name === dimension);
   const rule = registries.rules.get(dimension) ?? registries.fallback;
   const layers: LayerExplanation[] = [];
-  const fold = foldCaps(found?.caps, rule, registries, emptyLayer(), (layer, bounds) => {
+  const fold = foldCaps(found?.caps ?? [], rule, registries, emptyLayer(), (layer, bounds) => {
     layers.push({
       layer,
-      caps: found!.caps!.filter((cap) => (cap.scope ?? 'TOTAL') === layer),
+      caps: found!.caps.filter((cap) => (cap.scope ?? 'TOTAL') === layer),
       max: { ...bounds.max },
       min: { ...bounds.min },
       Min: bounds.Min,
@@ -131,9 +131,9 @@ export function explain(
     capsUsed,
   };
   if (!rule.usePipeline) explanation.rule.operator = rule.operator;
-  if (found?.primary !== undefined)
+  if (found !== undefined && found.primary.length > 0)
     explanation.primary = explainSection(found.primary, found, capsUsed, 'Primary');
-  if (found?.derived !== undefined)
+  if (found !== undefined && found.derived.length > 0)
     explanation.derived = explainSection(found.derived, found, capsUsed, 'Derived');
   return explanation;
 }

@@ -5,14 +5,22 @@
  */
 import type { Bucket, CapContribution, CapMode, Contribution } from './types';
 
-const BUCKET_RANK: Record<Bucket, number> = { FLAT: 0, MULT: 1, POST_ADD: 2, OVERRIDE: 3 };
-const MODE_RANK: Record<CapMode, number> = {
-  BASELINE: 0,
-  ADDITIVE: 1,
-  HARD_MAX: 2,
-  HARD_MIN: 3,
-  OVERRIDE: 4,
-};
+// Comparisons against literals beat keyed lookups here: parsed strings need not be internalized.
+function bucketRank(bucket: Bucket): number {
+  return bucket === 'FLAT' ? 0 : bucket === 'MULT' ? 1 : bucket === 'POST_ADD' ? 2 : 3;
+}
+
+function modeRank(mode: CapMode): number {
+  return mode === 'BASELINE'
+    ? 0
+    : mode === 'ADDITIVE'
+      ? 1
+      : mode === 'HARD_MAX'
+        ? 2
+        : mode === 'HARD_MIN'
+          ? 3
+          : 4;
+}
 
 export function compareValues(a: number, b: number): number {
   if (a < b) return -1;
@@ -27,7 +35,7 @@ function compareStrings(a: string, b: string): number {
 
 /** `(bucket FLAT < MULT < POST_ADD < OVERRIDE, priority DESC, system ASC)`, then value. */
 export function compareContributions(a: Contribution, b: Contribution): number {
-  const bucket = BUCKET_RANK[a.bucket] - BUCKET_RANK[b.bucket];
+  const bucket = bucketRank(a.bucket) - bucketRank(b.bucket);
   if (bucket !== 0) return bucket;
   const pa = a.priority ?? 0;
   const pb = b.priority ?? 0;
@@ -42,17 +50,33 @@ export function compareCaps(a: CapContribution, b: CapContribution): number {
   const pb = b.priority ?? 0;
   if (pa !== pb) return pa > pb ? -1 : 1;
   if (a.system !== b.system) return compareStrings(a.system, b.system);
-  const mode = MODE_RANK[a.mode] - MODE_RANK[b.mode];
+  const mode = modeRank(a.mode) - modeRank(b.mode);
   if (mode !== 0) return mode;
   return compareValues(a.value, b.value);
 }
 
-/** Insertion sort: the groups are tiny (a handful per dimension) and this beats Array#sort there. */
-export function sortInPlace<T>(items: T[], compare: (a: T, b: T) => number): T[] {
+/*
+ * Insertion sorts: the groups are tiny (a handful per dimension) and these beat Array#sort there.
+ * One per element type, so each comparison is a direct, inlinable call.
+ */
+export function sortContributions(items: Contribution[]): Contribution[] {
   for (let i = 1; i < items.length; i++) {
     const item = items[i]!;
     let j = i - 1;
-    while (j >= 0 && compare(items[j]!, item) > 0) {
+    while (j >= 0 && compareContributions(items[j]!, item) > 0) {
+      items[j + 1] = items[j]!;
+      j--;
+    }
+    items[j + 1] = item;
+  }
+  return items;
+}
+
+export function sortCaps(items: CapContribution[]): CapContribution[] {
+  for (let i = 1; i < items.length; i++) {
+    const item = items[i]!;
+    let j = i - 1;
+    while (j >= 0 && compareCaps(items[j]!, item) > 0) {
       items[j + 1] = items[j]!;
       j--;
     }

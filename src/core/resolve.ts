@@ -3,23 +3,31 @@
  * Validation runs as the inputs are gathered and throws; nothing partial is ever returned.
  */
 import { boundLayer, emptyLayer, RangeFold, type LayerBounds } from './caps';
-import { candidateValue, clampTo } from './combine';
+import { candidateValue, clampTo, needsOrder } from './combine';
 import { mergeContexts } from './context';
 import { ActorCoreError } from './errors';
-import { compareCaps, compareContributions, sortInPlace } from './order';
+import { sortCaps, sortContributions } from './order';
 import type { CompiledRegistries, CompiledRule } from './registries';
 import type { CapContribution, CapRange, Contribution, Snapshot, SubsystemOutput } from './types';
-import { checkEnvelope, diagnoseCap, diagnoseContribution, isCap, isContribution } from './validate-output';
+import { isKnownDimension } from './check';
+import {
+  checkEnvelope,
+  diagnoseCap,
+  diagnoseContribution,
+  isCapBody,
+  isContributionBody,
+} from './validate-output';
 
-/** Everything one dimension received from all subsystems. */
+/** Everything one dimension received from all subsystems (empty arrays when it received none). */
 export interface DimensionInputs {
-  name: string;
-  rule: CompiledRule;
+  readonly name: string;
+  readonly rule: CompiledRule;
   /** Registry slot, or -1 for a dimension the registry does not list. */
-  slot: number;
-  primary: Contribution[] | undefined;
-  derived: Contribution[] | undefined;
-  caps: CapContribution[] | undefined;
+  readonly slot: number;
+  primary: Contribution[];
+  derived: Contribution[];
+  caps: CapContribution[];
+  used: boolean;
 }
 
 export function checkVersion(version: unknown): number {
@@ -35,44 +43,65 @@ export function checkVersion(version: unknown): number {
   return version;
 }
 
-/** Per-dimension inputs of one actor, kept by registry slot so that no name sort is needed. */
+/**
+ * Per-dimension inputs of one actor, kept by registry slot so that no name sort is needed. One table
+ * per compiled registry is reused from actor to actor (resolving is synchronous, so it is never shared
+ * by two resolutions at once): its arrays keep their capacity and the hot path allocates little.
+ */
 class DimensionTable {
-  private readonly bySlot: (DimensionInputs | undefined)[];
-  private unlisted: Map<string, DimensionInputs> | undefined;
-  private count = 0;
+  private readonly bySlot: DimensionInputs[];
+  private readonly unlisted = new Map<string, DimensionInputs>();
+  private touched: DimensionInputs[] = [];
+  private order: DimensionInputs[] = [];
 
   constructor(private readonly registries: CompiledRegistries) {
-    this.bySlot = new Array<DimensionInputs | undefined>(registries.slotNames.length);
+    this.bySlot = registries.slotNames.map((name, slot) =>
+      newInputs(name, registries.slotRules[slot]!, slot),
+    );
   }
 
-  get(name: string): DimensionInputs {
-    const slot = this.registries.slots.get(name);
-    if (slot !== undefined) {
-      let found = this.bySlot[slot];
-      if (found === undefined) {
-        found = this.bySlot[slot] = newInputs(name, this.registries.slotRules[slot]!, slot);
-        this.count++;
-      }
-      return found;
+  /** Forgets the previous actor. */
+  reset(): void {
+    for (const dim of this.touched) {
+      if (dim.primary.length > 0) dim.primary = [];
+      if (dim.derived.length > 0) dim.derived = [];
+      if (dim.caps.length > 0) dim.caps = [];
+      dim.used = false;
     }
-    this.unlisted ??= new Map();
-    let found = this.unlisted.get(name);
-    if (found === undefined) {
-      found = newInputs(name, this.registries.fallback, -1);
-      this.unlisted.set(name, found);
-      this.count++;
+    this.touched = [];
+    this.order = [];
+    this.unlisted.clear();
+  }
+
+  /**
+   * The inputs of dimension `name`, or undefined when the name is not a valid dimension. Registry
+   * dimensions are valid by construction, so only unlisted names are pattern-checked.
+   */
+  get(name: unknown): DimensionInputs | undefined {
+    const slot = this.registries.slots.get(name as string);
+    let found: DimensionInputs | undefined;
+    if (slot !== undefined) {
+      found = this.bySlot[slot]!;
+    } else {
+      if (!isKnownDimension(name)) return undefined;
+      found = this.unlisted.get(name as string);
+      if (found === undefined) {
+        found = newInputs(name as string, this.registries.fallback, -1);
+        this.unlisted.set(name as string, found);
+      }
+    }
+    if (!found.used) {
+      found.used = true;
+      this.touched.push(found);
     }
     return found;
   }
 
-  /** Every dimension seen, in ascending name order. */
-  ordered(): DimensionInputs[] {
-    const out: DimensionInputs[] = [];
-    for (let i = 0; i < this.bySlot.length; i++) {
-      const found = this.bySlot[i];
-      if (found !== undefined) out.push(found);
-    }
-    if (this.unlisted !== undefined) {
+  /** Every dimension seen, in ascending name order (valid until the next reset). */
+  ordered(): readonly DimensionInputs[] {
+    const out = this.order;
+    for (let i = 0; i < this.bySlot.length; i++) if (this.bySlot[i]!.used) out.push(this.bySlot[i]!);
+    if (this.unlisted.size > 0) {
       for (const found of this.unlisted.values()) out.push(found);
       out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     }
@@ -81,7 +110,16 @@ class DimensionTable {
 }
 
 function newInputs(name: string, rule: CompiledRule, slot: number): DimensionInputs {
-  return { name, rule, slot, primary: undefined, derived: undefined, caps: undefined };
+  return { name, rule, slot, primary: [], derived: [], caps: [], used: false };
+}
+
+const tables = new WeakMap<CompiledRegistries, DimensionTable>();
+
+function tableFor(registries: CompiledRegistries): DimensionTable {
+  let table = tables.get(registries);
+  if (table === undefined) tables.set(registries, (table = new DimensionTable(registries)));
+  table.reset();
+  return table;
 }
 
 /** Validates the outputs and gathers their contributions and caps by dimension, ascending. */
@@ -90,31 +128,38 @@ export function gatherInputs(
   registries: CompiledRegistries,
 ): {
   outputs: SubsystemOutput[];
-  dimensions: DimensionInputs[];
+  /** Valid until the next resolution with the same registries: read them, do not keep them. */
+  dimensions: readonly DimensionInputs[];
 } {
   if (!Array.isArray(outputs)) checkEnvelopeList(outputs);
   const list = outputs as unknown[];
-  const table = new DimensionTable(registries);
+  const table = tableFor(registries);
   for (let i = 0; i < list.length; i++) {
     const output = checkEnvelope(list[i], i);
     const { primary, derived, caps } = output;
     for (let j = 0; j < primary.length; j++) {
       const c = primary[j]!;
-      if (!isContribution(c))
+      const dim = table.get(c.dimension);
+      if (dim === undefined || !isContributionBody(c)) {
         diagnoseContribution(c, `subsystems[${i}].primary[${j}]`, { subsystem: output.meta.system });
-      (table.get(c.dimension).primary ??= []).push(c);
+      }
+      dim.primary.push(c);
     }
     for (let j = 0; j < derived.length; j++) {
       const c = derived[j]!;
-      if (!isContribution(c))
+      const dim = table.get(c.dimension);
+      if (dim === undefined || !isContributionBody(c)) {
         diagnoseContribution(c, `subsystems[${i}].derived[${j}]`, { subsystem: output.meta.system });
-      (table.get(c.dimension).derived ??= []).push(c);
+      }
+      dim.derived.push(c);
     }
     for (let j = 0; j < caps.length; j++) {
       const cap = caps[j]!;
-      if (!isCap(cap, registries))
+      const dim = table.get(cap.dimension);
+      if (dim === undefined || !isCapBody(cap, registries)) {
         diagnoseCap(cap, `subsystems[${i}].caps[${j}]`, { subsystem: output.meta.system }, registries);
-      (table.get(cap.dimension).caps ??= []).push(cap);
+      }
+      dim.caps.push(cap);
     }
   }
   return { outputs: list as SubsystemOutput[], dimensions: table.ordered() };
@@ -135,19 +180,24 @@ function checkEnvelopeList(outputs: unknown): never {
  * `clamp_default` when it has none. `scratch` is reused across layers to avoid allocation.
  */
 export function foldCaps(
-  caps: CapContribution[] | undefined,
+  caps: CapContribution[],
   rule: CompiledRule,
   registries: CompiledRegistries,
   scratch: LayerBounds = emptyLayer(),
   onLayer?: (layer: string, bounds: LayerBounds) => void,
 ): RangeFold {
   const fold = new RangeFold(registries.policy);
-  if (caps !== undefined) {
-    sortInPlace(caps, compareCaps);
+  if (caps.length > 0) {
+    // Only sums of three or more caps depend on order (see `needsOrder`); OVERRIDE is chosen by comparison.
+    if (caps.length > 2) sortCaps(caps);
+    // Visit only the layers that hold caps, in registry order (validation guarantees each scope is one).
+    let present = 0;
+    for (let i = 0; i < caps.length; i++)
+      present |= 1 << registries.layerIndex.get(caps[i]!.scope ?? 'TOTAL')!;
     const layers = registries.layers;
-    for (let l = 0; l < layers.length; l++) {
+    for (let l = 0; present !== 0; l++, present >>>= 1) {
+      if ((present & 1) === 0) continue;
       const bounds = boundLayer(caps, layers[l]!, rule, scratch);
-      if (bounds.count === 0) continue;
       fold.add(layers[l]!, bounds);
       onLayer?.(layers[l]!, bounds);
     }
@@ -162,11 +212,8 @@ export function sectionValue(
   range: CapRange,
   section: 'Primary' | 'Derived',
 ): number {
-  const value = clampTo(
-    candidateValue(sortInPlace(contributions, compareContributions), dim.rule),
-    range.Min,
-    range.Max,
-  );
+  const ordered = needsOrder(contributions, dim.rule) ? sortContributions(contributions) : contributions;
+  const value = clampTo(candidateValue(ordered, dim.rule), range.Min, range.Max);
   if (value !== value) {
     throw new ActorCoreError(
       'NON_FINITE_RESULT',
@@ -193,10 +240,15 @@ export function resolveSnapshot(
   const CapsUsed: Record<string, CapRange> = {};
   const scratch = emptyLayer();
   for (const dim of gathered.dimensions) {
-    const fold = foldCaps(dim.caps, dim.rule, registries, scratch);
-    const range: CapRange = { Min: fold.Min, Max: fold.Max };
-    if (dim.primary !== undefined) Primary[dim.name] = sectionValue(dim.primary, dim, range, 'Primary');
-    if (dim.derived !== undefined) Derived[dim.name] = sectionValue(dim.derived, dim, range, 'Derived');
+    let range: CapRange;
+    if (dim.caps.length === 0) {
+      range = { Min: dim.rule.min, Max: dim.rule.max }; // no caps: exactly clamp_default
+    } else {
+      const fold = foldCaps(dim.caps, dim.rule, registries, scratch);
+      range = { Min: fold.Min, Max: fold.Max };
+    }
+    if (dim.primary.length > 0) Primary[dim.name] = sectionValue(dim.primary, dim, range, 'Primary');
+    if (dim.derived.length > 0) Derived[dim.name] = sectionValue(dim.derived, dim, range, 'Derived');
     CapsUsed[dim.name] = range;
   }
   const snapshot: Snapshot = { Primary, Derived, CapsUsed, Version: actorVersion };

@@ -83,6 +83,11 @@ function validateMeta(value: unknown, base: string, where: ErrorLocation): void 
 
 /** The fast check of one contribution; `diagnoseContribution` says what is wrong when it fails. */
 export function isContribution(c: unknown): boolean {
+  return isContributionBody(c) && isKnownDimension((c as Record<string, unknown>).dimension);
+}
+
+/** `isContribution` but for the dimension name, which the caller checks (e.g. by registry lookup). */
+export function isContributionBody(c: unknown): boolean {
   if (typeof c !== 'object' || c === null) return false;
   const r = c as Record<string, unknown>;
   for (const key in r) {
@@ -100,7 +105,6 @@ export function isContribution(c: unknown): boolean {
   const value = r.value;
   const priority = r.priority;
   return (
-    isKnownDimension(r.dimension) &&
     (bucket === 'FLAT' || bucket === 'MULT' || bucket === 'POST_ADD' || bucket === 'OVERRIDE') &&
     typeof value === 'number' &&
     value - value === 0 && // finite
@@ -116,7 +120,7 @@ function checkContributions(list: readonly unknown[], base: string, where: Error
 }
 
 /** Throws the error that says what is wrong with a contribution `isContribution` rejected. */
-export function diagnoseContribution(value: unknown, base: string, where: ErrorLocation): void {
+export function diagnoseContribution(value: unknown, base: string, where: ErrorLocation): never {
   const path: Path = () => base;
   const c = requireObject(value, path, where);
   for (const key in c) {
@@ -148,6 +152,11 @@ export function diagnoseContribution(value: unknown, base: string, where: ErrorL
 
 /** The fast check of one cap; `diagnoseCap` says what is wrong when it fails. */
 export function isCap(c: unknown, registries: CompiledRegistries): boolean {
+  return isCapBody(c, registries) && isKnownDimension((c as Record<string, unknown>).dimension);
+}
+
+/** `isCap` but for the dimension name, which the caller checks (e.g. by registry lookup). */
+export function isCapBody(c: unknown, registries: CompiledRegistries): boolean {
   if (typeof c !== 'object' || c === null) return false;
   const r = c as Record<string, unknown>;
   for (const key in r) {
@@ -170,7 +179,6 @@ export function isCap(c: unknown, registries: CompiledRegistries): boolean {
   }
   const { mode, kind, value, priority, scope, realm } = r;
   return (
-    isKnownDimension(r.dimension) &&
     typeof r.system === 'string' &&
     (kind === 'max'
       ? mode === 'BASELINE' || mode === 'ADDITIVE' || mode === 'HARD_MAX' || mode === 'OVERRIDE'
