@@ -1,0 +1,3 @@
+/** The actor-core library: the pure aggregator and registry loading. */
+export * from './core';
+export * from './registry';
