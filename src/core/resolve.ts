@@ -190,16 +190,21 @@ export function foldCaps(
   if (caps.length > 0) {
     // Only sums of three or more caps depend on order (see `needsOrder`); OVERRIDE is chosen by comparison.
     if (caps.length > 2) sortCaps(caps);
-    // Visit only the layers that hold caps, in registry order (validation guarantees each scope is one).
-    let present = 0;
-    for (let i = 0; i < caps.length; i++)
-      present |= 1 << registries.layerIndex.get(caps[i]!.scope ?? 'TOTAL')!;
     const layers = registries.layers;
-    for (let l = 0; present !== 0; l++, present >>>= 1) {
-      if ((present & 1) === 0) continue;
-      const bounds = boundLayer(caps, layers[l]!, rule, scratch);
-      fold.add(layers[l]!, bounds);
-      onLayer?.(layers[l]!, bounds);
+    if (caps.length === 1) {
+      // The common case: one cap, one layer to visit.
+      const layer = caps[0]!.scope ?? 'TOTAL';
+      const bounds = boundLayer(caps, layer, rule, scratch);
+      fold.add(layer, bounds);
+      onLayer?.(layer, bounds);
+    } else {
+      // Registry order; a layer without caps for this dimension is skipped.
+      for (let l = 0; l < layers.length; l++) {
+        const bounds = boundLayer(caps, layers[l]!, rule, scratch);
+        if (bounds.count === 0) continue;
+        fold.add(layers[l]!, bounds);
+        onLayer?.(layers[l]!, bounds);
+      }
     }
   }
   return fold.finish(rule);
