@@ -1,0 +1,32 @@
+/** Options shared by `resolve` and `explain`: the registries and the actor's version. */
+import { InvalidArgumentError, type Command } from 'commander';
+import { loadRegistries, type LoadedRegistries } from '../registry';
+
+export interface RegistryOptions {
+  registry?: string;
+  capLayers?: string;
+}
+
+export function addRegistryOptions(command: Command): Command {
+  return command
+    .option('--registry <file>', 'combiner registry, YAML or JSON (default: config/registry.yaml)')
+    .option('--cap-layers <file>', 'cap layer registry, YAML or JSON (default: config/cap-layers.yaml)');
+}
+
+export function addVersionOption(command: Command): Command {
+  return command.option('--version <n>', "the actor's version, an integer ≥ 1 (default: 1)", parseVersion);
+}
+
+/** Commander parser of `--version`: an integer ≥ 1, written in plain digits. */
+export function parseVersion(text: string): number {
+  const version = Number(text);
+  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(version) || version < 1) {
+    throw new InvalidArgumentError('the version must be an integer ≥ 1.');
+  }
+  return version;
+}
+
+/** Both registries, from the given files or the package's defaults; errors name the registry file. */
+export function loadCliRegistries(options: RegistryOptions): LoadedRegistries {
+  return loadRegistries({ registry: options.registry, capLayers: options.capLayers });
+}

@@ -1,0 +1,68 @@
+/**
+ * The `actor-core` command line: `resolve` and `explain`. `main` never throws and never exits the
+ * process; it returns the exit code (0 ok, 1 internal error, 2 bad input / registry / usage).
+ */
+import { Command, CommanderError } from 'commander';
+import { isActorCoreError } from '../core';
+import { isOutputClosed, oneLine, processIo, type CliIo } from './cli-io';
+import { EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK } from './exit-codes';
+import { addExplainCommand } from './explain-command';
+import { packageVersion } from './package-version';
+import { addResolveCommand } from './resolve-command';
+
+export function buildProgram(io: CliIo): Command {
+  const program = new Command('actor-core')
+    .description('Actor Core v3: deterministic stat aggregation for game actors.')
+    .version(packageVersion(), '-V, --version', 'print the version of actor-core')
+    .helpOption('-h, --help', 'show help')
+    .enablePositionalOptions()
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    });
+  addResolveCommand(program, io);
+  addExplainCommand(program, io);
+  program.addHelpText(
+    'after',
+    '\nRun "actor-core help <command>" for the options and exit codes of a command.',
+  );
+  return program;
+}
+
+/** The one stderr line and exit code for an error that reached the top. */
+function report(err: unknown, io: CliIo): number {
+  if (err instanceof CommanderError) {
+    // Commander has already printed its message (help and --version exit 0).
+    return err.exitCode === 0 ? EXIT_OK : EXIT_BAD_INPUT;
+  }
+  if (isOutputClosed(err)) return EXIT_OK;
+  if (isActorCoreError(err)) {
+    io.stderr.write(`actor-core: ${oneLine(err.describe())}\n`);
+    return EXIT_BAD_INPUT;
+  }
+  if ((err as NodeJS.ErrnoException | null)?.syscall === 'write') {
+    io.stderr.write(`actor-core: cannot write the output: ${oneLine((err as Error).message)}\n`);
+    return EXIT_INTERNAL;
+  }
+  const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  io.stderr.write(`actor-core: internal error: ${oneLine(message)}\n`);
+  return EXIT_INTERNAL;
+}
+
+/** Runs the CLI on `args` (the arguments after the program name) and returns the exit code. */
+export async function main(args: readonly string[], io: CliIo = processIo()): Promise<number> {
+  // A failing stdout emits 'error' (EPIPE when the reader went away); without a listener that crashes.
+  let outputError: unknown;
+  io.stdout.on('error', (err) => {
+    outputError ??= err;
+  });
+  try {
+    const program = buildProgram(io);
+    if (args.length === 0) io.stdout.write(program.helpInformation());
+    else await program.parseAsync([...args], { from: 'user' });
+  } catch (err) {
+    return report(err, io);
+  }
+  return outputError === undefined ? EXIT_OK : report(outputError, io);
+}

@@ -1,0 +1,94 @@
+/** Reading the CLI's input: a file, or stdin for `-` (or no FILE); failures name `<stdin>` or the file. */
+import * as fs from 'node:fs';
+import type { Readable } from 'node:stream';
+import { ActorCoreError } from '../core';
+import { oneLine } from './cli-io';
+
+export const STDIN_NAME = '<stdin>';
+
+/** How errors name the input: the path as given, or `<stdin>`. */
+export function inputName(source: string | undefined): string {
+  return source === undefined || source === '-' ? STDIN_NAME : source;
+}
+
+const READ_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file',
+  EISDIR: 'it is a directory',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+};
+
+export function readFailed(err: unknown, file: string): ActorCoreError {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  const reason =
+    code === undefined
+      ? oneLine(err instanceof Error ? err.message : String(err))
+      : `${code}${READ_ERRORS[code] === undefined ? '' : ` (${READ_ERRORS[code]})`}`;
+  return new ActorCoreError('INPUT_READ_FAILED', `cannot read the input: ${reason}`, { file });
+}
+
+async function readStream(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks);
+}
+
+/** The whole input as text (a leading byte order mark dropped). */
+export async function readInputText(source: string | undefined, stdin: Readable): Promise<string> {
+  const file = inputName(source);
+  let bytes: Buffer;
+  try {
+    bytes = file === STDIN_NAME ? await readStream(stdin) : await fs.promises.readFile(file);
+  } catch (err) {
+    throw readFailed(err, file);
+  }
+  const text = bytes.toString('utf8');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/** Where in `text` a JSON.parse message's `position N` is, as `line L, column C` (1-based). */
+function positionOf(message: string, text: string): string | undefined {
+  const match = /at position (\d+)/.exec(message);
+  if (match === null || /\bline \d+/.test(message)) return undefined;
+  const position = Math.min(Number(match[1]), text.length);
+  let line = 1;
+  let lineStart = 0;
+  for (let i = text.indexOf('\n'); i !== -1 && i < position; i = text.indexOf('\n', i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return `line ${line}, column ${position - lineStart + 1}`;
+}
+
+/** JSON.parse, with a failure as INVALID_JSON naming the file (and the line when V8 gives a position). */
+export function parseJsonInput(text: string, file: string): unknown {
+  if (text.trim() === '')
+    throw new ActorCoreError('INVALID_JSON', 'not valid JSON: the input is empty', { file });
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    const message = oneLine((err as Error).message);
+    const at = positionOf(message, text);
+    throw new ActorCoreError(
+      'INVALID_JSON',
+      `not valid JSON: ${message}${at === undefined ? '' : ` (${at})`}`,
+      {
+        file,
+      },
+    );
+  }
+}
+
+/** The input's byte chunks, for `--jsonl`; a failure to open or read it is INPUT_READ_FAILED naming it. */
+export async function* inputChunks(
+  source: string | undefined,
+  stdin: Readable,
+): AsyncGenerator<Buffer | string> {
+  const file = inputName(source);
+  const stream = file === STDIN_NAME ? stdin : fs.createReadStream(file, { highWaterMark: 1 << 20 });
+  try {
+    for await (const chunk of stream) yield chunk as Buffer | string;
+  } catch (err) {
+    throw readFailed(err, file);
+  }
+}

@@ -1,0 +1,99 @@
+/** `actor-core resolve`: SubsystemOutput[] in, Snapshot out; or, with `--jsonl`, one actor per line. */
+import type { Command } from 'commander';
+import { isActorCoreError, resolveSnapshot } from '../core';
+import { writeWithBackpressure, type CliIo } from './cli-io';
+import {
+  addRegistryOptions,
+  addVersionOption,
+  loadCliRegistries,
+  type RegistryOptions,
+} from './common-options';
+import { resolveJsonl, splitLines, type JsonlStats } from './jsonl-stream';
+import { inputChunks, inputName, parseJsonInput, readInputText } from './read-input';
+
+interface ResolveOptions extends RegistryOptions {
+  version?: number;
+  jsonl?: boolean;
+  pretty?: boolean;
+  stats?: boolean;
+}
+
+const HELP_AFTER = `
+Input:
+  FILE holds a JSON array of SubsystemOutput; without FILE, or with "-", stdin is read.
+  Prints the Snapshot as one line of JSON ({"Primary", "Derived", "CapsUsed", "Version", "Context"?}).
+
+With --jsonl:
+  Each input line is an actor {"actorId", "version", "subsystems": [SubsystemOutput, ...]}; each
+  non-blank line gives one output line, in input order: {"actorId", "snapshot"}, or
+  {"actorId", "error": {"code", "message", "line", ...}} when that line is bad. Per-line errors are
+  reported in the output, not on stderr, and do not change the exit code. Blank lines are skipped
+  (line numbers still count them). Streams in constant memory.
+
+Exit codes:
+  0  resolved (with --jsonl: the whole stream was processed, even if some lines are errors)
+  1  internal error
+  2  bad input, bad registry or bad command line: one line on stderr says what is wrong and where
+
+Examples:
+  $ actor-core resolve outputs.json
+  $ actor-core resolve --registry registry.json --version 7 - < outputs.json
+  $ actor-core resolve --jsonl --stats actors.jsonl > snapshots.jsonl`;
+
+function formatStats(stats: JsonlStats, seconds: number): string {
+  const rate = seconds > 0 ? Math.round(stats.actors / seconds) : stats.actors;
+  return `actor-core: ${stats.actors} actors, ${stats.errors} errors, ${seconds.toFixed(2)} s, ${rate} actors/s\n`;
+}
+
+async function resolveStream(file: string | undefined, options: ResolveOptions, io: CliIo): Promise<void> {
+  const registries = loadCliRegistries(options);
+  const started = process.hrtime.bigint();
+  const stats = await resolveJsonl(splitLines(inputChunks(file, io.stdin)), registries.compiled, io.stdout);
+  if (options.stats === true) {
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    io.stderr.write(formatStats(stats, seconds));
+  }
+}
+
+async function resolveOne(file: string | undefined, options: ResolveOptions, io: CliIo): Promise<void> {
+  const registries = loadCliRegistries(options);
+  const name = inputName(file);
+  const outputs = parseJsonInput(await readInputText(file, io.stdin), name);
+  let snapshot;
+  try {
+    snapshot = resolveSnapshot(outputs, registries.compiled, options.version ?? 1);
+  } catch (err) {
+    throw isActorCoreError(err) ? err.locate({ file: name }) : err;
+  }
+  await writeWithBackpressure(io.stdout, `${JSON.stringify(snapshot, null, options.pretty ? 2 : 0)}\n`);
+}
+
+export function addResolveCommand(program: Command, io: CliIo): Command {
+  const command = program
+    .command('resolve')
+    .summary('resolve subsystem outputs into a snapshot')
+    .description('Resolve the subsystem outputs of an actor into its Snapshot (AGGREGATION.md).')
+    .argument('[file]', 'JSON input file, or "-" for stdin (default: stdin)');
+  addRegistryOptions(command);
+  addVersionOption(command);
+  command
+    .option('--jsonl', 'read JSON lines, one actor a line, and stream one result line per actor')
+    .option('--pretty', 'indent the snapshot JSON (not with --jsonl)')
+    .option('--stats', 'with --jsonl: print "actors, errors, actors/s" to stderr when done')
+    .addHelpText('after', HELP_AFTER)
+    .action(async (file: string | undefined, options: ResolveOptions, self: Command) => {
+      if (options.jsonl === true) {
+        if (options.version !== undefined)
+          self.error('error: --version cannot be used with --jsonl: each line carries its own version', {
+            exitCode: 2,
+          });
+        if (options.pretty === true)
+          self.error('error: --pretty cannot be used with --jsonl: each result is one line', { exitCode: 2 });
+        await resolveStream(file, options, io);
+      } else {
+        if (options.stats === true) self.error('error: --stats needs --jsonl', { exitCode: 2 });
+        await resolveOne(file, options, io);
+      }
+    });
+  return command;
+}

@@ -1,0 +1,73 @@
+/** Running the built `actor-core` CLI (bin/actor-core.js → dist/src/cli) and temp files for its tests. */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { repoRoot } from './shared';
+
+export const cliBin = path.join(repoRoot, 'bin', 'actor-core.js');
+export const builtMain = path.join(repoRoot, 'dist', 'src', 'cli', 'main.js');
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Fails early, with the fix, when `npm run build` has not produced dist/. */
+export function assertBuilt(): void {
+  if (!fs.existsSync(builtMain)) throw new Error(`${builtMain} is missing: run "npm run build" first`);
+}
+
+/** Runs `node bin/actor-core.js ...args` from the repo root, `input` on its stdin. */
+export function runCli(args: readonly string[], input = ''): CliResult {
+  const result = spawnSync(process.execPath, [cliBin, ...args], {
+    cwd: repoRoot,
+    input,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+    timeout: 30_000,
+  });
+  if (result.error !== undefined) throw result.error;
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** The non-empty lines of an output. */
+export function linesOf(text: string): string[] {
+  return text.split('\n').filter((line) => line !== '');
+}
+
+/** A temp folder for one test file; `cleanup()` removes it and everything in it. */
+export class TempDir {
+  readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'actor-core-cli-'));
+
+  write(name: string, content: string): string {
+    const file = path.join(this.dir, name);
+    fs.writeFileSync(file, content);
+    return file;
+  }
+
+  cleanup(): void {
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** In-process streams for `main(args, io)`: stdin holds `input`; stdout/stderr are collected. */
+export function memoryIo(input = ''): {
+  io: { stdin: Readable; stdout: PassThrough; stderr: PassThrough };
+  stdout: () => string;
+  stderr: () => string;
+} {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  stdout.on('data', (chunk: Buffer) => out.push(chunk));
+  stderr.on('data', (chunk: Buffer) => err.push(chunk));
+  return {
+    io: { stdin: Readable.from([Buffer.from(input)]), stdout, stderr },
+    stdout: () => Buffer.concat(out).toString('utf8'),
+    stderr: () => Buffer.concat(err).toString('utf8'),
+  };
+}

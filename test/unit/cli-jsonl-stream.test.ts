@@ -1,0 +1,108 @@
+import { Readable, Writable } from 'node:stream';
+import { OutputClosedError } from '../../src/cli/cli-io';
+import { isErrorLine, resolveJsonl, splitLines } from '../../src/cli/jsonl-stream';
+import { compileRegistries, resolveLineToJson } from '../../src/core';
+
+async function collect(chunks: (string | Buffer)[]): Promise<string[]> {
+  const lines: string[] = [];
+  for await (const line of splitLines(Readable.from(chunks))) lines.push(line);
+  return lines;
+}
+
+async function* fromArray(lines: string[]): AsyncGenerator<string> {
+  yield* lines;
+}
+
+const registries = compileRegistries({ dimensions: {} });
+const actor = (id: string, value: number): string =>
+  JSON.stringify({
+    actorId: id,
+    version: 1,
+    subsystems: [
+      {
+        primary: [{ dimension: 'strength', bucket: 'FLAT', value, system: 'gear' }],
+        derived: [],
+        caps: [],
+        meta: { system: 'gear' },
+      },
+    ],
+  });
+
+/** A slow sink with a tiny buffer that fails the test if written to while it asks for 'drain'. */
+class SlowSink extends Writable {
+  readonly received: string[] = [];
+  violations = 0;
+
+  constructor() {
+    super({ highWaterMark: 8, decodeStrings: false });
+  }
+
+  override write(chunk: unknown, ...rest: never[]): boolean {
+    if (this.writableNeedDrain) this.violations++;
+    return super.write(chunk, ...rest);
+  }
+
+  override _write(chunk: string, _encoding: BufferEncoding, done: () => void): void {
+    this.received.push(chunk);
+    setImmediate(done);
+  }
+}
+
+describe('splitLines', () => {
+  it('splits on \\n and \\r\\n, across chunk boundaries, with or without a final newline', async () => {
+    expect(await collect(['ab', 'c\nde', 'f\r', '\n\ng', 'h'])).toEqual(['abc', 'def', '', 'gh']);
+    expect(await collect(['one\n'])).toEqual(['one']);
+    expect(await collect([])).toEqual([]);
+  });
+
+  it('decodes a UTF-8 character split between two chunks', async () => {
+    const bytes = Buffer.from('{"actorId":"trần-ngọc"}\n', 'utf8');
+    const cut = bytes.indexOf(Buffer.from('ầ', 'utf8')) + 1;
+    expect(await collect([bytes.subarray(0, cut), bytes.subarray(cut)])).toEqual(['{"actorId":"trần-ngọc"}']);
+  });
+});
+
+describe('isErrorLine', () => {
+  it.each([
+    [{ actorId: 'a', snapshot: {} }, false],
+    [{ actorId: null, error: { code: 'INVALID_JSON' } }, true],
+    [{ actorId: 'a","error":{"', snapshot: { Context: { error: {} } } }, false],
+    [{ actorId: 'x\\"', error: {} }, true],
+  ])('tells %j apart', (result, expected) => {
+    expect(isErrorLine(JSON.stringify(result))).toBe(expected);
+  });
+});
+
+describe('resolveJsonl', () => {
+  it('writes one line per non-blank line, in order, numbering physical lines', async () => {
+    const input = [actor('a', 1), '', '   ', 'not json', actor('b', 2)];
+    const sink = new SlowSink();
+    const stats = await resolveJsonl(fromArray(input), registries, sink);
+    expect(stats).toEqual({ actors: 3, errors: 1, lines: 5 });
+    expect(sink.received.join('')).toBe(
+      [
+        resolveLineToJson(input[0]!, registries, 1),
+        resolveLineToJson('not json', registries, 4),
+        resolveLineToJson(input[4]!, registries, 5),
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('waits for drain instead of writing into a full stream', async () => {
+    const input = Array.from({ length: 3000 }, (_, i) => actor(`actor-${i}`, i));
+    const sink = new SlowSink();
+    const stats = await resolveJsonl(fromArray(input), registries, sink);
+    expect(stats.actors).toBe(3000);
+    expect(sink.received.length).toBeGreaterThan(1);
+    expect(sink.violations).toBe(0);
+    expect(sink.received.join('').split('\n')).toHaveLength(3001);
+  });
+
+  it('stops with OutputClosedError when the output goes away', async () => {
+    const input = Array.from({ length: 3000 }, (_, i) => actor(`actor-${i}`, i));
+    const sink = new SlowSink();
+    sink.once('drain', () => sink.destroy());
+    await expect(resolveJsonl(fromArray(input), registries, sink)).rejects.toBeInstanceOf(OutputClosedError);
+  });
+});

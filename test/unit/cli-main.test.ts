@@ -1,0 +1,180 @@
+import * as path from 'node:path';
+import { PassThrough, Readable, Writable } from 'node:stream';
+import { main } from '../../src/cli/main';
+import { explain, resolveSnapshot } from '../../src/core';
+import { loadRegistries } from '../../src/registry';
+import { memoryIo, TempDir } from '../support/cli';
+import { readJson, repoRoot } from '../support/shared';
+
+const outputs = [
+  {
+    primary: [
+      { dimension: 'lifespan_years', bucket: 'FLAT', value: 80, system: 'race' },
+      { dimension: 'lifespan_years', bucket: 'POST_ADD', value: 120, system: 'cultivation', priority: 2 },
+    ],
+    derived: [{ dimension: 'crit_rate', bucket: 'FLAT', value: -0.2, system: 'curse' }],
+    caps: [
+      {
+        system: 'realm',
+        dimension: 'lifespan_years',
+        mode: 'HARD_MAX',
+        kind: 'max',
+        value: 100,
+        scope: 'WORLD',
+      },
+      { system: 'event', dimension: 'crit_rate', mode: 'OVERRIDE', kind: 'min', value: 0.05, scope: 'EVENT' },
+    ],
+    meta: { system: 'race' },
+  },
+];
+const input = JSON.stringify(outputs);
+
+let tmp: TempDir;
+let registryFile: string;
+
+beforeAll(() => {
+  tmp = new TempDir();
+  registryFile = tmp.write(
+    'registry.yaml',
+    [
+      'dimensions:',
+      '  lifespan_years: { use_pipeline: false, operator: MAX, clamp_default: { min: 0, max: 1000 } }',
+      '  crit_rate: { use_pipeline: true, clamp_default: { min: 0, max: 1 } }',
+    ].join('\n'),
+  );
+});
+
+afterAll(() => tmp.cleanup());
+
+async function run(args: string[], stdin = ''): Promise<{ code: number; stdout: string; stderr: string }> {
+  const memory = memoryIo(stdin);
+  const code = await main(args, memory.io);
+  return { code, stdout: memory.stdout(), stderr: memory.stderr() };
+}
+
+describe('actor-core main, in process', () => {
+  it('resolves stdin into one line of snapshot JSON', async () => {
+    const result = await run(['resolve', '--registry', registryFile], input);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const expected = resolveSnapshot(outputs, loadRegistries({ registry: registryFile }).compiled, 1);
+    expect(result.stdout).toBe(`${JSON.stringify(expected)}\n`);
+    expect(expected).toMatchObject({ Primary: { lifespan_years: 100 }, Derived: { crit_rate: 0.05 } });
+  });
+
+  it('explains an operator dimension: order applied, running values, the layer that bound Max', async () => {
+    const result = await run(['explain', '-d', 'lifespan_years', '--registry', registryFile], input);
+    expect(result.code).toBe(0);
+    const text = result.stdout;
+    expect(text).toContain('operator MAX over every value, in sort order (buckets are ignored)');
+    expect(text).toContain('clamp_default [0, 1000] (listed in the combiner registry)');
+    expect(text).toMatch(/^ {2}WORLD {2}\[0, 100\]$/m);
+    expect(text).toContain('Max 100 = min(HARD_MAX 100, clamp_default 1000)');
+    expect(text).toContain('Range used [0, 100]: Min set by clamp_default, Max set by WORLD');
+    expect(text).toMatch(/1 {2}FLAT +0 +80 +80 {2}race\n.*2 {2}POST_ADD +2 +120 +120 {2}cultivation/);
+    expect(text).toContain('candidate 120 is above Max 100 (set by WORLD): lowered to 100');
+    expect(text).toContain('Primary.lifespan_years = 100');
+    expect(text).toContain('Derived: no derived contributions');
+  });
+
+  it('explains a value raised to Min by an OVERRIDE cap', async () => {
+    const result = await run(['explain', '-d', 'crit_rate', '--registry', registryFile], input);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('min  OVERRIDE        0.05  from event (priority 0)');
+    expect(result.stdout).toContain('Min 0.05 = max(override 0.05, clamp_default 0)');
+    expect(result.stdout).toContain('candidate -0.2 is below Min 0.05 (set by EVENT): raised to 0.05');
+    expect(result.stdout).toContain('Primary: no primary contributions');
+  });
+
+  it('explains a dimension without caps or without a registry entry', async () => {
+    const noCaps = [{ ...outputs[0], caps: [] }];
+    const result = await run(
+      ['explain', '-d', 'crit_rate', '--registry', registryFile],
+      JSON.stringify(noCaps),
+    );
+    expect(result.stdout).toContain('no caps: the range is clamp_default');
+    expect(result.stdout).toContain('candidate -0.2 is below Min 0 (set by clamp_default): raised to 0');
+    const unlisted = await run(
+      ['explain', '-d', 'crit_rate', '--registry', tmp.write('empty.json', '{"dimensions":{}}')],
+      input,
+    );
+    expect(unlisted.stdout).toContain('not listed in the combiner registry: defaults.clamp_default applies');
+  });
+
+  it('prints the core Explanation with --json', async () => {
+    const result = await run(['explain', '--json', '-d', 'crit_rate', '--registry', registryFile], input);
+    const expected = explain(outputs, 'crit_rate', loadRegistries({ registry: registryFile }).compiled, 1);
+    expect(JSON.parse(result.stdout)).toEqual(JSON.parse(JSON.stringify(expected)));
+  });
+
+  it('reports bad input on stdin as one line naming <stdin>, exit 2', async () => {
+    const result = await run(['resolve', '--registry', registryFile], '[{"meta": {"system": "x"}}]');
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(
+      /^actor-core: MISSING_FIELD: .*\(<stdin>, subsystem x, field subsystems\[0\]\.primary\)\n$/,
+    );
+  });
+
+  it('reports an unexpected failure as one line, exit 1', async () => {
+    const stdout = new Writable({ write: (_chunk, _encoding, done) => done() });
+    stdout.write = () => {
+      throw new Error('disk on fire');
+    };
+    const stderr = new PassThrough();
+    const code = await main(['resolve', '--registry', registryFile], {
+      stdin: Readable.from([input]),
+      stdout,
+      stderr,
+    });
+    expect(code).toBe(1);
+    expect(String(stderr.read())).toBe('actor-core: internal error: Error: disk on fire\n');
+  });
+
+  describe('when stdout fails while streaming', () => {
+    const actors = Array.from({ length: 2000 }, (_, i) =>
+      JSON.stringify({ actorId: `a${i}`, version: 1, subsystems: outputs }),
+    ).join('\n');
+
+    async function streamInto(failure: NodeJS.ErrnoException): Promise<{ code: number; stderr: string }> {
+      const stdout = new Writable({ write: (_chunk, _encoding, done) => done(failure) });
+      const stderr = new PassThrough();
+      const stdin = Readable.from([Buffer.from(actors)]);
+      const code = await main(['resolve', '--jsonl', '--registry', registryFile], { stdin, stdout, stderr });
+      return { code, stderr: String(stderr.read() ?? '') };
+    }
+
+    it('stops quietly with exit 0 when the reader went away (EPIPE)', async () => {
+      const epipe = Object.assign(new Error('write EPIPE'), { code: 'EPIPE', syscall: 'write' });
+      expect(await streamInto(epipe)).toEqual({ code: 0, stderr: '' });
+    });
+
+    it('reports any other write failure as one line, exit 1', async () => {
+      const full = Object.assign(new Error('ENOSPC: no space left on device, write'), {
+        code: 'ENOSPC',
+        syscall: 'write',
+      });
+      expect(await streamInto(full)).toEqual({
+        code: 1,
+        stderr: 'actor-core: cannot write the output: ENOSPC: no space left on device, write\n',
+      });
+    });
+  });
+
+  it('prints help with no arguments, and the version with --version', async () => {
+    const help = await run([]);
+    expect(help).toMatchObject({ code: 0, stderr: '' });
+    expect(help.stdout).toContain('Usage: actor-core [options] [command]');
+    const version = await run(['--version']);
+    const pkg = readJson(path.join(repoRoot, 'package.json')) as { version: string };
+    expect(version).toEqual({ code: 0, stdout: `${pkg.version}\n`, stderr: '' });
+  });
+
+  it('exits 2 on usage errors, with commander’s message on one line', async () => {
+    const result = await run(['resolve', '--stats', '-']);
+    expect(result).toEqual({ code: 2, stdout: '', stderr: 'error: --stats needs --jsonl\n' });
+    const pretty = await run(['resolve', '--jsonl', '--pretty', '-']);
+    expect(pretty.code).toBe(2);
+    expect(pretty.stderr).toContain('--pretty cannot be used with --jsonl');
+  });
+});

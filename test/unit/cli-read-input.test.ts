@@ -1,0 +1,57 @@
+import { Readable } from 'node:stream';
+import { parseVersion } from '../../src/cli/common-options';
+import { inputName, parseJsonInput, readInputText } from '../../src/cli/read-input';
+import { ActorCoreError } from '../../src/core';
+
+function parseError(text: string): ActorCoreError {
+  try {
+    parseJsonInput(text, 'in.json');
+  } catch (err) {
+    return err as ActorCoreError;
+  }
+  throw new Error('expected a parse error');
+}
+
+describe('CLI input', () => {
+  it('names stdin <stdin> and files by their path', () => {
+    expect(inputName(undefined)).toBe('<stdin>');
+    expect(inputName('-')).toBe('<stdin>');
+    expect(inputName('a/b.json')).toBe('a/b.json');
+  });
+
+  it('reads stdin whole and drops a byte order mark', async () => {
+    const stdin = Readable.from([Buffer.from('\ufeff[1,'), Buffer.from('2]')]);
+    expect(await readInputText('-', stdin)).toBe('[1,2]');
+  });
+
+  it('fails to read a missing file with INPUT_READ_FAILED naming it', async () => {
+    await expect(readInputText('/no/such/file.json', Readable.from([]))).rejects.toMatchObject({
+      code: 'INPUT_READ_FAILED',
+      file: '/no/such/file.json',
+    });
+  });
+
+  it('reports invalid JSON as INVALID_JSON with the file, on one line, with line and column when known', () => {
+    const err = parseError('[\n  1,\n  2 3\n]');
+    expect(err.code).toBe('INVALID_JSON');
+    expect(err.file).toBe('in.json');
+    expect(err.message).toMatch(/line 3, column 5/);
+    expect(parseError('[{"a":\n}]').describe()).not.toContain('\n');
+    expect(parseError(' ').message).toBe('not valid JSON: the input is empty');
+  });
+
+  it.each([
+    ['1', 1],
+    ['7', 7],
+    [' 12 ', 12],
+  ])('accepts --version %j', (text, version) => {
+    expect(parseVersion(text)).toBe(version);
+  });
+
+  it.each([['0'], ['-1'], ['1.5'], ['1e3'], ['x'], [''], ['99999999999999999999']])(
+    'rejects --version %j',
+    (text) => {
+      expect(() => parseVersion(text)).toThrow('integer ≥ 1');
+    },
+  );
+});
