@@ -50,7 +50,15 @@ export function mergeContexts(outputs: readonly SubsystemOutput[]): Record<strin
   }
   if (byName === undefined) return undefined;
   const result: Record<string, MergedPack> = {};
-  for (const name of [...byName.keys()].sort()) result[name] = mergePacks(byName.get(name)!);
+  for (const name of [...byName.keys()].sort()) {
+    // defineProperty, not assignment: a pack named "__proto__" must stay an entry, not a prototype.
+    Object.defineProperty(result, name, {
+      value: mergePacks(byName.get(name)!),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
   return result;
 }
 

@@ -5,7 +5,7 @@
  */
 import { emptyLayer, type SideBounds } from './caps';
 import { candidateValue } from './combine';
-import { sortContributions } from './order';
+import { sortCaps, sortContributions } from './order';
 import type { CompiledRegistries } from './registries';
 import { checkVersion, foldCaps, gatherInputs, sectionValue, type DimensionInputs } from './resolve';
 import type { Bucket, CapContribution, CapRange, Contribution, Operator } from './types';
@@ -109,7 +109,7 @@ export function explain(
   const fold = foldCaps(found?.caps ?? [], rule, registries, emptyLayer(), (layer, bounds) => {
     layers.push({
       layer,
-      caps: found!.caps.filter((cap) => (cap.scope ?? 'TOTAL') === layer),
+      caps: sortCaps(found!.caps.filter((cap) => (cap.scope ?? 'TOTAL') === layer)), // in the order applied
       max: { ...bounds.max },
       min: { ...bounds.min },
       Min: bounds.Min,

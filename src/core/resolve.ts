@@ -139,7 +139,7 @@ export function gatherInputs(
     const { primary, derived, caps } = output;
     for (let j = 0; j < primary.length; j++) {
       const c = primary[j]!;
-      const dim = table.get(c.dimension);
+      const dim = table.get(c?.dimension); // `?.`: a null entry is diagnosed, not a TypeError
       if (dim === undefined || !isContributionBody(c)) {
         diagnoseContribution(c, `subsystems[${i}].primary[${j}]`, { subsystem: output.meta.system });
       }
@@ -147,7 +147,7 @@ export function gatherInputs(
     }
     for (let j = 0; j < derived.length; j++) {
       const c = derived[j]!;
-      const dim = table.get(c.dimension);
+      const dim = table.get(c?.dimension); // `?.`: a null entry is diagnosed, not a TypeError
       if (dim === undefined || !isContributionBody(c)) {
         diagnoseContribution(c, `subsystems[${i}].derived[${j}]`, { subsystem: output.meta.system });
       }
@@ -155,7 +155,7 @@ export function gatherInputs(
     }
     for (let j = 0; j < caps.length; j++) {
       const cap = caps[j]!;
-      const dim = table.get(cap.dimension);
+      const dim = table.get(cap?.dimension);
       if (dim === undefined || !isCapBody(cap, registries)) {
         diagnoseCap(cap, `subsystems[${i}].caps[${j}]`, { subsystem: output.meta.system }, registries);
       }

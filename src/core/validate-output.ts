@@ -134,7 +134,7 @@ export function diagnoseContribution(value: unknown, base: string, where: ErrorL
       unknownField(key, path, located(where, c.dimension));
     }
   }
-  const dimension = checkDimension(c.dimension, () => `${base}.dimension`, where);
+  const dimension = checkDimension(c.dimension, () => `${base}.dimension`, located(where, c.dimension));
   const at: ErrorLocation = { subsystem: where.subsystem, dimension };
   if (typeof c.bucket !== 'string' || !BUCKETS.has(c.bucket)) {
     const field = `${base}.bucket`;
@@ -225,7 +225,7 @@ export function diagnoseCap(
         unknownField(key, path, located(where, cap.dimension));
     }
   }
-  const dimension = checkDimension(cap.dimension, () => `${base}.dimension`, where);
+  const dimension = checkDimension(cap.dimension, () => `${base}.dimension`, located(where, cap.dimension));
   const at: ErrorLocation = { subsystem: where.subsystem, dimension };
   requireString(cap.system, () => `${base}.system`, at);
   const mode = cap.mode;

@@ -1,0 +1,346 @@
+/** explain(): the provenance of a value agrees with resolveSnapshot and shows how it was reached. */
+import * as path from 'node:path';
+import fc from 'fast-check';
+import {
+  compileRegistries,
+  explain,
+  resolveSnapshot,
+  type Bucket,
+  type CapContribution,
+  type CompiledRegistries,
+  type Explanation,
+  type Snapshot,
+} from '../../src/core';
+import { validInputArb } from '../support/arbitraries';
+import { goldenCases, goldenDir, readJson, sameJson } from '../support/shared';
+
+const goldenRegistry = readJson(path.join(goldenDir, 'registry.json'));
+const cases = goldenCases();
+const BUCKET_RANK: Record<Bucket, number> = { FLAT: 0, MULT: 1, POST_ADD: 2, OVERRIDE: 3 };
+
+/** explain() of `dimension` holds exactly the range and values the snapshot holds (same doubles). */
+function expectAgreement(explanation: Explanation, snapshot: Snapshot, dimension: string): void {
+  const range = snapshot.CapsUsed[dimension]!;
+  expect(Object.is(explanation.capsUsed.Min, range.Min)).toBe(true);
+  expect(Object.is(explanation.capsUsed.Max, range.Max)).toBe(true);
+  expect(explanation.seen).toBe(true);
+  for (const [section, values] of [
+    ['primary', snapshot.Primary],
+    ['derived', snapshot.Derived],
+  ] as const) {
+    const explained = explanation[section];
+    if (dimension in values) {
+      expect(explained).toBeDefined();
+      expect(Object.is(explained!.value, values[dimension])).toBe(true);
+    } else {
+      expect(explained).toBeUndefined();
+    }
+  }
+}
+
+describe('explain on the golden vectors', () => {
+  it.each(cases.map((c) => [c.name, c] as const))(
+    '%s: agrees with resolveSnapshot on every dimension',
+    (_name, c) => {
+      const registries = compileRegistries(goldenRegistry, c.capLayers);
+      const snapshot = resolveSnapshot(c.subsystems, registries, 1);
+      expect(sameJson(snapshot, c.expected)).toBe(true);
+      const dimensions = Object.keys((c.expected as Snapshot).CapsUsed);
+      expect(dimensions.length).toBeGreaterThan(0);
+      for (const dimension of dimensions) {
+        expectAgreement(explain(c.subsystems, dimension, registries, 1), snapshot, dimension);
+      }
+    },
+  );
+
+  const registries = compileRegistries(goldenRegistry);
+  const golden = (name: string) => cases.find((c) => c.name.startsWith(name))!.subsystems;
+
+  it('case02: strength is bound by WORLD at 550, with the layers in registry order and their caps', () => {
+    const explanation = explain(golden('case02'), 'strength', registries, 1);
+    expect(explanation.primary).toMatchObject({
+      section: 'Primary',
+      mode: 'pipeline',
+      candidate: 650,
+      value: 550,
+      clampedBy: { side: 'max', source: 'WORLD' },
+    });
+    // REALM: HARD_MAX 600 → Max 600; WORLD: HARD_MAX 550 → Max 550; TOTAL: 200 + 500 → Max 700; no EVENT caps
+    expect(explanation.layers.map((l) => [l.layer, l.Min, l.Max])).toEqual([
+      ['REALM', 0, 600],
+      ['WORLD', 0, 550],
+      ['TOTAL', 0, 700],
+    ]);
+    expect(
+      explanation.layers.map((l) => l.caps.map((cap) => `${cap.system}:${cap.mode}:${cap.value}`)),
+    ).toEqual([
+      ['fate:HARD_MAX:600'],
+      ['world:HARD_MAX:550'],
+      ['kim_dan:BASELINE:200', 'luyen_the:ADDITIVE:500'], // (priority DESC, system ASC)
+    ]);
+    expect(explanation.layers[2]!.max).toMatchObject({
+      baseline: 200,
+      additive: 500,
+      hard: undefined,
+      value: 700,
+    });
+    expect(explanation.capsUsed).toMatchObject({ Min: 0, Max: 550, maxFrom: 'WORLD' });
+  });
+
+  it('case07: move_speed is raised to the WORLD floor of 3', () => {
+    const explanation = explain(golden('case07'), 'move_speed', registries, 1);
+    expect(explanation.derived).toMatchObject({
+      candidate: 2,
+      value: 3,
+      clampedBy: { side: 'min', source: 'WORLD' },
+    });
+    expect(explanation.capsUsed).toMatchObject({ Min: 3, Max: 12, minFrom: 'WORLD' });
+  });
+
+  it('case05: a WORLD cap equal to clamp_default is attributed to clamp_default (the code’s tie rule)', () => {
+    // 0.3 + 0.3 = 0.6 > 0.5; WORLD HARD_MAX 0.5 only repeats clamp_default.max 0.5
+    const explanation = explain(golden('case05'), 'cooldown_reduction', registries, 1);
+    expect(explanation.derived).toMatchObject({
+      value: 0.5,
+      clampedBy: { side: 'max', source: 'clamp_default' },
+    });
+  });
+
+  it('case06: lists WORLD before TOTAL whatever the input order, and names the operator', () => {
+    const explanation = explain(golden('case06'), 'lifespan_years', registries, 1);
+    expect(explanation.layers.map((l) => l.layer)).toEqual(['WORLD', 'TOTAL']);
+    expect(explanation.capsUsed).toEqual({ Min: 100, Max: 500, minFrom: 'WORLD', maxFrom: 'TOTAL' });
+    expect(explanation.rule).toEqual({
+      listed: true,
+      use_pipeline: false,
+      operator: 'MAX',
+      clamp_default: { min: 0, max: 100000 },
+    });
+    expect(explanation.primary).toBeUndefined();
+    expect(explanation.derived).toBeUndefined();
+  });
+
+  it('case01: a value inside its range is clamped by nothing', () => {
+    expect(explain(golden('case01'), 'strength', registries, 1).primary!.clampedBy).toBeNull();
+  });
+});
+
+describe('explain steps', () => {
+  const registries = compileRegistries({
+    dimensions: {
+      strength: { use_pipeline: true, clamp_default: { min: 0, max: 999999 } },
+      lifespan_years: { use_pipeline: false, operator: 'MAX', clamp_default: { min: 0, max: 100000 } },
+    },
+  });
+
+  it('lists pipeline contributions in application order with the running value', () => {
+    const outputs = [
+      {
+        primary: [
+          { dimension: 'strength', bucket: 'POST_ADD', value: 30, system: 'd' },
+          { dimension: 'strength', bucket: 'FLAT', value: 100, system: 'a' },
+        ],
+        derived: [],
+        caps: [],
+        meta: { system: 'x' },
+      },
+      {
+        primary: [
+          { dimension: 'strength', bucket: 'MULT', value: 0.5, system: 'c' },
+          { dimension: 'strength', bucket: 'FLAT', value: 20, system: 'b', priority: 1 },
+        ],
+        derived: [],
+        caps: [],
+        meta: { system: 'y' },
+      },
+    ];
+    const explanation = explain(outputs, 'strength', registries, 3);
+    // FLAT b (priority 1) 20 → 20; FLAT a 100 → 120; MULT c 0.5 → 120 × 1.5 = 180; POST_ADD d 30 → 210
+    expect(explanation.primary!.steps).toEqual([
+      { system: 'b', bucket: 'FLAT', priority: 1, value: 20, running: 20 },
+      { system: 'a', bucket: 'FLAT', priority: 0, value: 100, running: 120 },
+      { system: 'c', bucket: 'MULT', priority: 0, value: 0.5, running: 180 },
+      { system: 'd', bucket: 'POST_ADD', priority: 0, value: 30, running: 210 },
+    ]);
+    expect(explanation.primary).toMatchObject({ candidate: 210, value: 210, clampedBy: null });
+    expect(explanation.version).toBe(3);
+  });
+
+  it('shows the first OVERRIDE taking over and later ones not changing it', () => {
+    const outputs = [
+      {
+        primary: [
+          { dimension: 'strength', bucket: 'OVERRIDE', value: 50, system: 'e' },
+          { dimension: 'strength', bucket: 'FLAT', value: 10, system: 'a' },
+          { dimension: 'strength', bucket: 'OVERRIDE', value: 70, system: 'f', priority: 2 },
+        ],
+        derived: [],
+        caps: [],
+        meta: { system: 'x' },
+      },
+    ];
+    // FLAT a 10 → 10; OVERRIDE f (priority 2) 70 → 70; OVERRIDE e 50 → still 70
+    expect(
+      explain(outputs, 'strength', registries, 1).primary!.steps.map((s) => [s.system, s.running]),
+    ).toEqual([
+      ['a', 10],
+      ['f', 70],
+      ['e', 70],
+    ]);
+  });
+
+  it('runs an operator over the values in sort order', () => {
+    const outputs = [
+      {
+        primary: [],
+        derived: [
+          { dimension: 'lifespan_years', bucket: 'FLAT', value: 200, system: 'c' },
+          { dimension: 'lifespan_years', bucket: 'FLAT', value: 300, system: 'a' },
+          { dimension: 'lifespan_years', bucket: 'FLAT', value: 500, system: 'b' },
+        ],
+        caps: [],
+        meta: { system: 'x' },
+      },
+    ];
+    const explanation = explain(outputs, 'lifespan_years', registries, 1);
+    // a 300 → 300; b 500 → max 500; c 200 → still 500
+    expect(explanation.derived).toMatchObject({
+      mode: 'operator',
+      operator: 'MAX',
+      candidate: 500,
+      value: 500,
+    });
+    expect(explanation.derived!.steps.map((s) => [s.system, s.running])).toEqual([
+      ['a', 300],
+      ['b', 500],
+      ['c', 500],
+    ]);
+  });
+
+  it('names clamp_default when no layer bound the value', () => {
+    const outputs = [
+      {
+        primary: [{ dimension: 'strength', bucket: 'FLAT', value: 2000000, system: 'a' }],
+        derived: [],
+        caps: [],
+        meta: { system: 'x' },
+      },
+    ];
+    const explanation = explain(outputs, 'strength', registries, 1);
+    expect(explanation.layers).toEqual([]);
+    expect(explanation.primary).toMatchObject({
+      value: 999999,
+      clampedBy: { side: 'max', source: 'clamp_default' },
+    });
+  });
+
+  it('lists layers in a custom registry order and names the OVERRIDE layer that fixed a side', () => {
+    const custom = compileRegistries(
+      { dimensions: { strength: { use_pipeline: true, clamp_default: { min: 0, max: 999999 } } } },
+      { order: ['TOTAL', 'EVENT', 'WORLD'], across_policy: 'PRIORITIZED_OVERRIDE' },
+    );
+    const outputs = [
+      {
+        primary: [{ dimension: 'strength', bucket: 'FLAT', value: 900, system: 'a' }],
+        derived: [],
+        caps: [
+          { system: 'w', dimension: 'strength', mode: 'HARD_MAX', kind: 'max', value: 100, scope: 'WORLD' },
+          { system: 'e', dimension: 'strength', mode: 'OVERRIDE', kind: 'max', value: 600, scope: 'EVENT' },
+          { system: 't', dimension: 'strength', mode: 'BASELINE', kind: 'max', value: 400 },
+        ],
+        meta: { system: 'x' },
+      },
+    ];
+    // TOTAL Max 400, then EVENT holds an OVERRIDE: Max = 600, fixed; WORLD 100 no longer applies
+    const explanation = explain(outputs, 'strength', custom, 1);
+    expect(explanation.layers.map((l) => [l.layer, l.Max])).toEqual([
+      ['TOTAL', 400],
+      ['EVENT', 600],
+      ['WORLD', 100],
+    ]);
+    expect(explanation.across_policy).toBe('PRIORITIZED_OVERRIDE');
+    expect(explanation.capsUsed).toMatchObject({ Max: 600, maxFrom: 'EVENT' });
+    expect(explanation.primary).toMatchObject({ value: 600, clampedBy: { side: 'max', source: 'EVENT' } });
+  });
+});
+
+describe('explain on random valid inputs', () => {
+  function check(
+    registries: CompiledRegistries,
+    outputs: unknown,
+    snapshot: Snapshot,
+    dimension: string,
+  ): void {
+    const explanation = explain(outputs, dimension, registries, 1);
+    expectAgreement(explanation, snapshot, dimension);
+    // layers: a subsequence of the registry order, each holding exactly its caps
+    const order = registries.layers;
+    const positions = explanation.layers.map((l) => order.indexOf(l.layer));
+    expect(positions.every((p, i) => p >= 0 && (i === 0 || p > positions[i - 1]!))).toBe(true);
+    const allCaps = (outputs as { caps: CapContribution[] }[])
+      .flatMap((o) => o.caps)
+      .filter((cap) => cap.dimension === dimension);
+    const layersWithCaps = order.filter((layer) => allCaps.some((cap) => (cap.scope ?? 'TOTAL') === layer));
+    expect(explanation.layers.map((l) => l.layer)).toEqual(layersWithCaps);
+    for (const layer of explanation.layers) {
+      const expected = allCaps.filter((cap) => (cap.scope ?? 'TOTAL') === layer.layer);
+      expect(layer.caps.length).toBe(expected.length);
+      expect(layer.caps.map((cap) => JSON.stringify(cap)).sort()).toEqual(
+        expected.map((cap) => JSON.stringify(cap)).sort(),
+      );
+    }
+    // steps: one per contribution, in (bucket, priority DESC, system ASC), the last running value the candidate
+    for (const section of [explanation.primary, explanation.derived]) {
+      if (section === undefined) continue;
+      const steps = section.steps;
+      for (let i = 1; i < steps.length; i++) {
+        const a = steps[i - 1]!;
+        const b = steps[i]!;
+        const key =
+          BUCKET_RANK[a.bucket] - BUCKET_RANK[b.bucket] ||
+          b.priority - a.priority ||
+          (a.system < b.system ? -1 : a.system > b.system ? 1 : 0);
+        expect(key).toBeLessThanOrEqual(0);
+      }
+      expect(Object.is(steps[steps.length - 1]!.running, section.candidate)).toBe(true);
+      const range = snapshot.CapsUsed[dimension]!;
+      if (section.candidate < range.Min) expect(section.clampedBy?.side).toBe('min');
+      else if (section.candidate > range.Max) expect(section.clampedBy?.side).toBe('max');
+      else expect(section.clampedBy).toBeNull();
+      if (section.clampedBy !== null) {
+        expect(['clamp_default', ...explanation.layers.map((l) => l.layer)]).toContain(
+          section.clampedBy.source,
+        );
+      }
+    }
+  }
+
+  it('agrees with resolveSnapshot on every dimension, with ordered steps and layers', () => {
+    fc.assert(
+      fc.property(validInputArb(), (input) => {
+        const registries = compileRegistries(input.combiner, input.capLayers);
+        const snapshot = resolveSnapshot(input.outputs, registries, 1);
+        for (const dimension of Object.keys(snapshot.CapsUsed))
+          check(registries, input.outputs, snapshot, dimension);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('explains a dimension nobody sent as unseen, with exactly its clamp_default', () => {
+    fc.assert(
+      fc.property(validInputArb(), (input) => {
+        const registries = compileRegistries(input.combiner, input.capLayers);
+        const explanation = explain(input.outputs, 'never_sent', registries, 1);
+        const defaults = input.combiner.defaults?.clamp_default ?? { min: 0, max: 1000000 };
+        expect(explanation.seen).toBe(false);
+        expect(explanation.layers).toEqual([]);
+        expect(explanation.capsUsed).toMatchObject({ Min: defaults.min, Max: defaults.max });
+        expect(explanation.rule).toMatchObject({ listed: false, use_pipeline: true });
+        expect(explanation.primary).toBeUndefined();
+        expect(explanation.derived).toBeUndefined();
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
