@@ -3,6 +3,7 @@
  * tables the aggregator reads on its hot path.
  */
 import type { ErrorLocation } from './errors';
+import { NameIndex } from './name-index';
 import type {
   AcrossPolicy,
   CapLayerRegistrySource,
@@ -36,6 +37,8 @@ export interface CompiledRegistries {
   readonly slotNames: readonly string[];
   readonly slotRules: readonly CompiledRule[];
   readonly slots: ReadonlyMap<string, number>;
+  /** The same as `slots`, for the hot path. */
+  readonly slotIndex: NameIndex;
   readonly layers: readonly string[];
   readonly layerIndex: ReadonlyMap<string, number>;
   readonly policy: AcrossPolicy;
@@ -158,6 +161,7 @@ export function compileRegistries(
     slotNames,
     slotRules: slotNames.map((name) => rules.get(name)!),
     slots: new Map(slotNames.map((name, i) => [name, i])),
+    slotIndex: new NameIndex(slotNames),
     fallback: { usePipeline: true, operator: 'SUM', min: defaults.min, max: defaults.max },
     layers: [...layersSource.order],
     layerIndex: new Map(layersSource.order.map((name, i) => [name, i])),

@@ -78,9 +78,9 @@ class DimensionTable {
    * dimensions are valid by construction, so only unlisted names are pattern-checked.
    */
   get(name: unknown): DimensionInputs | undefined {
-    const slot = this.registries.slots.get(name as string);
+    const slot = this.registries.slotIndex.get(name);
     let found: DimensionInputs | undefined;
-    if (slot !== undefined) {
+    if (slot >= 0) {
       found = this.bySlot[slot]!;
     } else {
       if (!isKnownDimension(name)) return undefined;

@@ -51,6 +51,57 @@ function subsystemName(output: Record<string, unknown>, index: number): string {
  * are arrays. Their items are checked by `isContribution` / `isCap` where they are used.
  */
 export function checkEnvelope(value: unknown, index: number): SubsystemOutput {
+  if (isEnvelope(value)) return value as SubsystemOutput;
+  return diagnoseEnvelope(value, index);
+}
+
+function isFiniteNumber(v: unknown): boolean {
+  return typeof v === 'number' && v - v === 0;
+}
+
+/** The fast check behind `checkEnvelope`: no strings or paths are built unless something is wrong. */
+function isEnvelope(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const output = value as Record<string, unknown>;
+  for (const key in output) {
+    if (key !== 'primary' && key !== 'derived' && key !== 'caps' && key !== 'meta' && key !== 'context') {
+      return false;
+    }
+  }
+  const meta = output.meta;
+  if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) return false;
+  const m = meta as Record<string, unknown>;
+  for (const key in m) if (key !== 'system' && key !== 'stage' && key !== 'version') return false;
+  if (typeof m.system !== 'string') return false;
+  if (m.stage !== undefined && typeof m.stage !== 'string') return false;
+  if (m.version !== undefined && !Number.isInteger(m.version)) return false;
+  if (!Array.isArray(output.primary) || !Array.isArray(output.derived) || !Array.isArray(output.caps))
+    return false;
+  return output.context === undefined || isContext(output.context);
+}
+
+function isContext(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const context = value as Record<string, unknown>;
+  for (const name in context) {
+    const pack = context[name];
+    if (typeof pack !== 'object' || pack === null || Array.isArray(pack)) return false;
+    const p = pack as Record<string, unknown>;
+    for (const key in p)
+      if (key !== 'additive_percent' && key !== 'multipliers' && key !== 'post_add') return false;
+    if (p.additive_percent !== undefined && !isFiniteNumber(p.additive_percent)) return false;
+    if (p.post_add !== undefined && !isFiniteNumber(p.post_add)) return false;
+    if (p.multipliers !== undefined) {
+      if (!Array.isArray(p.multipliers)) return false;
+      for (const factor of p.multipliers)
+        if (!isFiniteNumber(factor) || (factor as number) <= 0) return false;
+    }
+  }
+  return true;
+}
+
+/** Throws the error that says what is wrong with an output `isEnvelope` rejected. */
+function diagnoseEnvelope(value: unknown, index: number): never {
   const base = `subsystems[${index}]`;
   const output = requireObject(value, () => base, { subsystem: `#${index}` });
   const where: ErrorLocation = { subsystem: subsystemName(output, index) };
@@ -64,7 +115,7 @@ export function checkEnvelope(value: unknown, index: number): SubsystemOutput {
   requireArray(output.derived, () => `${base}.derived`, where);
   requireArray(output.caps, () => `${base}.caps`, where);
   if (output.context !== undefined) validateContext(output.context, `${base}.context`, where);
-  return output as unknown as SubsystemOutput;
+  return fail('INVALID_TYPE', `${base} is not a valid SubsystemOutput`, { ...where, field: base });
 }
 
 function validateMeta(value: unknown, base: string, where: ErrorLocation): void {
