@@ -1,0 +1,128 @@
+/** What both benchmarks share: the workload, the environment line, and table printing. */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export const DEFAULT_ACTORS = 10_000;
+
+/** The repository root, from bench/ (ts) or dist/bench/ (built). */
+export const repoRoot =
+  [path.resolve(__dirname, '..'), path.resolve(__dirname, '../..')].find((dir) =>
+    fs.existsSync(path.join(dir, 'package.json')),
+  ) ?? path.resolve(__dirname, '../..');
+export const generatorFile = path.resolve(repoRoot, '../shared/workload/generate.mjs');
+
+export interface Workload {
+  /** Non-empty actor lines. */
+  lines: string[];
+  /** Where they came from, for the report. */
+  source: string;
+  bytes: number;
+}
+
+function splitLines(text: string, limit: number | undefined): string[] {
+  const lines = text.split('\n').filter((line) => line.length > 0);
+  return limit === undefined ? lines : lines.slice(0, limit);
+}
+
+/**
+ * The actor lines of `input`, or — without it — `actors` standard actors written by
+ * ../shared/workload/generate.mjs into a temporary file (removed afterwards).
+ */
+export function loadWorkload(input: string | undefined, actors: number | undefined): Workload {
+  if (input !== undefined) {
+    const lines = splitLines(fs.readFileSync(input, 'utf8'), actors);
+    return { lines, source: input, bytes: lines.reduce((n, line) => n + line.length + 1, 0) };
+  }
+  const count = actors ?? DEFAULT_ACTORS;
+  if (!fs.existsSync(generatorFile)) throw new Error(`workload generator not found: ${generatorFile}`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'actor-core-bench-'));
+  const file = path.join(dir, 'actors.jsonl');
+  try {
+    const fd = fs.openSync(file, 'w');
+    try {
+      const run = spawnSync(process.execPath, [generatorFile, '--actors', String(count)], {
+        cwd: repoRoot,
+        stdio: ['ignore', fd, 'inherit'],
+      });
+      if (run.error !== undefined) throw run.error;
+      if (run.status !== 0) throw new Error(`generate.mjs exited with ${run.status ?? run.signal}`);
+    } finally {
+      fs.closeSync(fd);
+    }
+    const lines = splitLines(fs.readFileSync(file, 'utf8'), undefined);
+    return {
+      lines,
+      source: `generate.mjs --actors ${count} (standard workload)`,
+      bytes: lines.reduce((n, line) => n + line.length + 1, 0),
+    };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function positiveInt(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${flag} must be an integer ≥ 1, got ${value}`);
+  return n;
+}
+
+export function intList(value: string, flag: string): number[] {
+  return value.split(',').map((part) => positiveInt(part.trim(), flag)!);
+}
+
+export interface Environment {
+  node: string;
+  cpu: string;
+  cpus: number;
+  parallelism: number;
+}
+
+export function environment(): Environment {
+  const cpus = os.cpus();
+  return {
+    node: process.version,
+    cpu: cpus[0]?.model.trim() ?? 'unknown',
+    cpus: cpus.length,
+    parallelism: os.availableParallelism(),
+  };
+}
+
+/** A text table: the first row is the header; numeric columns are right-aligned. */
+export function table(rows: (string | number)[][]): string {
+  const cells = rows.map((row) => row.map(String));
+  const widths = cells[0]!.map((_, c) => Math.max(...cells.map((row) => (row[c] ?? '').length)));
+  const numeric = (c: number): boolean => rows.slice(1).some((row) => typeof row[c] === 'number');
+  const line = (row: string[]): string =>
+    row
+      .map((cell, c) => (numeric(c) ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!)))
+      .join('  ')
+      .trimEnd();
+  const out = [line(cells[0]!), widths.map((w) => '-'.repeat(w)).join('  ')];
+  for (let r = 1; r < cells.length; r++) out.push(line(cells[r]!));
+  return out.join('\n');
+}
+
+/** Rounds a figure for display and JSON: 3 significant decimals below 100, integers above. */
+export function fig(value: number): number {
+  if (!Number.isFinite(value)) return value;
+  const abs = Math.abs(value);
+  if (abs >= 100) return Math.round(value);
+  if (abs >= 10) return Math.round(value * 10) / 10;
+  if (abs >= 1) return Math.round(value * 100) / 100;
+  return Math.round(value * 1000) / 1000;
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Gives the event loop and the GC a moment between measured rounds. */
+export function settle(): Promise<void> {
+  global.gc?.();
+  return new Promise((resolve) => setTimeout(resolve, 50));
+}
