@@ -4,9 +4,29 @@ import globals from 'globals';
 
 // I/O belongs to adapters at the edge; the aggregator stays plain functions over plain data.
 const ioModules = [
-  'fs', 'node:fs', 'fs/promises', 'node:fs/promises', 'pg', 'ioredis', 'bullmq', 'express', 'pino',
-  'child_process', 'node:child_process', 'net', 'node:net', 'http', 'node:http', 'https', 'node:https',
-  'worker_threads', 'node:worker_threads', 'piscina', 'drizzle-orm', 'readline', 'node:readline',
+  'fs',
+  'node:fs',
+  'fs/promises',
+  'node:fs/promises',
+  'pg',
+  'ioredis',
+  'bullmq',
+  'express',
+  'pino',
+  'child_process',
+  'node:child_process',
+  'net',
+  'node:net',
+  'http',
+  'node:http',
+  'https',
+  'node:https',
+  'worker_threads',
+  'node:worker_threads',
+  'piscina',
+  'drizzle-orm',
+  'readline',
+  'node:readline',
 ];
 
 export default tseslint.config(
@@ -32,7 +52,12 @@ export default tseslint.config(
         'error',
         {
           paths: ioModules.map((name) => ({ name, message: 'src/core is pure: no I/O imports.' })),
-          patterns: [{ group: ['**/adapters/**', '**/cli/**', '**/registry/**'], message: 'src/core depends on nothing outside it.' }],
+          patterns: [
+            {
+              group: ['**/adapters/**', '**/cli/**', '**/registry/**'],
+              message: 'src/core depends on nothing outside it.',
+            },
+          ],
         },
       ],
       'no-restricted-globals': ['error', 'process', 'require', 'setTimeout', 'setInterval'],
