@@ -124,6 +124,17 @@ export class RangeFold {
     this.prioritized = policy === 'PRIORITIZED_OVERRIDE';
   }
 
+  /** Back to `[−∞, +∞]`, for the next dimension. */
+  reset(): this {
+    this.Min = -Infinity;
+    this.Max = Infinity;
+    this.minFrom = CLAMP_DEFAULT;
+    this.maxFrom = CLAMP_DEFAULT;
+    this.minFixed = false;
+    this.maxFixed = false;
+    return this;
+  }
+
   /** Folds in one layer that holds caps for the dimension. */
   add(layer: string, bounds: LayerBounds): void {
     if (!this.minFixed) {

@@ -1,27 +1,31 @@
 /** Step 1 of AGGREGATION.md: the candidate value of one dimension from its contributions. */
 import { compareContributions } from './order';
 import type { CompiledRule } from './registries';
-import type { Contribution } from './types';
+import type { Bucket, Contribution } from './types';
+
+/** How many contributions of a section fall in each summed bucket (counted while gathering). */
+export interface BucketCounts {
+  flat: number;
+  mult: number;
+  post: number;
+}
+
+export function countBucket(counts: BucketCounts, bucket: Bucket): void {
+  if (bucket === 'FLAT') counts.flat++;
+  else if (bucket === 'MULT') counts.mult++;
+  else if (bucket === 'POST_ADD') counts.post++;
+}
 
 /**
- * Whether folding these contributions in arrival order could give other bits than folding them in
+ * Whether folding `length` contributions in arrival order could give other bits than folding them in
  * sort order. IEEE-754 addition and multiplication are commutative, and the folds start from an exact
  * identity (0 + a, 1 × a), so a sum or product of at most two terms never depends on order; MAX and
  * MIN never do. Only a bucket (or, in operator mode, a group) of three or more terms needs the sort.
  */
-export function needsOrder(contributions: readonly Contribution[], rule: CompiledRule): boolean {
-  if (contributions.length < 3) return false;
+export function needsOrder(length: number, counts: BucketCounts, rule: CompiledRule): boolean {
+  if (length < 3) return false;
   if (!rule.usePipeline) return rule.operator !== 'MAX' && rule.operator !== 'MIN';
-  let flat = 0;
-  let mult = 0;
-  let post = 0;
-  for (let i = 0; i < contributions.length; i++) {
-    const bucket = contributions[i]!.bucket;
-    if (bucket === 'FLAT') flat++;
-    else if (bucket === 'MULT') mult++;
-    else if (bucket === 'POST_ADD') post++;
-  }
-  return flat > 2 || mult > 2 || post > 2;
+  return counts.flat > 2 || counts.mult > 2 || counts.post > 2;
 }
 
 /**

@@ -8,7 +8,7 @@ import { candidateValue } from './combine';
 import { sortCaps, sortContributions } from './order';
 import type { CompiledRegistries } from './registries';
 import { checkVersion, foldCaps, gatherInputs, sectionValue, type DimensionInputs } from './resolve';
-import type { Bucket, CapContribution, CapRange, Contribution, Operator } from './types';
+import type { Bucket, CapContribution, CapRange, Operator } from './types';
 
 export interface ExplainStep {
   system: string;
@@ -61,12 +61,12 @@ export interface Explanation {
 }
 
 function explainSection(
-  contributions: Contribution[],
   dim: DimensionInputs,
   range: CapRange & { minFrom: string; maxFrom: string },
   section: 'Primary' | 'Derived',
 ): SectionExplanation {
-  const sorted = sortContributions(contributions);
+  // Sorted in place: the value below is then folded in this same order.
+  const sorted = sortContributions(section === 'Primary' ? dim.primary : dim.derived);
   const steps = sorted.map((c, i) => ({
     system: c.system,
     bucket: c.bucket,
@@ -75,7 +75,7 @@ function explainSection(
     running: candidateValue(sorted.slice(0, i + 1), dim.rule),
   }));
   const candidate = candidateValue(sorted, dim.rule);
-  const value = sectionValue(sorted, dim, range, section);
+  const value = sectionValue(dim, range, section);
   const clampedBy =
     candidate < range.Min
       ? { side: 'min' as const, source: range.minFrom }
@@ -132,8 +132,8 @@ export function explain(
   };
   if (!rule.usePipeline) explanation.rule.operator = rule.operator;
   if (found !== undefined && found.primary.length > 0)
-    explanation.primary = explainSection(found.primary, found, capsUsed, 'Primary');
+    explanation.primary = explainSection(found, capsUsed, 'Primary');
   if (found !== undefined && found.derived.length > 0)
-    explanation.derived = explainSection(found.derived, found, capsUsed, 'Derived');
+    explanation.derived = explainSection(found, capsUsed, 'Derived');
   return explanation;
 }

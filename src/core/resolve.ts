@@ -3,7 +3,7 @@
  * Validation runs as the inputs are gathered and throws; nothing partial is ever returned.
  */
 import { boundLayer, emptyLayer, RangeFold, type LayerBounds } from './caps';
-import { candidateValue, clampTo, needsOrder } from './combine';
+import { candidateValue, clampTo, countBucket, needsOrder, type BucketCounts } from './combine';
 import { mergeContexts } from './context';
 import { ActorCoreError } from './errors';
 import { sortCaps, sortContributions } from './order';
@@ -27,6 +27,8 @@ export interface DimensionInputs {
   primary: Contribution[];
   derived: Contribution[];
   caps: CapContribution[];
+  readonly primaryCounts: BucketCounts;
+  readonly derivedCounts: BucketCounts;
   used: boolean;
 }
 
@@ -66,6 +68,8 @@ class DimensionTable {
       if (dim.primary.length > 0) dim.primary = [];
       if (dim.derived.length > 0) dim.derived = [];
       if (dim.caps.length > 0) dim.caps = [];
+      resetCounts(dim.primaryCounts);
+      resetCounts(dim.derivedCounts);
       dim.used = false;
     }
     this.touched = [];
@@ -110,7 +114,23 @@ class DimensionTable {
 }
 
 function newInputs(name: string, rule: CompiledRule, slot: number): DimensionInputs {
-  return { name, rule, slot, primary: [], derived: [], caps: [], used: false };
+  return {
+    name,
+    rule,
+    slot,
+    primary: [],
+    derived: [],
+    caps: [],
+    primaryCounts: { flat: 0, mult: 0, post: 0 },
+    derivedCounts: { flat: 0, mult: 0, post: 0 },
+    used: false,
+  };
+}
+
+function resetCounts(counts: BucketCounts): void {
+  counts.flat = 0;
+  counts.mult = 0;
+  counts.post = 0;
 }
 
 const tables = new WeakMap<CompiledRegistries, DimensionTable>();
@@ -144,6 +164,7 @@ export function gatherInputs(
         diagnoseContribution(c, `subsystems[${i}].primary[${j}]`, { subsystem: output.meta.system });
       }
       dim.primary.push(c);
+      countBucket(dim.primaryCounts, c.bucket);
     }
     for (let j = 0; j < derived.length; j++) {
       const c = derived[j]!;
@@ -152,6 +173,7 @@ export function gatherInputs(
         diagnoseContribution(c, `subsystems[${i}].derived[${j}]`, { subsystem: output.meta.system });
       }
       dim.derived.push(c);
+      countBucket(dim.derivedCounts, c.bucket);
     }
     for (let j = 0; j < caps.length; j++) {
       const cap = caps[j]!;
@@ -185,8 +207,9 @@ export function foldCaps(
   registries: CompiledRegistries,
   scratch: LayerBounds = emptyLayer(),
   onLayer?: (layer: string, bounds: LayerBounds) => void,
+  fold: RangeFold = new RangeFold(registries.policy),
 ): RangeFold {
-  const fold = new RangeFold(registries.policy);
+  fold.reset();
   if (caps.length > 0) {
     // Only sums of three or more caps depend on order (see `needsOrder`); OVERRIDE is chosen by comparison.
     if (caps.length > 2) sortCaps(caps);
@@ -211,13 +234,12 @@ export function foldCaps(
 }
 
 /** The value of one section (Primary or Derived) of a dimension, clamped into its caps. */
-export function sectionValue(
-  contributions: Contribution[],
-  dim: DimensionInputs,
-  range: CapRange,
-  section: 'Primary' | 'Derived',
-): number {
-  const ordered = needsOrder(contributions, dim.rule) ? sortContributions(contributions) : contributions;
+export function sectionValue(dim: DimensionInputs, range: CapRange, section: 'Primary' | 'Derived'): number {
+  const contributions = section === 'Primary' ? dim.primary : dim.derived;
+  const counts = section === 'Primary' ? dim.primaryCounts : dim.derivedCounts;
+  const ordered = needsOrder(contributions.length, counts, dim.rule)
+    ? sortContributions(contributions)
+    : contributions;
   const value = clampTo(candidateValue(ordered, dim.rule), range.Min, range.Max);
   if (value !== value) {
     throw new ActorCoreError(
@@ -240,20 +262,22 @@ export function resolveSnapshot(
 ): Snapshot {
   const actorVersion = checkVersion(version);
   const gathered = gatherInputs(outputs, registries);
-  const Primary: Record<string, number> = {};
-  const Derived: Record<string, number> = {};
-  const CapsUsed: Record<string, CapRange> = {};
+  // Null-prototype records: dimension names are data keys, and V8 stores them without shape transitions.
+  const Primary: Record<string, number> = Object.create(null);
+  const Derived: Record<string, number> = Object.create(null);
+  const CapsUsed: Record<string, CapRange> = Object.create(null);
   const scratch = emptyLayer();
+  const fold = new RangeFold(registries.policy);
   for (const dim of gathered.dimensions) {
     let range: CapRange;
     if (dim.caps.length === 0) {
       range = { Min: dim.rule.min, Max: dim.rule.max }; // no caps: exactly clamp_default
     } else {
-      const fold = foldCaps(dim.caps, dim.rule, registries, scratch);
+      foldCaps(dim.caps, dim.rule, registries, scratch, undefined, fold);
       range = { Min: fold.Min, Max: fold.Max };
     }
-    if (dim.primary.length > 0) Primary[dim.name] = sectionValue(dim.primary, dim, range, 'Primary');
-    if (dim.derived.length > 0) Derived[dim.name] = sectionValue(dim.derived, dim, range, 'Derived');
+    if (dim.primary.length > 0) Primary[dim.name] = sectionValue(dim, range, 'Primary');
+    if (dim.derived.length > 0) Derived[dim.name] = sectionValue(dim, range, 'Derived');
     CapsUsed[dim.name] = range;
   }
   const snapshot: Snapshot = { Primary, Derived, CapsUsed, Version: actorVersion };
