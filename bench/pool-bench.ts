@@ -229,6 +229,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+  console.error(`bench:pool: ${err instanceof Error ? err.message : String(err)}`);
   process.exitCode = 1;
 });
