@@ -19,7 +19,7 @@ import {
   type LineResult,
 } from '../src/core';
 import { loadRegistries } from '../src/registry';
-import { environment, fig, loadWorkload, positiveInt, settle, table } from './support';
+import { environment, fig, loadWorkload, positiveInt, settle, table, WORKLOAD_OPTIONS } from './support';
 
 interface Round {
   parseNs: number;
@@ -95,12 +95,7 @@ function timerCostNs(): number {
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      input: { type: 'string' },
-      actors: { type: 'string' },
-      rounds: { type: 'string' },
-      registry: { type: 'string' },
-      'cap-layers': { type: 'string' },
-      json: { type: 'boolean', default: false },
+      ...WORKLOAD_OPTIONS,
     },
     strict: true,
     allowPositionals: false,

@@ -15,7 +15,17 @@ import { parseArgs } from 'node:util';
 import { resolveLineToJson, type CompiledRegistries } from '../src/core';
 import { createResolvePool, type ChunkResult, type ResolvePool, type ResolveTask } from '../src/pool';
 import { loadRegistries } from '../src/registry';
-import { environment, fig, intList, loadWorkload, median, positiveInt, settle, table } from './support';
+import {
+  environment,
+  fig,
+  intList,
+  loadWorkload,
+  median,
+  positiveInt,
+  settle,
+  table,
+  WORKLOAD_OPTIONS,
+} from './support';
 
 interface PoolCase {
   threads: number;
@@ -48,14 +58,9 @@ async function poolPass(pool: ResolvePool, tasks: readonly ResolveTask[]): Promi
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      input: { type: 'string' },
-      actors: { type: 'string' },
+      ...WORKLOAD_OPTIONS,
       chunk: { type: 'string', default: '1,10,100,1000' },
       threads: { type: 'string', default: '1,2' },
-      rounds: { type: 'string' },
-      registry: { type: 'string' },
-      'cap-layers': { type: 'string' },
-      json: { type: 'boolean', default: false },
     },
     strict: true,
     allowPositionals: false,

@@ -62,6 +62,16 @@ export function loadWorkload(input: string | undefined, actors: number | undefin
   }
 }
 
+/** The options every benchmark takes (node:util parseArgs form): the workload and the registries. */
+export const WORKLOAD_OPTIONS = {
+  input: { type: 'string' },
+  actors: { type: 'string' },
+  rounds: { type: 'string' },
+  registry: { type: 'string' },
+  'cap-layers': { type: 'string' },
+  json: { type: 'boolean', default: false },
+} as const;
+
 export function positiveInt(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
