@@ -8,8 +8,8 @@ import { mergeContexts } from './context';
 import { ActorCoreError } from './errors';
 import { sortCaps, sortContributions } from './order';
 import type { CompiledRegistries, CompiledRule } from './registries';
-import type { CapContribution, CapRange, Contribution, Snapshot, SubsystemOutput } from './types';
 import { isKnownDimension } from './check';
+import type { CapContribution, CapRange, Contribution, Snapshot, SubsystemOutput } from './types';
 import {
   checkEnvelope,
   diagnoseCap,
@@ -48,7 +48,8 @@ export function checkVersion(version: unknown): number {
 /**
  * Per-dimension inputs of one actor, kept by registry slot so that no name sort is needed. One table
  * per compiled registry is reused from actor to actor (resolving is synchronous, so it is never shared
- * by two resolutions at once): its arrays keep their capacity and the hot path allocates little.
+ * by two resolutions at once): its per-slot records are made once, and a reset touches only the
+ * dimensions the previous actor used.
  */
 class DimensionTable {
   private readonly bySlot: DimensionInputs[];
@@ -74,7 +75,7 @@ class DimensionTable {
     }
     this.touched = [];
     this.order = [];
-    this.unlisted.clear();
+    if (this.unlisted.size > 0) this.unlisted.clear();
   }
 
   /**
