@@ -6,7 +6,7 @@
 import { emptyLayer, type SideBounds } from './caps';
 import { candidateValue } from './combine';
 import { sortCaps, sortContributions } from './order';
-import type { CompiledRegistries } from './registries';
+import { ruleFor, type CompiledRegistries } from './registries';
 import { checkVersion, foldCaps, gatherInputs, sectionValue, type DimensionInputs } from './resolve';
 import type { Bucket, CapContribution, CapRange, Operator } from './types';
 
@@ -104,7 +104,7 @@ export function explain(
   const actorVersion = checkVersion(version);
   const { dimensions } = gatherInputs(outputs, registries);
   const found = dimensions.find((d) => d.name === dimension);
-  const rule = registries.rules.get(dimension) ?? registries.fallback;
+  const rule = ruleFor(registries, dimension);
   const layers: LayerExplanation[] = [];
   const fold = foldCaps(found?.caps ?? [], rule, registries, emptyLayer(), (layer, bounds) => {
     layers.push({

@@ -55,15 +55,12 @@ export function compareCaps(a: CapContribution, b: CapContribution): number {
   return compareValues(a.value, b.value);
 }
 
-/*
- * Insertion sorts: the groups are tiny (a handful per dimension) and these beat Array#sort there.
- * One per element type, so each comparison is a direct, inlinable call.
- */
-export function sortContributions(items: Contribution[]): Contribution[] {
+/** Insertion sort: the groups are tiny (a handful per dimension) and this beats Array#sort there. */
+function insertionSort<T>(items: T[], compare: (a: T, b: T) => number): T[] {
   for (let i = 1; i < items.length; i++) {
     const item = items[i]!;
     let j = i - 1;
-    while (j >= 0 && compareContributions(items[j]!, item) > 0) {
+    while (j >= 0 && compare(items[j]!, item) > 0) {
       items[j + 1] = items[j]!;
       j--;
     }
@@ -72,15 +69,10 @@ export function sortContributions(items: Contribution[]): Contribution[] {
   return items;
 }
 
+export function sortContributions(items: Contribution[]): Contribution[] {
+  return insertionSort(items, compareContributions);
+}
+
 export function sortCaps(items: CapContribution[]): CapContribution[] {
-  for (let i = 1; i < items.length; i++) {
-    const item = items[i]!;
-    let j = i - 1;
-    while (j >= 0 && compareCaps(items[j]!, item) > 0) {
-      items[j + 1] = items[j]!;
-      j--;
-    }
-    items[j + 1] = item;
-  }
-  return items;
+  return insertionSort(items, compareCaps);
 }
