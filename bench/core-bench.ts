@@ -18,8 +18,7 @@ import {
   type CompiledRegistries,
   type LineResult,
 } from '../src/core';
-import { loadRegistries } from '../src/registry';
-import { environment, fig, loadWorkload, positiveInt, settle, table, WORKLOAD_OPTIONS } from './support';
+import { WORKLOAD_OPTIONS, environment, fig, loadBenchInput, settle, table } from './support';
 
 interface Round {
   parseNs: number;
@@ -100,12 +99,8 @@ async function main(): Promise<void> {
     strict: true,
     allowPositionals: false,
   });
-  const rounds = positiveInt(values.rounds, '--rounds') ?? 3;
-  const workload = loadWorkload(values.input, positiveInt(values.actors, '--actors'));
-  const loaded = loadRegistries({ registry: values.registry, capLayers: values['cap-layers'] });
-  const lines = workload.lines;
+  const { rounds, workload, lines, registries: loaded } = loadBenchInput(values);
   const n = lines.length;
-  if (n === 0) throw new Error('no actor lines in the input');
   const env = environment();
 
   console.log(

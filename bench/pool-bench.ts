@@ -14,17 +14,15 @@
 import { parseArgs } from 'node:util';
 import { resolveLineToJson, type CompiledRegistries } from '../src/core';
 import { createResolvePool, type ChunkResult, type ResolvePool, type ResolveTask } from '../src/pool';
-import { loadRegistries } from '../src/registry';
 import {
+  WORKLOAD_OPTIONS,
   environment,
   fig,
   intList,
-  loadWorkload,
+  loadBenchInput,
   median,
-  positiveInt,
   settle,
   table,
-  WORKLOAD_OPTIONS,
 } from './support';
 
 interface PoolCase {
@@ -65,14 +63,10 @@ async function main(): Promise<void> {
     strict: true,
     allowPositionals: false,
   });
-  const rounds = positiveInt(values.rounds, '--rounds') ?? 3;
+  const { rounds, workload, lines, registries } = loadBenchInput(values);
   const chunks = [...new Set(intList(values.chunk, '--chunk'))].sort((a, b) => a - b);
   const threadCounts = [...new Set(intList(values.threads, '--threads'))].sort((a, b) => a - b);
-  const workload = loadWorkload(values.input, positiveInt(values.actors, '--actors'));
-  const registries = loadRegistries({ registry: values.registry, capLayers: values['cap-layers'] });
-  const lines = workload.lines;
   const n = lines.length;
-  if (n === 0) throw new Error('no actor lines in the input');
   const env = environment();
   console.log(`pool bench: ${n} actors from ${workload.source}`);
   console.log(

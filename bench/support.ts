@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { loadRegistries, type LoadedRegistries } from '../src/registry';
 
 export const DEFAULT_ACTORS = 10_000;
 
@@ -71,6 +72,28 @@ export const WORKLOAD_OPTIONS = {
   'cap-layers': { type: 'string' },
   json: { type: 'boolean', default: false },
 } as const;
+
+/** What every benchmark starts from: its rounds, the actor lines (at least one) and the registries. */
+export interface BenchInput {
+  rounds: number;
+  workload: Workload;
+  lines: string[];
+  registries: LoadedRegistries;
+}
+
+export function loadBenchInput(values: {
+  input?: string | undefined;
+  actors?: string | undefined;
+  rounds?: string | undefined;
+  registry?: string | undefined;
+  'cap-layers'?: string | undefined;
+}): BenchInput {
+  const rounds = positiveInt(values.rounds, '--rounds') ?? 3;
+  const workload = loadWorkload(values.input, positiveInt(values.actors, '--actors'));
+  if (workload.lines.length === 0) throw new Error('no actor lines in the input');
+  const registries = loadRegistries({ registry: values.registry, capLayers: values['cap-layers'] });
+  return { rounds, workload, lines: workload.lines, registries };
+}
 
 export function positiveInt(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
