@@ -8,24 +8,57 @@ export interface BucketCounts {
   flat: number;
   mult: number;
   post: number;
+  /** Bit set of the buckets holding a value that is not an int32: 1 FLAT, 2 MULT, 4 POST_ADD, 8 OVERRIDE. */
+  fractional: number;
 }
 
-export function countBucket(counts: BucketCounts, bucket: Bucket): void {
-  if (bucket === 'FLAT') counts.flat++;
-  else if (bucket === 'MULT') counts.mult++;
-  else if (bucket === 'POST_ADD') counts.post++;
+export const FRACTIONAL_FLAT = 1;
+export const FRACTIONAL_POST_ADD = 4;
+
+/** More int32 terms than this could sum past 2^53, where integers stop being exact. */
+const MAX_EXACT_INT32_TERMS = 1 << 22;
+
+export function countBucket(counts: BucketCounts, bucket: Bucket, value: number): void {
+  const fractional = (value | 0) !== value; // -0 counts as an integer: the folds start from +0
+  if (bucket === 'FLAT') {
+    counts.flat++;
+    if (fractional) counts.fractional |= FRACTIONAL_FLAT;
+  } else if (bucket === 'MULT') {
+    counts.mult++;
+    if (fractional) counts.fractional |= 2;
+  } else if (bucket === 'POST_ADD') {
+    counts.post++;
+    if (fractional) counts.fractional |= FRACTIONAL_POST_ADD;
+  } else if (fractional) counts.fractional |= 8;
+}
+
+export function resetCounts(counts: BucketCounts): void {
+  counts.flat = 0;
+  counts.mult = 0;
+  counts.post = 0;
+  counts.fractional = 0;
 }
 
 /**
  * Whether folding `length` contributions in arrival order could give other bits than folding them in
  * sort order. IEEE-754 addition and multiplication are commutative, and the folds start from an exact
  * identity (0 + a, 1 × a), so a sum or product of at most two terms never depends on order; MAX and
- * MIN never do. Only a bucket (or, in operator mode, a group) of three or more terms needs the sort.
+ * MIN never do. A sum of int32 terms (fewer than 2^22 of them) never rounds: every partial sum is an
+ * integer below 2^53, so every order gives the exact sum. Only the remaining buckets (or, in operator
+ * mode, groups) of three or more terms need the sort.
  */
 export function needsOrder(length: number, counts: BucketCounts, rule: CompiledRule): boolean {
   if (length < 3) return false;
-  if (!rule.usePipeline) return rule.operator !== 'MAX' && rule.operator !== 'MIN';
-  return counts.flat > 2 || counts.mult > 2 || counts.post > 2;
+  const exactInt32 = length < MAX_EXACT_INT32_TERMS;
+  if (!rule.usePipeline) {
+    if (rule.operator === 'MAX' || rule.operator === 'MIN') return false;
+    return rule.operator === 'MULTIPLY' || !exactInt32 || counts.fractional !== 0;
+  }
+  return (
+    counts.mult > 2 ||
+    (counts.flat > 2 && (!exactInt32 || (counts.fractional & FRACTIONAL_FLAT) !== 0)) ||
+    (counts.post > 2 && (!exactInt32 || (counts.fractional & FRACTIONAL_POST_ADD) !== 0))
+  );
 }
 
 /**

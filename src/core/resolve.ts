@@ -3,7 +3,7 @@
  * Validation runs as the inputs are gathered and throws; nothing partial is ever returned.
  */
 import { boundLayer, emptyLayer, RangeFold, type LayerBounds } from './caps';
-import { candidateValue, clampTo, countBucket, needsOrder, type BucketCounts } from './combine';
+import { candidateValue, clampTo, countBucket, needsOrder, resetCounts, type BucketCounts } from './combine';
 import { mergeContexts } from './context';
 import { ActorCoreError } from './errors';
 import { sortCaps, sortContributions } from './order';
@@ -122,16 +122,10 @@ function newInputs(name: string, rule: CompiledRule, slot: number): DimensionInp
     primary: [],
     derived: [],
     caps: [],
-    primaryCounts: { flat: 0, mult: 0, post: 0 },
-    derivedCounts: { flat: 0, mult: 0, post: 0 },
+    primaryCounts: { flat: 0, mult: 0, post: 0, fractional: 0 },
+    derivedCounts: { flat: 0, mult: 0, post: 0, fractional: 0 },
     used: false,
   };
-}
-
-function resetCounts(counts: BucketCounts): void {
-  counts.flat = 0;
-  counts.mult = 0;
-  counts.post = 0;
 }
 
 const tables = new WeakMap<CompiledRegistries, DimensionTable>();
@@ -165,7 +159,7 @@ export function gatherInputs(
         diagnoseContribution(c, `subsystems[${i}].primary[${j}]`, { subsystem: output.meta.system });
       }
       dim.primary.push(c);
-      countBucket(dim.primaryCounts, c.bucket);
+      countBucket(dim.primaryCounts, c.bucket, c.value);
     }
     for (let j = 0; j < derived.length; j++) {
       const c = derived[j]!;
@@ -174,7 +168,7 @@ export function gatherInputs(
         diagnoseContribution(c, `subsystems[${i}].derived[${j}]`, { subsystem: output.meta.system });
       }
       dim.derived.push(c);
-      countBucket(dim.derivedCounts, c.bucket);
+      countBucket(dim.derivedCounts, c.bucket, c.value);
     }
     for (let j = 0; j < caps.length; j++) {
       const cap = caps[j]!;
