@@ -26,7 +26,17 @@ export type ErrorCode =
   // parsing and I/O around the core
   | 'INVALID_JSON'
   | 'REGISTRY_LOAD_FAILED'
-  | 'INPUT_READ_FAILED';
+  | 'INPUT_READ_FAILED'
+  // configuration and the stores (persistence adapters)
+  | 'INVALID_CONFIG'
+  | 'INVALID_ENCRYPTION_KEY'
+  | 'UNKNOWN_KEY_ID'
+  | 'DECRYPTION_FAILED'
+  | 'STORE_UNAVAILABLE'
+  | 'SERVICE_START_FAILED'
+  | 'MIGRATION_FAILED'
+  | 'INVALID_ACTOR_ID'
+  | 'SCHEMA_MISSING';
 
 export interface ErrorLocation {
   /** The subsystem (its meta.system, else `#index`) the error is in. */
