@@ -1,0 +1,71 @@
+/** config/settings.ts: the environment read once, with defaults and errors naming the variable. */
+import { loadSettings, required } from '../../config/settings';
+
+describe('loadSettings', () => {
+  it('applies the defaults to an empty environment', () => {
+    expect(loadSettings({})).toEqual({
+      databaseUrl: undefined,
+      databasePoolMax: 10,
+      redisUrl: undefined,
+      redisKeyPrefix: 'actor-core',
+      cacheTtlSeconds: 3600,
+      encryptionKey: undefined,
+    });
+  });
+
+  it('reads every variable', () => {
+    expect(
+      loadSettings({
+        DATABASE_URL: 'postgres://u:p@db:5432/actors',
+        DATABASE_POOL_MAX: '20',
+        REDIS_URL: 'rediss://cache:6380',
+        REDIS_KEY_PREFIX: '{ac}:prod',
+        CACHE_TTL_SECONDS: '60',
+        ENCRYPTION_KEY: ' k1:abc ',
+      }),
+    ).toEqual({
+      databaseUrl: 'postgres://u:p@db:5432/actors',
+      databasePoolMax: 20,
+      redisUrl: 'rediss://cache:6380',
+      redisKeyPrefix: '{ac}:prod',
+      cacheTtlSeconds: 60,
+      encryptionKey: 'k1:abc',
+    });
+  });
+
+  it('treats a blank variable as unset', () => {
+    expect(loadSettings({ DATABASE_URL: '  ', CACHE_TTL_SECONDS: '' })).toMatchObject({
+      databaseUrl: undefined,
+      cacheTtlSeconds: 3600,
+    });
+  });
+
+  it.each([
+    ['DATABASE_URL', 'mysql://db/x', /DATABASE_URL must use postgres: or postgresql:, got mysql:/],
+    ['DATABASE_URL', 'not a url', /DATABASE_URL must be a URL/],
+    ['REDIS_URL', 'http://cache', /REDIS_URL must use redis: or rediss:/],
+    ['DATABASE_POOL_MAX', '0', /DATABASE_POOL_MAX must be an integer from 1 to 1000, got "0"/],
+    ['CACHE_TTL_SECONDS', '1.5', /CACHE_TTL_SECONDS must be an integer/],
+    ['REDIS_KEY_PREFIX', 'has space', /REDIS_KEY_PREFIX must be letters/],
+  ])('names %s when it is invalid (%s)', (variable, value, message) => {
+    let error: unknown;
+    try {
+      loadSettings({ [variable]: value });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toMatchObject({ code: 'INVALID_CONFIG', field: variable });
+    expect((error as Error).message).toMatch(message);
+  });
+
+  it('does not echo a DATABASE_URL that fails to parse (it may hold a password)', () => {
+    expect(() => loadSettings({ DATABASE_URL: 'postgres://u:secret@[bad' })).toThrow(/^(?!.*secret)/);
+  });
+});
+
+describe('required', () => {
+  it('names the missing variable', () => {
+    expect(() => required(undefined, 'REDIS_URL')).toThrow('REDIS_URL is not set; this command needs it');
+    expect(required('redis://x', 'REDIS_URL')).toBe('redis://x');
+  });
+});
