@@ -14,6 +14,10 @@ module.exports = {
       testEnvironment: 'node',
       transform: tsJest,
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      // Private PostgreSQL and Redis servers when DATABASE_URL / REDIS_URL are not set (runs only when a
+      // test of this project is selected).
+      globalSetup: '<rootDir>/test/integration/global-setup.ts',
+      globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
     },
   ],
 };

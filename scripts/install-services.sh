@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs the PostgreSQL and Redis server binaries the integration tests (and the demo, the benchmarks)
+# start privately when DATABASE_URL / REDIS_URL are not set. Installing needs root and apt-get
+# (Debian/Ubuntu, e.g. CI); anyone else is told in one line what to install. src/local-services installs
+# a missing server by itself too; CI calls this first so that apt's minutes show up as their own step.
+set -euo pipefail
+
+has_postgres() {
+  local dir
+  for dir in /usr/lib/postgresql/*/bin; do
+    [[ -x "$dir/initdb" && -x "$dir/postgres" ]] && return 0
+  done
+  command -v initdb >/dev/null 2>&1 && command -v postgres >/dev/null 2>&1
+}
+
+need=()
+if [[ -z "${DATABASE_URL:-}" ]] && ! has_postgres; then need+=(postgresql); fi
+if [[ -z "${REDIS_URL:-}" ]] && ! command -v redis-server >/dev/null 2>&1; then need+=(redis-server); fi
+
+if ((${#need[@]} == 0)); then
+  echo "install-services: nothing to install (PostgreSQL and Redis binaries present, or URLs given)"
+  exit 0
+fi
+if [[ "$(id -u)" -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
+  echo "install-services: missing ${need[*]}: install the package(s) ${need[*]} (Debian/Ubuntu: sudo apt-get install -y ${need[*]}), or set DATABASE_URL and REDIS_URL" >&2
+  exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+apt=(apt-get -o DPkg::Lock::Timeout=600)
+echo "install-services: installing ${need[*]}"
+# A fresh image has no package lists: fetch them only then, or when the install cannot find a package.
+if ! compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; then "${apt[@]}" update; fi
+if ! "${apt[@]}" install -y --no-install-recommends "${need[@]}"; then
+  "${apt[@]}" update
+  "${apt[@]}" install -y --no-install-recommends "${need[@]}"
+fi
+echo "install-services: installed ${need[*]}"
