@@ -1,0 +1,30 @@
+/**
+ * Redis failures as ActorCoreError STORE_UNAVAILABLE. Anything that is not an error reply of the
+ * server (a refused or lost connection, a connect timeout, ioredis' "Stream isn't writeable",
+ * "Connection is closed." or MaxRetriesPerRequestError) is transient: `permanent = false`. Error
+ * replies are permanent (WRONGTYPE, a script error, NOPERM) except those a server sends while it is
+ * starting, failing over or resharding, which a retry outlives.
+ */
+import { ReplyError } from 'ioredis';
+import { ActorCoreError, type ErrorLocation } from '../../core/errors';
+
+const TRANSIENT_REPLIES = /^(LOADING|BUSY|TRYAGAIN|CLUSTERDOWN|MASTERDOWN|READONLY|NOREPLICAS|OOM)\b/;
+
+export function isTransientRedisError(err: unknown): boolean {
+  if (err instanceof ReplyError) return TRANSIENT_REPLIES.test((err as Error).message);
+  return true;
+}
+
+/** `err` (thrown by ioredis while `doing`) as STORE_UNAVAILABLE; an ActorCoreError passes unchanged. */
+export function storeError(err: unknown, doing: string, where: ErrorLocation = {}): ActorCoreError {
+  if (err instanceof ActorCoreError) return err;
+  const reason = err instanceof Error ? err.message : String(err);
+  const error = new ActorCoreError(
+    'STORE_UNAVAILABLE',
+    `Redis failed while ${doing}: ${reason}`,
+    where,
+    !isTransientRedisError(err),
+  );
+  error.cause = err;
+  return error;
+}
