@@ -1,11 +1,13 @@
 /**
- * The `actor-core` command line: `resolve` and `explain`. `main` never throws and never exits the
- * process; it returns the exit code (0 ok, 1 internal error, 2 bad input / registry / usage).
+ * The `actor-core` command line: `resolve`, `explain`, and the database commands. `main` never throws and never exits the
+ * process; it returns the exit code (0 ok, 1 internal error, 2 bad input / registry / usage / configuration,
+ * 3 a store is unavailable).
  */
 import { Command, CommanderError } from 'commander';
 import { isActorCoreError } from '../core';
 import { isOutputClosed, oneLine, processIo, type CliIo } from './cli-io';
-import { EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK } from './exit-codes';
+import { EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_UNAVAILABLE } from './exit-codes';
+import { addDatabaseCommands } from './database-commands';
 import { addExplainCommand } from './explain-command';
 import { packageVersion } from './package-version';
 import { addResolveCommand } from './resolve-command';
@@ -23,6 +25,7 @@ export function buildProgram(io: CliIo): Command {
     });
   addResolveCommand(program, io);
   addExplainCommand(program, io);
+  addDatabaseCommands(program, io);
   program.addHelpText(
     'after',
     '\nRun "actor-core help <command>" for the options and exit codes of a command.',
@@ -39,7 +42,7 @@ function report(err: unknown, io: CliIo): number {
   if (isOutputClosed(err)) return EXIT_OK;
   if (isActorCoreError(err)) {
     io.stderr.write(`actor-core: ${oneLine(err.describe())}\n`);
-    return EXIT_BAD_INPUT;
+    return err.permanent ? EXIT_BAD_INPUT : EXIT_UNAVAILABLE;
   }
   if ((err as NodeJS.ErrnoException | null)?.syscall === 'write') {
     io.stderr.write(`actor-core: cannot write the output: ${oneLine((err as Error).message)}\n`);

@@ -1,5 +1,5 @@
 /** Running the built `actor-core` CLI (bin/actor-core.js → dist/src/cli) and temp files for its tests. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -20,17 +20,35 @@ export function assertBuilt(): void {
   if (!fs.existsSync(builtMain)) throw new Error(`${builtMain} is missing: run "npm run build" first`);
 }
 
-/** Runs `node bin/actor-core.js ...args` from the repo root, `input` on its stdin. */
-export function runCli(args: readonly string[], input = ''): CliResult {
+/** Runs `node bin/actor-core.js ...args` from the repo root, `input` on its stdin, `env` added to the environment. */
+export function runCli(args: readonly string[], input = '', env: NodeJS.ProcessEnv = {}): CliResult {
   const result = spawnSync(process.execPath, [cliBin, ...args], {
     cwd: repoRoot,
     input,
+    env: { ...process.env, ...env },
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
     timeout: 30_000,
   });
   if (result.error !== undefined) throw result.error;
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** `runCli` without blocking, so several can run at once. */
+export function runCliAsync(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cliBin, ...args], {
+      cwd: repoRoot,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
 
 /** The non-empty lines of an output. */

@@ -1,0 +1,17 @@
+/** Postgres adapters: pool, migrations, repositories, bulk load and seed. */
+export {
+  createPgPool,
+  isTransientPgError,
+  runQuery,
+  withTransaction,
+  type PgPoolOptions,
+  type Queryable,
+} from './pg-pool';
+export { MIGRATIONS_DIR, migrateDatabase, type MigrationResult } from './migrate';
+export { ActorRepository, type ActorRecord, type ActorRepositoryOptions } from './actor-repository';
+export { actorDataAad, actorDataCodec, plaintextCodec, type ActorDataCodec } from './actor-data-codec';
+export { checkActorId, MAX_ACTOR_ID_LENGTH } from './actor-id';
+export { loadActorLines, type LoadedActor, type LoadResult } from './actor-loader';
+export { SnapshotRepository, snapshotBatchJson, type SnapshotWriteResult } from './snapshot-repository';
+export { writeSeedBatch, type SeedActor, type SeedBatchResult } from './seed-writer';
+export { rotateActorKeys, type RotationOptions, type RotationResult } from './rotate-keys';

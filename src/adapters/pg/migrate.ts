@@ -1,0 +1,71 @@
+/**
+ * Applies the SQL migrations of migrations/ (drizzle-kit's journal) under a Postgres advisory lock:
+ * drizzle's migrator has none, so two processes migrating at once (two pods starting) would race on
+ * creating the same tables. With the lock the second one waits, then finds nothing left to do.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type pg from 'pg';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import { migrate } from 'drizzle-orm/node-postgres/migrator';
+import { ActorCoreError } from '../../core/errors';
+import { rethrowPgError } from './pg-pool';
+
+/** The package's migrations/ folder, found from both src/ and dist/src/. */
+export const MIGRATIONS_DIR =
+  [path.resolve(__dirname, '../../../migrations'), path.resolve(__dirname, '../../../../migrations')].find(
+    (dir) => fs.existsSync(path.join(dir, 'meta', '_journal.json')),
+  ) ?? path.resolve(__dirname, '../../../migrations');
+
+/** An arbitrary, fixed lock id ("actor-core migrate"); two int4 keys keep it apart from other apps' locks. */
+const LOCK_CLASS = 0x41435f4d; // 'AC_M'
+const LOCK_ID = 1;
+
+export interface MigrationResult {
+  /** Migrations recorded as applied after the run. */
+  applied: number;
+  /** How many this run applied (0 when the database was already current). */
+  newlyApplied: number;
+}
+
+async function countApplied(client: pg.PoolClient): Promise<number> {
+  const exists = await client.query<{ present: boolean }>(
+    "SELECT to_regclass('drizzle.__drizzle_migrations') IS NOT NULL AS present",
+  );
+  if (!exists.rows[0]!.present) return 0;
+  const result = await client.query<{ n: string }>('SELECT count(*) AS n FROM drizzle.__drizzle_migrations');
+  return Number(result.rows[0]!.n);
+}
+
+export async function migrateDatabase(
+  pool: pg.Pool,
+  migrationsFolder: string = MIGRATIONS_DIR,
+): Promise<MigrationResult> {
+  if (!fs.existsSync(path.join(migrationsFolder, 'meta', '_journal.json'))) {
+    throw new ActorCoreError('MIGRATION_FAILED', `no drizzle migration journal in ${migrationsFolder}`, {
+      file: migrationsFolder,
+    });
+  }
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (err) {
+    return rethrowPgError(err, 'connecting to migrate');
+  }
+  try {
+    await client.query('SELECT pg_advisory_lock($1, $2)', [LOCK_CLASS, LOCK_ID]);
+    try {
+      const before = await countApplied(client);
+      await migrate(drizzle(client), { migrationsFolder });
+      const after = await countApplied(client);
+      return { applied: after, newlyApplied: after - before };
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1, $2)', [LOCK_CLASS, LOCK_ID]);
+    }
+  } catch (err) {
+    if (err instanceof ActorCoreError) throw err;
+    return rethrowPgError(err, 'migrating');
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * The Postgres schema (production guide, "PostgreSQL Configuration"), as drizzle tables. drizzle-kit
+ * generates the SQL migrations in migrations/ from this file; what drizzle has no words for (the
+ * updated_at triggers) is a hand-written migration next to them.
+ */
+import { sql } from 'drizzle-orm';
+import { bigint, index, jsonb, pgTable, text, timestamp, unique, varchar } from 'drizzle-orm/pg-core';
+
+export const actors = pgTable(
+  'actors',
+  {
+    id: varchar('id', { length: 255 }).primaryKey(),
+    /** Bumped by every subsystem write; snapshots are resolved at, and guarded by, this version. */
+    version: bigint('version', { mode: 'number' }).notNull(),
+    /** Actor metadata; an AES-256-GCM envelope `{kid, iv, tag, ct}` when encryption at rest is on. */
+    data: jsonb('data').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).defaultNow(),
+  },
+  (table) => [
+    index('idx_actors_version').on(table.version),
+    index('idx_actors_data_gin').using('gin', table.data),
+  ],
+);
+
+export const subsystems = pgTable(
+  'subsystems',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    actorId: varchar('actor_id', { length: 255 })
+      .notNull()
+      .references(() => actors.id, { onDelete: 'cascade' }),
+    /** The output's `meta.system`: one output per (actor, system). */
+    systemId: varchar('system_id', { length: 255 }).notNull(),
+    /** The SubsystemOutput, validated before it is stored. */
+    data: jsonb('data').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).defaultNow(),
+  },
+  (table) => [
+    unique('subsystems_actor_system_unique').on(table.actorId, table.systemId),
+    index('idx_subsystems_actor_id').on(table.actorId),
+    index('idx_subsystems_system_id').on(table.systemId),
+    index('idx_subsystems_data_gin').using('gin', table.data),
+  ],
+);
+
+export const snapshots = pgTable('snapshots', {
+  actorId: varchar('actor_id', { length: 255 })
+    .primaryKey()
+    .references(() => actors.id, { onDelete: 'cascade' }),
+  version: bigint('version', { mode: 'number' }).notNull(),
+  registryVersion: text('registry_version').notNull(),
+  snapshot: jsonb('snapshot').notNull(),
+  resolvedAt: timestamp('resolved_at', { withTimezone: true })
+    .notNull()
+    .default(sql`now()`),
+});

@@ -1,0 +1,96 @@
+/** `actor-core migrate` and the schema it creates, against a real Postgres. */
+import { createPgPool, migrateDatabase } from '../../src/adapters/pg';
+import { freshDatabase, type FreshDatabase } from '../support/databases';
+import { assertBuilt, runCliAsync } from '../support/cli';
+
+let db: FreshDatabase;
+
+beforeAll(assertBuilt);
+beforeEach(async () => {
+  db = await freshDatabase('migrate');
+});
+afterEach(async () => {
+  await db.drop();
+});
+
+async function withPool<T>(work: (pool: ReturnType<typeof createPgPool>) => Promise<T>): Promise<T> {
+  const pool = createPgPool({ url: db.url, max: 4 });
+  try {
+    return await work(pool);
+  } finally {
+    await pool.end();
+  }
+}
+
+describe('migrate', () => {
+  it('creates the three tables, the guide’s indexes and the updated_at triggers on an empty database', async () => {
+    await withPool(async (pool) => {
+      expect(await migrateDatabase(pool)).toEqual({ applied: 2, newlyApplied: 2 });
+      const tables = await pool.query(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1",
+      );
+      expect(tables.rows.map((r) => r.table_name)).toEqual(['actors', 'snapshots', 'subsystems']);
+      const indexes = await pool.query(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'",
+      );
+      const byName = new Map(indexes.rows.map((r) => [r.indexname as string, r.indexdef as string]));
+      expect(byName.get('idx_actors_version')).toMatch(/btree \(version\)/);
+      expect(byName.get('idx_subsystems_actor_id')).toMatch(/btree \(actor_id\)/);
+      expect(byName.get('idx_subsystems_system_id')).toMatch(/btree \(system_id\)/);
+      expect(byName.get('idx_actors_data_gin')).toMatch(/USING gin \(data\)/);
+      expect(byName.get('idx_subsystems_data_gin')).toMatch(/USING gin \(data\)/);
+      expect(byName.get('subsystems_actor_system_unique')).toMatch(/UNIQUE.*\(actor_id, system_id\)/);
+      const triggers = await pool.query(
+        "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE 'update_%' ORDER BY 1",
+      );
+      expect(triggers.rows.map((r) => r.tgname)).toEqual([
+        'update_actors_updated_at',
+        'update_subsystems_updated_at',
+      ]);
+    });
+  });
+
+  it('applies nothing the second time', async () => {
+    await withPool(async (pool) => {
+      await migrateDatabase(pool);
+      expect(await migrateDatabase(pool)).toEqual({ applied: 2, newlyApplied: 0 });
+    });
+  });
+
+  it('is safe from two processes at once: one applies, the other waits and finds the schema current', async () => {
+    const [a, b] = await Promise.all([
+      runCliAsync(['migrate'], { DATABASE_URL: db.url }),
+      runCliAsync(['migrate'], { DATABASE_URL: db.url }),
+    ]);
+    expect([a.code, b.code]).toEqual([0, 0]);
+    expect([a.stderr, b.stderr]).toEqual(['', '']);
+    const applied = [a.stdout, b.stdout].map((out) => Number(/(\d+) applied now/.exec(out)![1]));
+    expect(applied.sort()).toEqual([0, 2]);
+  });
+
+  it('keeps updated_at current on UPDATE through the trigger', async () => {
+    await withPool(async (pool) => {
+      await migrateDatabase(pool);
+      await pool.query(
+        "INSERT INTO actors (id, version, data, updated_at) VALUES ('a', 1, '{}', now() - interval '1 day')",
+      );
+      await pool.query("UPDATE actors SET version = 2 WHERE id = 'a'");
+      const row = await pool.query(
+        "SELECT updated_at > now() - interval '1 minute' AS fresh FROM actors WHERE id = 'a'",
+      );
+      expect(row.rows[0].fresh).toBe(true);
+    });
+  });
+
+  it('exits 2 naming DATABASE_URL when it is not set', async () => {
+    const result = await runCliAsync(['migrate'], { DATABASE_URL: '' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/INVALID_CONFIG: DATABASE_URL is not set/);
+  });
+
+  it('exits 3 (retry later) when Postgres does not answer', async () => {
+    const result = await runCliAsync(['migrate'], { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none' });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/STORE_UNAVAILABLE: Postgres unavailable/);
+  });
+});

@@ -1,0 +1,114 @@
+/** `actor-core seed`: the standard workload into a real Postgres, all or nothing. */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { loadActorLines } from '../../src/adapters/pg';
+import { resolveActorLine } from '../../src/core';
+import { assertBuilt, runCli } from '../support/cli';
+import { migratedDatabase, type TestDatabase } from '../support/pg';
+import { sharedDir } from '../support/shared';
+
+let db: TestDatabase;
+let dir: string;
+let workload: string[];
+
+function generate(actors: number, seed: number): string[] {
+  const run = spawnSync(
+    process.execPath,
+    [path.join(sharedDir, 'workload', 'generate.mjs'), '--actors', String(actors), '--seed', String(seed)],
+    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+  );
+  if (run.status !== 0) throw new Error(`generate.mjs failed: ${run.stderr}`);
+  return run.stdout.split('\n').filter((line) => line !== '');
+}
+
+function writeInput(name: string, lines: readonly string[]): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
+async function counts(): Promise<{ actors: number; subsystems: number }> {
+  const result = await db.pool.query(
+    'SELECT (SELECT count(*) FROM actors) AS actors, (SELECT count(*) FROM subsystems) AS subsystems',
+  );
+  return { actors: Number(result.rows[0].actors), subsystems: Number(result.rows[0].subsystems) };
+}
+
+beforeAll(async () => {
+  assertBuilt();
+  db = await migratedDatabase('seed');
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'actor-core-seed-'));
+  workload = generate(120, 7);
+});
+afterAll(async () => {
+  await db.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('actor-core seed', () => {
+  it('loads every actor at its given version with all its outputs, in batches', async () => {
+    const file = writeInput('workload.jsonl', workload);
+    const result = runCli(['seed', '--input', file, '--batch', '50'], '', { DATABASE_URL: db.url });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const outputs = workload.reduce((n, line) => n + JSON.parse(line).subsystems.length, 0);
+    expect(result.stdout).toMatch(new RegExp(`^seeded 120 actors, ${outputs} subsystem outputs in`));
+    expect(await counts()).toEqual({ actors: 120, subsystems: outputs });
+
+    // What was stored resolves to what the input line resolves to.
+    const first = JSON.parse(workload[0]!);
+    const { actors } = await loadActorLines(db.pool, [first.actorId]);
+    expect(actors[0]!.version).toBe(first.version);
+    const fromDb = resolveActorLine(actors[0]!.line, db.registries.compiled);
+    const fromInput = resolveActorLine(workload[0]!, db.registries.compiled);
+    expect(fromDb).toEqual(fromInput);
+  });
+
+  it('replaces an actor’s outputs when it is seeded again', async () => {
+    const first = JSON.parse(workload[0]!);
+    const smaller = { ...first, version: first.version + 10, subsystems: first.subsystems.slice(0, 2) };
+    const file = writeInput('again.jsonl', [JSON.stringify(smaller)]);
+    expect(runCli(['seed', '--input', file], '', { DATABASE_URL: db.url }).code).toBe(0);
+    const stored = await db.pool.query(
+      'SELECT version, (SELECT count(*) FROM subsystems WHERE actor_id = $1) AS n FROM actors WHERE id = $1',
+      [first.actorId],
+    );
+    expect(stored.rows[0]).toEqual({ version: String(first.version + 10), n: '2' });
+  });
+
+  it('leaves the database unchanged when a line is bad, naming the file, line, actor and field', async () => {
+    const before = await counts();
+    const fresh = generate(30, 99).map((line) => line.replace(/"actorId":"actor-/, '"actorId":"other-'));
+    const broken = JSON.parse(fresh[25]!);
+    broken.subsystems[1].primary[0].bucket = 'SIDEWAYS';
+    fresh[25] = JSON.stringify(broken);
+    const file = writeInput('broken.jsonl', fresh);
+    const result = runCli(['seed', '--input', file, '--batch', '10'], '', { DATABASE_URL: db.url });
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain(`UNKNOWN_BUCKET`);
+    expect(result.stderr).toContain(`${file}:26`);
+    expect(result.stderr).toContain(`actor ${broken.actorId}`);
+    expect(result.stderr).toContain('field subsystems[1].primary[0].bucket');
+    expect(await counts()).toEqual(before);
+  });
+
+  it('refuses two outputs of the same system in one actor', async () => {
+    const actor = JSON.parse(workload[1]!);
+    actor.subsystems.push(actor.subsystems[0]);
+    const file = writeInput('twice.jsonl', [JSON.stringify(actor)]);
+    const result = runCli(['seed', '--input', file], '', { DATABASE_URL: db.url });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/two outputs from system/);
+  });
+
+  it('reads stdin with "-"', async () => {
+    const line = JSON.stringify({ actorId: 'from-stdin', version: 3, subsystems: [] });
+    const result = runCli(['seed', '--input', '-'], `${line}\n`, { DATABASE_URL: db.url });
+    expect(result.code).toBe(0);
+    const stored = await db.pool.query("SELECT version FROM actors WHERE id = 'from-stdin'");
+    expect(stored.rows[0].version).toBe('3');
+  });
+});
