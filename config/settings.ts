@@ -2,6 +2,7 @@
  * The process configuration, read from the environment once (here and nowhere else) and validated:
  * every problem names the variable. Components receive the values they need; none reads process.env.
  */
+import * as os from 'node:os';
 import { ActorCoreError } from '../src/core/errors';
 
 export interface Settings {
@@ -17,13 +18,56 @@ export interface Settings {
   cacheTtlSeconds: number;
   /** The key ring text (`ENCRYPTION_KEY`); parsed by the encryption adapter. Undefined: plaintext. */
   encryptionKey: string | undefined;
+  queue: QueueSettings;
+  worker: WorkerSettings;
+  /** `LOG_LEVEL`: pino level. */
+  logLevel: LogLevel;
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface QueueSettings {
+  /** BullMQ queue name (`QUEUE_NAME`). */
+  name: string;
+  /** BullMQ key prefix (`QUEUE_PREFIX`): a `{hash tag}` so that all of a queue's keys share a Redis Cluster slot. */
+  prefix: string;
+  /** Actors per bulk job (`JOB_BATCH_SIZE`). */
+  batchSize: number;
+  /** Attempts per job before it fails for good (`JOB_ATTEMPTS`). */
+  attempts: number;
+  /** First retry delay in ms, doubled each attempt, with jitter (`JOB_BACKOFF_MS`). */
+  backoffMs: number;
+}
+
+export interface WorkerSettings {
+  /** Jobs one worker process runs at once (`WORKER_CONCURRENCY`). */
+  concurrency: number;
+  /** Resolve threads of one worker process (`WORKER_THREADS`). */
+  threads: number;
+  /** How long a stopping worker waits for its active jobs (`SHUTDOWN_TIMEOUT_MS`). */
+  shutdownTimeoutMs: number;
+  /** BullMQ job lock; a dead worker's job is taken over after about this long (`LOCK_DURATION_MS`). */
+  lockDurationMs: number;
+  /** How often workers look for stalled jobs (`STALLED_INTERVAL_MS`). */
+  stalledIntervalMs: number;
 }
 
 export const DEFAULT_SETTINGS = {
   databasePoolMax: 10,
   redisKeyPrefix: 'actor-core',
   cacheTtlSeconds: 3600,
+  logLevel: 'info',
+  queue: { name: 'actor-resolve', prefix: '{actor-core}', batchSize: 500, attempts: 5, backoffMs: 1000 },
+  worker: {
+    concurrency: 2,
+    threads: Math.max(1, os.availableParallelism()),
+    shutdownTimeoutMs: 30_000,
+    lockDurationMs: 30_000,
+    stalledIntervalMs: 30_000,
+  },
 } as const;
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -77,7 +121,47 @@ export function loadSettings(env: Env = process.env): Settings {
     redisKeyPrefix: prefix,
     cacheTtlSeconds: positiveInteger(env, 'CACHE_TTL_SECONDS', DEFAULT_SETTINGS.cacheTtlSeconds, 365 * 86400),
     encryptionKey: optionalText(env, 'ENCRYPTION_KEY'),
+    queue: loadQueueSettings(env),
+    worker: loadWorkerSettings(env),
+    logLevel: logLevel(env),
   };
+}
+
+function name(env: Env, variable: string, fallback: string, pattern: RegExp, what: string): string {
+  const value = optionalText(env, variable) ?? fallback;
+  if (!pattern.test(value)) invalid(variable, `must be ${what}, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function loadQueueSettings(env: Env): QueueSettings {
+  const d = DEFAULT_SETTINGS.queue;
+  return {
+    // BullMQ joins prefix, name and job ids with ':', so neither may contain one.
+    name: name(env, 'QUEUE_NAME', d.name, /^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . -'),
+    prefix: name(env, 'QUEUE_PREFIX', d.prefix, /^[A-Za-z0-9_.{}-]+$/, 'letters, digits, _ . - { }'),
+    batchSize: positiveInteger(env, 'JOB_BATCH_SIZE', d.batchSize, 10_000),
+    attempts: positiveInteger(env, 'JOB_ATTEMPTS', d.attempts, 100),
+    backoffMs: positiveInteger(env, 'JOB_BACKOFF_MS', d.backoffMs, 3_600_000),
+  };
+}
+
+function loadWorkerSettings(env: Env): WorkerSettings {
+  const d = DEFAULT_SETTINGS.worker;
+  return {
+    concurrency: positiveInteger(env, 'WORKER_CONCURRENCY', d.concurrency, 1000),
+    threads: positiveInteger(env, 'WORKER_THREADS', d.threads, 256),
+    shutdownTimeoutMs: positiveInteger(env, 'SHUTDOWN_TIMEOUT_MS', d.shutdownTimeoutMs, 3_600_000),
+    lockDurationMs: positiveInteger(env, 'LOCK_DURATION_MS', d.lockDurationMs, 3_600_000),
+    stalledIntervalMs: positiveInteger(env, 'STALLED_INTERVAL_MS', d.stalledIntervalMs, 3_600_000),
+  };
+}
+
+function logLevel(env: Env): LogLevel {
+  const value = optionalText(env, 'LOG_LEVEL') ?? DEFAULT_SETTINGS.logLevel;
+  if (!(LOG_LEVELS as readonly string[]).includes(value)) {
+    invalid('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(value)}`);
+  }
+  return value as LogLevel;
 }
 
 /** The URL a command cannot run without, or an error naming the variable. */

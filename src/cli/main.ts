@@ -8,9 +8,11 @@ import { isActorCoreError } from '../core';
 import { isOutputClosed, oneLine, processIo, type CliIo } from './cli-io';
 import { EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_UNAVAILABLE } from './exit-codes';
 import { addDatabaseCommands } from './database-commands';
+import { addEnqueueCommand } from './enqueue-command';
 import { addExplainCommand } from './explain-command';
 import { packageVersion } from './package-version';
 import { addResolveCommand } from './resolve-command';
+import { addWorkerCommand } from './worker-command';
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command('actor-core')
@@ -26,6 +28,8 @@ export function buildProgram(io: CliIo): Command {
   addResolveCommand(program, io);
   addExplainCommand(program, io);
   addDatabaseCommands(program, io);
+  addWorkerCommand(program);
+  addEnqueueCommand(program, io);
   program.addHelpText(
     'after',
     '\nRun "actor-core help <command>" for the options and exit codes of a command.',

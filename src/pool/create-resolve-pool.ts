@@ -11,7 +11,13 @@ import * as path from 'node:path';
 import Piscina from 'piscina';
 import { compileRegistries } from '../core';
 import type { LoadedRegistries } from '../registry';
-import type { ChunkResult, ResolveTask, ResolveThreadData } from './messages';
+import {
+  STORE_TASK_NAME,
+  type ChunkResult,
+  type ResolveTask,
+  type ResolveThreadData,
+  type StoreChunkResult,
+} from './messages';
 
 export interface ResolvePoolOptions {
   /** The registries every thread compiles once (only `combiner` and `capLayers` are sent). */
@@ -113,10 +119,12 @@ export function resolveThreadFile(): string {
 export interface ResolvePool {
   readonly settings: Readonly<ResolvePoolSettings>;
   /** The underlying pool, for metrics (`utilization`, `queueSize`, …); submit work through `run`. */
-  readonly piscina: Piscina<ResolveTask, ChunkResult>;
+  readonly piscina: Piscina<ResolveTask, ChunkResult | StoreChunkResult>;
   run(task: ResolveTask): Promise<ChunkResult>;
   /** Resolves a chunk of actor lines joined by '\n' on some thread. */
   resolveChunk(lines: string, firstLine?: number): Promise<ChunkResult>;
+  /** Resolves a chunk of loaded actor lines into snapshots ready to store (the queue worker's task). */
+  resolveForStore(lines: string): Promise<StoreChunkResult>;
   /** Refuses new tasks, lets queued and running ones finish, then stops the threads. Idempotent. */
   close(): Promise<void>;
 }
@@ -128,7 +136,7 @@ export function createResolvePool(options: ResolvePoolOptions): ResolvePool {
     JSON.stringify({ combiner: options.registries.combiner, capLayers: options.registries.capLayers }),
   ) as ResolveThreadData;
   compileRegistries(workerData.combiner, workerData.capLayers);
-  const piscina = new Piscina<ResolveTask, ChunkResult>({
+  const piscina = new Piscina<ResolveTask, ChunkResult | StoreChunkResult>({
     filename: resolveThreadFile(),
     minThreads: settings.minThreads,
     maxThreads: settings.threads,
@@ -138,21 +146,23 @@ export function createResolvePool(options: ResolvePoolOptions): ResolvePool {
   });
   // Graceful close without piscina's close(): in piscina 4.9 it leaves its closeTimeout timer (30 s)
   // referenced, which keeps the process alive that long. We drain our own tasks, then destroy.
-  const inFlight = new Set<Promise<ChunkResult>>();
+  const inFlight = new Set<Promise<unknown>>();
   let closing: Promise<void> | undefined;
-  const run = (task: ResolveTask): Promise<ChunkResult> => {
+  const submit = <R>(task: ResolveTask, name?: string): Promise<R> => {
     if (closing !== undefined) return Promise.reject(new Error('the resolve pool is closed'));
-    const pending = piscina.run(task);
+    const pending = (name === undefined ? piscina.run(task) : piscina.run(task, { name })) as Promise<R>;
     inFlight.add(pending);
     const done = (): void => void inFlight.delete(pending);
     pending.then(done, done);
     return pending;
   };
+  const run = (task: ResolveTask): Promise<ChunkResult> => submit<ChunkResult>(task);
   return {
     settings,
     piscina,
     run,
     resolveChunk: (lines, firstLine) => run(firstLine === undefined ? { lines } : { lines, firstLine }),
+    resolveForStore: (lines) => submit<StoreChunkResult>({ lines }, STORE_TASK_NAME),
     close: () =>
       (closing ??= Promise.allSettled([...inFlight]).then(async () => {
         await piscina.destroy();

@@ -3,7 +3,7 @@
  * thread boundary as one string (JSON lines joined by '\n'), never as an object graph: one string is
  * copied in one piece, while an object graph is structured-cloned field by field.
  */
-import type { CapLayerRegistrySource, CombinerRegistrySource } from '../core';
+import type { ActorCoreError, CapLayerRegistrySource, CombinerRegistrySource } from '../core';
 
 /** Given once to every thread as piscina `workerData`: the registry sources, compiled per thread. */
 export interface ResolveThreadData {
@@ -33,3 +33,22 @@ export interface ChunkResult {
   /** Time spent resolving the chunk inside the thread, in nanoseconds (excludes messaging). */
   resolveNs?: number;
 }
+
+/** The error of one actor, as `ActorCoreError.toJSON()` gives it. */
+export type ActorErrorJson = ReturnType<ActorCoreError['toJSON']>;
+
+/**
+ * What a thread returns for one chunk of a worker's job (piscina export `resolveForStore`): the input
+ * is a `ResolveTask` of actor lines loaded from Postgres, one actor per line, no empty lines.
+ */
+export interface StoreChunkResult {
+  /** Per input line, in order, joined by '\n': the snapshot's JSON, or an empty line where the actor failed. */
+  snapshots: string;
+  /** The actors that failed (their outputs are invalid): index of the line in the chunk, and the error. */
+  failures: { index: number; error: ActorErrorJson }[];
+  /** Time spent resolving inside the thread, in nanoseconds. */
+  resolveNs: number;
+}
+
+/** The piscina export name of the worker's task. */
+export const STORE_TASK_NAME = 'resolveForStore';

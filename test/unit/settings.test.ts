@@ -3,7 +3,7 @@ import { loadSettings, required } from '../../config/settings';
 
 describe('loadSettings', () => {
   it('applies the defaults to an empty environment', () => {
-    expect(loadSettings({})).toEqual({
+    expect(loadSettings({})).toMatchObject({
       databaseUrl: undefined,
       databasePoolMax: 10,
       redisUrl: undefined,
@@ -13,7 +13,7 @@ describe('loadSettings', () => {
     });
   });
 
-  it('reads every variable', () => {
+  it('reads every store variable', () => {
     expect(
       loadSettings({
         DATABASE_URL: 'postgres://u:p@db:5432/actors',
@@ -23,13 +23,51 @@ describe('loadSettings', () => {
         CACHE_TTL_SECONDS: '60',
         ENCRYPTION_KEY: ' k1:abc ',
       }),
-    ).toEqual({
+    ).toMatchObject({
       databaseUrl: 'postgres://u:p@db:5432/actors',
       databasePoolMax: 20,
       redisUrl: 'rediss://cache:6380',
       redisKeyPrefix: '{ac}:prod',
       cacheTtlSeconds: 60,
       encryptionKey: 'k1:abc',
+    });
+  });
+
+  it('reads the queue, worker and logging variables', () => {
+    expect(
+      loadSettings({
+        QUEUE_NAME: 'resolve-eu',
+        QUEUE_PREFIX: '{eu}',
+        JOB_BATCH_SIZE: '250',
+        JOB_ATTEMPTS: '3',
+        JOB_BACKOFF_MS: '500',
+        WORKER_CONCURRENCY: '4',
+        WORKER_THREADS: '2',
+        SHUTDOWN_TIMEOUT_MS: '10000',
+        LOCK_DURATION_MS: '5000',
+        STALLED_INTERVAL_MS: '2000',
+        LOG_LEVEL: 'debug',
+      }),
+    ).toMatchObject({
+      queue: { name: 'resolve-eu', prefix: '{eu}', batchSize: 250, attempts: 3, backoffMs: 500 },
+      worker: {
+        concurrency: 4,
+        threads: 2,
+        shutdownTimeoutMs: 10000,
+        lockDurationMs: 5000,
+        stalledIntervalMs: 2000,
+      },
+      logLevel: 'debug',
+    });
+  });
+
+  it('defaults the queue to a hash-tagged prefix', () => {
+    expect(loadSettings({}).queue).toEqual({
+      name: 'actor-resolve',
+      prefix: '{actor-core}',
+      batchSize: 500,
+      attempts: 5,
+      backoffMs: 1000,
     });
   });
 
@@ -47,6 +85,9 @@ describe('loadSettings', () => {
     ['DATABASE_POOL_MAX', '0', /DATABASE_POOL_MAX must be an integer from 1 to 1000, got "0"/],
     ['CACHE_TTL_SECONDS', '1.5', /CACHE_TTL_SECONDS must be an integer/],
     ['REDIS_KEY_PREFIX', 'has space', /REDIS_KEY_PREFIX must be letters/],
+    ['QUEUE_NAME', 'a:b', /QUEUE_NAME must be letters, digits/],
+    ['WORKER_THREADS', '0', /WORKER_THREADS must be an integer from 1 to 256/],
+    ['LOG_LEVEL', 'loud', /LOG_LEVEL must be one of fatal, error/],
   ])('names %s when it is invalid (%s)', (variable, value, message) => {
     let error: unknown;
     try {

@@ -56,3 +56,26 @@ export const snapshots = pgTable('snapshots', {
     .notNull()
     .default(sql`now()`),
 });
+
+/**
+ * The last resolution failure of each actor whose outputs failed validation (a permanent error), for
+ * operators; cleared when the actor next resolves.
+ */
+export const resolutionErrors = pgTable(
+  'resolution_errors',
+  {
+    actorId: varchar('actor_id', { length: 255 })
+      .primaryKey()
+      .references(() => actors.id, { onDelete: 'cascade' }),
+    /** The actor version that failed. */
+    version: bigint('version', { mode: 'number' }).notNull(),
+    code: text('code').notNull(),
+    /** The ActorCoreError as JSON: code, message, subsystem, dimension, field. */
+    error: jsonb('error').notNull(),
+    jobId: text('job_id'),
+    failedAt: timestamp('failed_at', { withTimezone: true })
+      .notNull()
+      .default(sql`now()`),
+  },
+  (table) => [index('idx_resolution_errors_failed_at').on(table.failedAt)],
+);

@@ -1,0 +1,79 @@
+/**
+ * The `resolution_errors` table: the last permanent failure of each actor (its outputs failed
+ * validation), kept for operators until the actor resolves again.
+ */
+import type pg from 'pg';
+import type { ActorCoreError } from '../../core/errors';
+import { runQuery } from './pg-pool';
+
+export interface ResolutionFailure {
+  actorId: string;
+  version: number;
+  /** The ActorCoreError as JSON (`toJSON()`): code, message, subsystem, dimension, field. */
+  error: ReturnType<ActorCoreError['toJSON']>;
+  jobId?: string;
+}
+
+export interface StoredFailure extends ResolutionFailure {
+  failedAt: Date;
+}
+
+const RECORD_FAILURES = `
+  INSERT INTO resolution_errors AS e (actor_id, version, code, error, job_id, failed_at)
+  SELECT b.actor_id, b.version, b.error->>'code', b.error, b.job_id, now()
+  FROM json_to_recordset($1::json) AS b(actor_id varchar, version bigint, error jsonb, job_id text)
+  JOIN actors ON actors.id = b.actor_id
+  ON CONFLICT (actor_id) DO UPDATE
+    SET version = excluded.version, code = excluded.code, error = excluded.error,
+        job_id = excluded.job_id, failed_at = excluded.failed_at
+    WHERE e.version <= excluded.version`;
+
+export async function recordFailures(
+  db: pg.Pool | pg.PoolClient,
+  failures: readonly ResolutionFailure[],
+): Promise<void> {
+  if (failures.length === 0) return;
+  const rows = failures.map((f) => ({
+    actor_id: f.actorId,
+    version: f.version,
+    error: f.error,
+    job_id: f.jobId ?? null,
+  }));
+  await runQuery(db, `recording ${failures.length} resolution errors`, RECORD_FAILURES, [
+    JSON.stringify(rows),
+  ]);
+}
+
+/** Forgets the failures of actors that have just resolved (at this version or later). */
+export async function clearFailures(
+  db: pg.Pool | pg.PoolClient,
+  resolved: readonly { actorId: string; version: number }[],
+): Promise<void> {
+  if (resolved.length === 0) return;
+  await runQuery(
+    db,
+    `clearing resolution errors`,
+    `DELETE FROM resolution_errors e USING json_to_recordset($1::json) AS b(actor_id varchar, version bigint)
+     WHERE e.actor_id = b.actor_id AND e.version <= b.version`,
+    [JSON.stringify(resolved.map((r) => ({ actor_id: r.actorId, version: r.version })))],
+  );
+}
+
+export async function listFailures(db: pg.Pool | pg.PoolClient, limit = 100): Promise<StoredFailure[]> {
+  const result = await runQuery<{
+    actor_id: string;
+    version: string;
+    error: ResolutionFailure['error'];
+    job_id: string | null;
+    failed_at: Date;
+  }>(db, 'listing resolution errors', 'SELECT * FROM resolution_errors ORDER BY failed_at DESC LIMIT $1', [
+    limit,
+  ]);
+  return result.rows.map((row) => ({
+    actorId: row.actor_id,
+    version: Number(row.version),
+    error: row.error,
+    ...(row.job_id === null ? {} : { jobId: row.job_id }),
+    failedAt: row.failed_at,
+  }));
+}

@@ -1,0 +1,68 @@
+/** `actor-core worker`: one worker process of the cluster; runs until SIGTERM/SIGINT, then drains and exits 0. */
+import { InvalidArgumentError, type Command } from 'commander';
+import { loadSettings, required } from '../../config/settings';
+import { createLogger } from '../logging/create-logger';
+import { startWorkerProcess } from '../worker/worker-process';
+import { addRegistryOptions, loadCliRegistries, type RegistryOptions } from './common-options';
+
+function positive(flag: string) {
+  return (text: string): number => {
+    const n = Number(text);
+    if (!/^\d+$/.test(text) || n < 1) throw new InvalidArgumentError(`${flag} must be an integer ≥ 1.`);
+    return n;
+  };
+}
+
+export function addWorkerCommand(program: Command): void {
+  addRegistryOptions(
+    program
+      .command('worker')
+      .description('run a worker process: take resolve jobs from the queue until SIGTERM/SIGINT')
+      .option('--concurrency <n>', 'jobs at once (default WORKER_CONCURRENCY, 2)', positive('--concurrency'))
+      .option(
+        '--threads <n>',
+        'resolve threads (default WORKER_THREADS, the CPU count)',
+        positive('--threads'),
+      ),
+  )
+    .addHelpText(
+      'after',
+      `
+Environment: DATABASE_URL and REDIS_URL (required), QUEUE_NAME, QUEUE_PREFIX, WORKER_CONCURRENCY,
+WORKER_THREADS, SHUTDOWN_TIMEOUT_MS, LOCK_DURATION_MS, STALLED_INTERVAL_MS, CACHE_TTL_SECONDS,
+REDIS_KEY_PREFIX, LOG_LEVEL. Logs are JSON lines on stdout.
+
+On SIGTERM or SIGINT the worker takes no new jobs, lets the active ones finish (at most
+SHUTDOWN_TIMEOUT_MS), closes its threads and connections and exits 0. Run as many as you like, on
+as many machines as you like: they share the queue.`,
+    )
+    .action(async (options: RegistryOptions & { concurrency?: number; threads?: number }) => {
+      const base = loadSettings();
+      const settings = {
+        ...base,
+        worker: {
+          ...base.worker,
+          ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+          ...(options.threads === undefined ? {} : { threads: options.threads }),
+        },
+      };
+      const databaseUrl = required(settings.databaseUrl, 'DATABASE_URL');
+      const redisUrl = required(settings.redisUrl, 'REDIS_URL');
+      const registries = loadCliRegistries(options);
+      const logger = createLogger({ level: settings.logLevel, component: 'worker' });
+      const worker = await startWorkerProcess({ settings, databaseUrl, redisUrl, registries, logger });
+      await new Promise<void>((resolve) => {
+        const onSignal = (signal: NodeJS.Signals): void => {
+          process.off('SIGTERM', onSignal);
+          process.off('SIGINT', onSignal);
+          void worker.stop(signal).then(resolve, (err: unknown) => {
+            logger.error({ err: String(err) }, 'error while stopping');
+            resolve();
+          });
+        };
+        process.on('SIGTERM', onSignal);
+        process.on('SIGINT', onSignal);
+      });
+      logger.flush();
+    });
+}

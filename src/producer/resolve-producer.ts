@@ -1,0 +1,224 @@
+/**
+ * The producer library: how other services (in process, with their own Redis connection), the API and
+ * the CLI enqueue actor resolutions. Bulk requests become batch jobs; single actors become deduplicated
+ * jobs, so re-enqueueing an actor that is already waiting adds no work.
+ */
+import { Job, Queue, QueueEvents, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type pg from 'pg';
+import type { QueueSettings } from '../../config/settings';
+import { checkActorId } from '../adapters/pg/actor-id';
+import { runQuery } from '../adapters/pg/pg-pool';
+import { ActorCoreError } from '../core/errors';
+import { queueOptions } from '../queue/queue-options';
+import {
+  actorDedupId,
+  PRIORITY_VALUES,
+  RESOLVE_JOB,
+  type ResolveJobData,
+  type ResolveJobResult,
+  type ResolvePriority,
+} from '../queue/resolve-jobs';
+
+export interface ProducerOptions {
+  /**
+   * The caller's Redis connection. For a producer, create it to fail fast when Redis is down
+   * (`enableOfflineQueue: false`, a small `maxRetriesPerRequest`): see `producerRedisOptions`.
+   */
+  connection: Redis;
+  queue: QueueSettings;
+  /** Needed by `enqueueAll` only: where the actor ids come from. */
+  pool?: pg.Pool;
+}
+
+export interface EnqueueOptions {
+  /** Default `bulk` for several actors, `interactive` for one. */
+  priority?: ResolvePriority;
+  /** Actors per job for bulk requests; default from the queue settings. */
+  batchSize?: number;
+  /** Resolve even when the stored snapshot is current. */
+  force?: boolean;
+}
+
+export interface EnqueueResult {
+  jobIds: string[];
+  actors: number;
+}
+
+export interface EnqueueAllFilter {
+  /** Only actors whose stored snapshot is missing or older than the actor (e.g. after an outage). */
+  stale?: boolean;
+}
+
+/** ioredis options for a producer connection: commands fail at once when Redis is unreachable. */
+export const producerRedisOptions = {
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 1,
+  connectTimeout: 5000,
+} as const;
+
+const ADD_BULK_CHUNK = 1000;
+
+export class ResolveProducer {
+  readonly queue: Queue<ResolveJobData, ResolveJobResult>;
+  private readonly settings: QueueSettings;
+  private readonly pool: pg.Pool | undefined;
+  private readonly connection: Redis;
+  private events: QueueEvents | undefined;
+
+  constructor(options: ProducerOptions) {
+    this.settings = options.queue;
+    this.pool = options.pool;
+    this.connection = options.connection;
+    this.queue = new Queue<ResolveJobData, ResolveJobResult>(
+      options.queue.name,
+      queueOptions(options.queue, options.connection as ConnectionOptions),
+    );
+  }
+
+  /** Enqueues the resolution of these actors; returns the ids of the jobs that carry them. */
+  async enqueueResolve(actorIds: readonly string[], options: EnqueueOptions = {}): Promise<EnqueueResult> {
+    actorIds.forEach((id, i) => checkActorId(id, `actorIds[${i}]`));
+    const unique = [...new Set(actorIds)];
+    if (unique.length === 0) return { jobIds: [], actors: 0 };
+    const priority = options.priority ?? (unique.length === 1 ? 'interactive' : 'bulk');
+    const batchSize = options.batchSize ?? this.settings.batchSize;
+    if (!Number.isSafeInteger(batchSize) || batchSize < 1) {
+      throw new ActorCoreError('INVALID_CONFIG', `batchSize must be an integer ≥ 1, got ${batchSize}`, {
+        field: 'batchSize',
+      });
+    }
+    const enqueuedAt = Date.now();
+    const base: JobsOptions = PRIORITY_VALUES[priority] > 0 ? { priority: PRIORITY_VALUES[priority] } : {};
+    const jobs =
+      priority === 'bulk'
+        ? chunk(unique, batchSize).map((ids) => ({
+            name: RESOLVE_JOB,
+            data: jobData(ids, enqueuedAt, options.force),
+            opts: base,
+          }))
+        : unique.map((id) => ({
+            name: RESOLVE_JOB,
+            data: jobData([id], enqueuedAt, options.force),
+            // keepLastIfActive: a write during the resolution gets exactly one follow-up job.
+            opts: { ...base, deduplication: { id: actorDedupId(id), keepLastIfActive: true } },
+          }));
+    const jobIds: string[] = [];
+    for (const part of chunk(jobs, ADD_BULK_CHUNK)) {
+      const added = await this.queue.addBulk(part);
+      for (const job of added) jobIds.push(job.id!);
+    }
+    return { jobIds, actors: unique.length };
+  }
+
+  /** Enqueues every actor in Postgres (or only the stale ones), in id order, page by page. */
+  async enqueueAll(filter: EnqueueAllFilter = {}, options: EnqueueOptions = {}): Promise<EnqueueResult> {
+    if (this.pool === undefined) {
+      throw new ActorCoreError('INVALID_CONFIG', 'enqueueAll needs a Postgres pool (ProducerOptions.pool)', {
+        field: 'pool',
+      });
+    }
+    const page = Math.max(options.batchSize ?? this.settings.batchSize, 1) * 20;
+    const stale = filter.stale === true;
+    const total: EnqueueResult = { jobIds: [], actors: 0 };
+    let after = '';
+    for (;;) {
+      const result = await runQuery<{ id: string }>(
+        this.pool,
+        'listing actors to enqueue',
+        `SELECT a.id FROM actors a
+         WHERE a.id > $1 AND (NOT $3 OR NOT EXISTS (
+           SELECT 1 FROM snapshots s WHERE s.actor_id = a.id AND s.version >= a.version))
+         ORDER BY a.id LIMIT $2`,
+        [after, page, stale],
+      );
+      const ids = result.rows.map((row) => row.id);
+      if (ids.length === 0) break;
+      const added = await this.enqueueResolve(ids, { ...options, priority: options.priority ?? 'bulk' });
+      total.jobIds.push(...added.jobIds);
+      total.actors += added.actors;
+      after = ids[ids.length - 1]!;
+      if (ids.length < page) break;
+    }
+    return total;
+  }
+
+  /**
+   * Waits for these jobs to finish and returns their results in the same order; rejects with the first
+   * job that failed for good, or on timeout. One events listener serves any number of jobs.
+   */
+  async waitForResults(jobIds: readonly string[], timeoutMs = 60_000): Promise<ResolveJobResult[]> {
+    const events = await this.queueEvents();
+    const pending = new Map<string, { resolve: (r: ResolveJobResult) => void; reject: (e: Error) => void }>();
+    const results = jobIds.map(
+      (id) => new Promise<ResolveJobResult>((resolve, reject) => pending.set(id, { resolve, reject })),
+    );
+    const onCompleted = ({ jobId, returnvalue }: { jobId: string; returnvalue: unknown }): void => {
+      pending.get(jobId)?.resolve(parseResult(returnvalue));
+    };
+    const onFailed = ({ jobId, failedReason }: { jobId: string; failedReason: string }): void => {
+      pending.get(jobId)?.reject(new Error(`job ${jobId} failed: ${failedReason}`));
+    };
+    events.on('completed', onCompleted);
+    events.on('failed', onFailed);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      // Listening first, then reading the state: a job that finished before we listened is not missed.
+      await Promise.all(
+        jobIds.map(async (id) => {
+          const job = await Job.fromId<ResolveJobData, ResolveJobResult>(this.queue, id);
+          if (job === undefined)
+            pending.get(id)?.reject(new Error(`job ${id} does not exist (or was removed)`));
+          else if (job.finishedOn !== undefined && job.failedReason === undefined)
+            pending.get(id)?.resolve(job.returnvalue);
+          else if ((await job.getState()) === 'failed')
+            pending.get(id)?.reject(new Error(`job ${id} failed: ${job.failedReason}`));
+        }),
+      );
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`jobs not finished after ${timeoutMs} ms`)), timeoutMs);
+      });
+      return await Promise.race([Promise.all(results), timeout]);
+    } finally {
+      clearTimeout(timer);
+      events.off('completed', onCompleted);
+      events.off('failed', onFailed);
+    }
+  }
+
+  /** The queue's events (completed, failed, …), on a connection of their own (XREAD blocks). */
+  async queueEvents(): Promise<QueueEvents> {
+    this.events ??= new QueueEvents(this.settings.name, {
+      // Options, not an instance: QueueEvents then owns (and closes) its blocking connection.
+      connection: {
+        ...this.connection.options,
+        enableOfflineQueue: true,
+        maxRetriesPerRequest: null,
+      } as unknown as ConnectionOptions,
+      prefix: this.settings.prefix,
+    });
+    await this.events.waitUntilReady();
+    return this.events;
+  }
+
+  /** Closes the queue (and the events listener); the caller's connection stays open. */
+  async close(): Promise<void> {
+    await this.events?.close();
+    await this.queue.close();
+  }
+}
+
+/** Event payloads carry the return value as JSON text. */
+function parseResult(value: unknown): ResolveJobResult {
+  return (typeof value === 'string' ? JSON.parse(value) : value) as ResolveJobResult;
+}
+
+function jobData(actorIds: string[], enqueuedAt: number, force: boolean | undefined): ResolveJobData {
+  return force === true ? { actorIds, enqueuedAt, force } : { actorIds, enqueuedAt };
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

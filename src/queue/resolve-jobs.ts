@@ -1,0 +1,61 @@
+/**
+ * The actor-resolution jobs: what a job carries, what it returns, and how jobs are named, prioritised
+ * and deduplicated. Producers and workers share this file and nothing else about jobs.
+ */
+
+/** The one job name of the queue. */
+export const RESOLVE_JOB = 'resolve';
+
+export interface ResolveJobData {
+  /** The actors to resolve (each at its version in Postgres when the job runs). */
+  actorIds: string[];
+  /** Resolve even actors whose stored snapshot is already current. */
+  force?: boolean;
+  /** When the producer enqueued it (ms since the epoch), for enqueue-to-snapshot latency. */
+  enqueuedAt: number;
+}
+
+/** What happened to one actor of a job. */
+export type ActorOutcome =
+  | 'written' // resolved; the snapshot is in Postgres and Redis
+  | 'current' // its snapshot was already at its version and registry: nothing to do
+  | 'stale' // resolved, but a newer snapshot was stored meanwhile: kept the newer one
+  | 'failed' // its outputs are invalid: permanent, error kept in resolution_errors
+  | 'missing'; // no such actor
+
+export interface ResolveJobResult {
+  outcomes: Record<string, ActorOutcome>;
+  counts: Record<ActorOutcome, number>;
+  /** For failed actors: the error code. */
+  errors: Record<string, string>;
+  /** When the last write finished (ms since the epoch). */
+  finishedAt: number;
+}
+
+/** Who is waiting: an interactive request overtakes writes, which overtake bulk runs. */
+export type ResolvePriority = 'interactive' | 'change' | 'bulk';
+
+/**
+ * BullMQ priorities: 0 means none, and jobs without one are taken before prioritized jobs; among
+ * prioritized jobs lower numbers go first.
+ */
+export const PRIORITY_VALUES: Readonly<Record<ResolvePriority, number>> = {
+  interactive: 0,
+  change: 1,
+  bulk: 10,
+};
+
+/**
+ * The deduplication id of a single-actor job. While such a job waits, re-enqueueing the actor adds
+ * nothing: the waiting job reads the actor's newest version when it runs. The id is a Redis key part,
+ * and BullMQ job ids must not contain ':', so the actor id is hex-encoded when it has unusual characters.
+ */
+export function actorDedupId(actorId: string): string {
+  return /^[A-Za-z0-9_.-]+$/.test(actorId)
+    ? `actor.${actorId}`
+    : `actorx.${Buffer.from(actorId, 'utf8').toString('hex')}`;
+}
+
+export function emptyCounts(): Record<ActorOutcome, number> {
+  return { written: 0, current: 0, stale: 0, failed: 0, missing: 0 };
+}

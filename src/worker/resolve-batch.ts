@@ -1,0 +1,112 @@
+/**
+ * One job of the worker: load the batch's actors from Postgres (one query), resolve them on the
+ * thread pool in chunks, write the snapshots to Postgres (one guarded statement) and Redis (one
+ * pipeline), and keep the errors of actors whose outputs are invalid. A bad actor fails alone; a lost
+ * store fails the job (transient: BullMQ retries it, and every write is idempotent and version-guarded).
+ */
+import type pg from 'pg';
+import { loadActorLines, type LoadedActor } from '../adapters/pg/actor-loader';
+import { clearFailures, recordFailures, type ResolutionFailure } from '../adapters/pg/resolution-errors';
+import type { SnapshotRepository } from '../adapters/pg/snapshot-repository';
+import type { SnapshotCache } from '../adapters/redis/snapshot-cache';
+import type { SnapshotRecord } from '../adapters/snapshot-record';
+import type { StoreChunkResult } from '../pool/messages';
+import {
+  emptyCounts,
+  type ActorOutcome,
+  type ResolveJobData,
+  type ResolveJobResult,
+} from '../queue/resolve-jobs';
+
+export interface BatchDependencies {
+  pool: pg.Pool;
+  snapshots: SnapshotRepository;
+  cache: SnapshotCache;
+  /** Resolves a chunk of actor lines ('\n'-joined) on some thread. */
+  resolveChunk: (lines: string) => Promise<StoreChunkResult>;
+  /** The registries' content hash, stored with each snapshot. */
+  registryVersion: string;
+  /** Actors per thread task: each should be ≥ 1 ms of work (see bench:pool). */
+  chunkSize: number;
+}
+
+export interface BatchTimings {
+  loadMs: number;
+  resolveMs: number;
+  writeMs: number;
+}
+
+function chunks(actors: readonly LoadedActor[], size: number): LoadedActor[][] {
+  const out: LoadedActor[][] = [];
+  for (let i = 0; i < actors.length; i += size) out.push(actors.slice(i, i + size));
+  return out;
+}
+
+export async function resolveBatch(
+  deps: BatchDependencies,
+  data: ResolveJobData,
+  jobId: string | undefined,
+  onTimings?: (timings: BatchTimings) => void,
+): Promise<ResolveJobResult> {
+  const outcomes: Record<string, ActorOutcome> = {};
+  const errors: Record<string, string> = {};
+  const t0 = Date.now();
+  const loaded = await loadActorLines(
+    deps.pool,
+    data.actorIds,
+    data.force === true ? {} : { skipCurrent: deps.registryVersion },
+  );
+  for (const id of loaded.missing) outcomes[id] = 'missing';
+  for (const id of loaded.current) outcomes[id] = 'current';
+  const t1 = Date.now();
+
+  const parts = chunks(loaded.actors, deps.chunkSize);
+  const results = await Promise.all(
+    parts.map((part) => deps.resolveChunk(part.map((a) => a.line).join('\n'))),
+  );
+  const records: SnapshotRecord[] = [];
+  const failures: ResolutionFailure[] = [];
+  results.forEach((result, p) => {
+    const part = parts[p]!;
+    const snapshots = result.snapshots.split('\n');
+    for (const failure of result.failures) {
+      const actor = part[failure.index]!;
+      failures.push({
+        actorId: actor.actorId,
+        version: actor.version,
+        error: failure.error,
+        ...(jobId ? { jobId } : {}),
+      });
+      outcomes[actor.actorId] = 'failed';
+      errors[actor.actorId] = failure.error.code;
+    }
+    part.forEach((actor, i) => {
+      const snapshotJson = snapshots[i]!;
+      if (snapshotJson === '') return;
+      records.push({
+        actorId: actor.actorId,
+        version: actor.version,
+        registryVersion: deps.registryVersion,
+        snapshotJson,
+      });
+    });
+  });
+  const t2 = Date.now();
+
+  const written = await deps.snapshots.writeSnapshots(records);
+  const writtenIds = new Set(written.written);
+  for (const id of written.skipped) outcomes[id] = 'stale';
+  const fresh = records.filter((r) => writtenIds.has(r.actorId));
+  // Redis after Postgres: the cache never holds a snapshot the database does not.
+  await Promise.all([
+    deps.cache.setMany(fresh),
+    recordFailures(deps.pool, failures),
+    clearFailures(deps.pool, fresh),
+  ]);
+  for (const r of fresh) outcomes[r.actorId] = 'written';
+  onTimings?.({ loadMs: t1 - t0, resolveMs: t2 - t1, writeMs: Date.now() - t2 });
+
+  const counts = emptyCounts();
+  for (const id in outcomes) counts[outcomes[id]!]++;
+  return { outcomes, counts, errors, finishedAt: Date.now() };
+}

@@ -1,0 +1,148 @@
+/**
+ * A worker process: a BullMQ Worker on the resolve queue whose jobs run `resolveBatch` with a piscina
+ * pool of resolve threads, Postgres and Redis. The main thread only does I/O and string slicing, so
+ * job locks keep renewing under full load. `stop()` (wired to SIGTERM/SIGINT by the CLI) stops taking
+ * jobs, lets the active ones finish within the shutdown timeout, then closes everything.
+ */
+import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Settings } from '../../config/settings';
+import { createPgPool } from '../adapters/pg/pg-pool';
+import { SnapshotRepository } from '../adapters/pg/snapshot-repository';
+import { SnapshotCache } from '../adapters/redis/snapshot-cache';
+import { isActorCoreError } from '../core/errors';
+import type { Logger } from '../logging/create-logger';
+import { createResolvePool, type ResolvePool } from '../pool/create-resolve-pool';
+import { workerOptions } from '../queue/queue-options';
+import type { ResolveJobData, ResolveJobResult } from '../queue/resolve-jobs';
+import type { LoadedRegistries } from '../registry';
+import { resolveBatch } from './resolve-batch';
+
+export interface WorkerProcessOptions {
+  settings: Settings;
+  databaseUrl: string;
+  redisUrl: string;
+  registries: LoadedRegistries;
+  logger: Logger;
+  /** Actors per thread task; default 50 (a task must be ≥ 1 ms of work to pay for itself). */
+  chunkSize?: number;
+}
+
+export interface WorkerProcess {
+  readonly worker: Worker<ResolveJobData, ResolveJobResult>;
+  readonly resolvePool: ResolvePool;
+  /** Graceful stop; resolves when everything is closed. Idempotent. */
+  stop(reason?: string): Promise<void>;
+}
+
+export const DEFAULT_CHUNK_SIZE = 50;
+
+function checkJobData(data: unknown): ResolveJobData {
+  const d = data as Partial<ResolveJobData> | null;
+  if (
+    typeof d !== 'object' ||
+    d === null ||
+    !Array.isArray(d.actorIds) ||
+    !d.actorIds.every((id) => typeof id === 'string')
+  ) {
+    // No retry can fix a malformed job.
+    throw new UnrecoverableError(
+      'job data must be {actorIds: string[], enqueuedAt: number, force?: boolean}',
+    );
+  }
+  return d as ResolveJobData;
+}
+
+export async function startWorkerProcess(options: WorkerProcessOptions): Promise<WorkerProcess> {
+  const { settings, logger } = options;
+  const pool = createPgPool({
+    url: options.databaseUrl,
+    max: Math.max(settings.databasePoolMax, settings.worker.concurrency * 2),
+    applicationName: 'actor-core-worker',
+    onIdleError: (err) => logger.warn({ err }, 'idle Postgres connection failed'),
+  });
+  // Cache writes: fail fast so that a job fails (and is retried) instead of hanging on a dead Redis.
+  const cacheRedis = new Redis(options.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true });
+  cacheRedis.on('error', (err) => logger.warn({ err: err.message }, 'Redis (cache) connection error'));
+  const resolvePool = createResolvePool({ registries: options.registries, threads: settings.worker.threads });
+  const deps = {
+    pool,
+    snapshots: new SnapshotRepository(pool),
+    cache: new SnapshotCache({
+      redis: cacheRedis,
+      keyPrefix: settings.redisKeyPrefix,
+      ttlSeconds: settings.cacheTtlSeconds,
+    }),
+    resolveChunk: (lines: string) => resolvePool.resolveForStore(lines),
+    registryVersion: options.registries.registryVersion,
+    chunkSize: options.chunkSize ?? DEFAULT_CHUNK_SIZE,
+  };
+
+  const processJob = async (job: Job<ResolveJobData, ResolveJobResult>): Promise<ResolveJobResult> => {
+    const data = checkJobData(job.data);
+    const log = logger.child({ jobId: job.id, actors: data.actorIds.length });
+    try {
+      const result = await resolveBatch(deps, data, job.id, (t) => log.debug(t, 'batch timings'));
+      log.info({ counts: result.counts, ms: result.finishedAt - job.processedOn! }, 'job done');
+      for (const [actorId, code] of Object.entries(result.errors)) {
+        log.warn({ actorId, code }, 'actor failed permanently: invalid subsystem outputs');
+      }
+      return result;
+    } catch (err) {
+      if (isActorCoreError(err) && err.permanent) {
+        log.error({ err: err.toJSON() }, 'job failed permanently');
+        throw new UnrecoverableError(err.describe());
+      }
+      log.warn(
+        { err: isActorCoreError(err) ? err.toJSON() : String(err), attempt: job.attemptsMade + 1 },
+        'job failed, will retry',
+      );
+      throw err;
+    }
+  };
+
+  const worker = new Worker<ResolveJobData, ResolveJobResult>(
+    settings.queue.name,
+    processJob,
+    // Options, not an instance: BullMQ makes its own connections (a worker blocks on one).
+    workerOptions(settings.queue, settings.worker, { url: options.redisUrl } as ConnectionOptions),
+  );
+  worker.on('error', (err) => logger.error({ err: err.message }, 'worker error'));
+  worker.on('stalled', (jobId) => logger.warn({ jobId }, 'job stalled: another worker will take it over'));
+  await worker.waitUntilReady();
+  logger.info(
+    {
+      queue: settings.queue.name,
+      concurrency: settings.worker.concurrency,
+      threads: resolvePool.settings.threads,
+      registryVersion: options.registries.registryVersion,
+    },
+    'worker started',
+  );
+
+  let stopping: Promise<void> | undefined;
+  const stop = (reason = 'stop requested'): Promise<void> =>
+    (stopping ??= (async () => {
+      logger.info({ reason, timeoutMs: settings.worker.shutdownTimeoutMs }, 'stopping: no new jobs');
+      const graceful = worker.close();
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([
+        graceful.then(() => false),
+        new Promise<boolean>(
+          (resolve) => (timer = setTimeout(() => resolve(true), settings.worker.shutdownTimeoutMs)),
+        ),
+      ]);
+      clearTimeout(timer);
+      if (timedOut) {
+        // Active jobs keep their locks until they expire; BullMQ then hands them to another worker.
+        logger.warn('active jobs did not finish in time: closing anyway (they will be retried as stalled)');
+        await worker.close(true);
+      }
+      await resolvePool.close();
+      await pool.end();
+      cacheRedis.disconnect();
+      logger.info('stopped');
+    })());
+
+  return { worker, resolvePool, stop };
+}
