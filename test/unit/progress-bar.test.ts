@@ -17,7 +17,9 @@ describe('progressBar', () => {
     bar.update(2500, 0.25, 'actors');
     bar.finish();
     await new Promise((resolve) => setImmediate(resolve));
-    expect(text()).toMatch(/^\r\[#{8} {22}\]  25% 2,500 actors, [\d,]+\/s\x1b\[K\r\x1b\[K$/);
+    const ESC = String.fromCharCode(0x1b);
+    const drawn = text().split(ESC).join('<ESC>');
+    expect(drawn).toMatch(/^\r\[#{8} {22}\] {2}25% 2,500 actors, [\d,]+\/s<ESC>\[K\r<ESC>\[K$/);
   });
 
   it('writes nothing when stderr is not a terminal (logs and pipes stay clean)', async () => {
