@@ -1,0 +1,18 @@
+/** The producer library: enqueue actor resolutions from other services, in process. */
+export {
+  producerRedisOptions,
+  ResolveProducer,
+  type EnqueueAllFilter,
+  type EnqueueOptions,
+  type EnqueueResult,
+  type ProducerOptions,
+} from './resolve-producer';
+export { ActorWriter, type WriteResult } from './actor-writer';
+export {
+  PRIORITY_VALUES,
+  RESOLVE_JOB,
+  type ActorOutcome,
+  type ResolveJobData,
+  type ResolveJobResult,
+  type ResolvePriority,
+} from '../queue/resolve-jobs';
