@@ -85,6 +85,35 @@ describe('ActorRepository', () => {
     expect(await repo.getActor('meta')).toMatchObject({ actorId: 'meta', version: 2, data: { name: 'B' } });
   });
 
+  it('keeps actor_inputs equal to the stored outputs after every kind of write, raw SQL included', async () => {
+    const inputsMatch = async (actorId: string): Promise<boolean> => {
+      const result = await db.pool.query(
+        `SELECT COALESCE((SELECT outputs::jsonb FROM actor_inputs WHERE actor_id = $1), '[]') @>
+                COALESCE((SELECT jsonb_agg(data) FROM subsystems WHERE actor_id = $1), '[]')
+            AND COALESCE((SELECT jsonb_agg(data) FROM subsystems WHERE actor_id = $1), '[]') @>
+                COALESCE((SELECT outputs::jsonb FROM actor_inputs WHERE actor_id = $1), '[]') AS same`,
+        [actorId],
+      );
+      return result.rows[0].same as boolean;
+    };
+    await repo.putSubsystem('mirrored', outputOf('items', 1));
+    await repo.putSubsystem('mirrored', outputOf('buffs', 2));
+    expect(await inputsMatch('mirrored')).toBe(true);
+    await repo.putSubsystem('mirrored', outputOf('items', 3));
+    expect(await inputsMatch('mirrored')).toBe(true);
+    await repo.deleteSubsystem('mirrored', 'buffs');
+    expect(await inputsMatch('mirrored')).toBe(true);
+    await db.pool.query(
+      `UPDATE subsystems SET data = jsonb_set(data, '{primary,0,value}', '42') WHERE actor_id = 'mirrored'`,
+    );
+    expect(await inputsMatch('mirrored')).toBe(true);
+    const stored = await db.pool.query("SELECT outputs FROM actor_inputs WHERE actor_id = 'mirrored'");
+    expect(JSON.parse(stored.rows[0].outputs)[0].primary[0].value).toBe(42);
+    await db.pool.query("DELETE FROM subsystems WHERE actor_id = 'mirrored'");
+    const emptied = await db.pool.query("SELECT outputs FROM actor_inputs WHERE actor_id = 'mirrored'");
+    expect(emptied.rows[0].outputs).toBe('[]');
+  });
+
   it('deletes an actor with its outputs and snapshot', async () => {
     await repo.putSubsystem('doomed', outputOf('items'));
     await db.pool.query(

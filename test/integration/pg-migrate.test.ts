@@ -25,11 +25,12 @@ async function withPool<T>(work: (pool: ReturnType<typeof createPgPool>) => Prom
 describe('migrate', () => {
   it('creates the tables, the guide’s indexes and the updated_at triggers on an empty database', async () => {
     await withPool(async (pool) => {
-      expect(await migrateDatabase(pool)).toEqual({ applied: 3, newlyApplied: 3 });
+      expect(await migrateDatabase(pool)).toEqual({ applied: 5, newlyApplied: 5 });
       const tables = await pool.query(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1",
       );
       expect(tables.rows.map((r) => r.table_name)).toEqual([
+        'actor_inputs',
         'actors',
         'resolution_errors',
         'snapshots',
@@ -58,7 +59,7 @@ describe('migrate', () => {
   it('applies nothing the second time', async () => {
     await withPool(async (pool) => {
       await migrateDatabase(pool);
-      expect(await migrateDatabase(pool)).toEqual({ applied: 3, newlyApplied: 0 });
+      expect(await migrateDatabase(pool)).toEqual({ applied: 5, newlyApplied: 0 });
     });
   });
 
@@ -70,7 +71,7 @@ describe('migrate', () => {
     expect([a.code, b.code]).toEqual([0, 0]);
     expect([a.stderr, b.stderr]).toEqual(['', '']);
     const applied = [a.stdout, b.stdout].map((out) => Number(/(\d+) applied now/.exec(out)![1]));
-    expect(applied.sort()).toEqual([0, 3]);
+    expect(applied.sort()).toEqual([0, 5]);
   });
 
   it('keeps updated_at current on UPDATE through the trigger', async () => {

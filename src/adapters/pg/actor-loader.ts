@@ -1,7 +1,8 @@
 /**
- * The workers' bulk read: N actors with all their subsystem outputs in one round trip, each already
- * as the JSON line the core resolves (`{"actorId","version","subsystems":[…]}`), built by Postgres.
- * The text goes to the resolver threads as is: no object graph is built on the main thread.
+ * The workers' bulk read: N actors with all their subsystem outputs in one round trip, each as the
+ * JSON line the core resolves (`{"actorId","version","subsystems":[…]}`). The outputs come as text from
+ * `actor_inputs` (kept by triggers), so Postgres reads text instead of printing jsonb; the line goes to
+ * the resolver threads as is: no object graph is built on the main thread.
  */
 import type pg from 'pg';
 import { runQuery } from './pg-pool';
@@ -29,20 +30,21 @@ export interface LoadOptions {
   skipCurrent?: string;
 }
 
-// No ORDER BY in json_agg: resolution does not depend on the order of outputs (AGGREGATION.md).
-// A NULL line marks an actor whose snapshot is current ($2 is NULL when nothing is to be skipped).
+// A NULL `outputs` with `current` marks an actor whose snapshot is current ($2 NULL: skip nothing).
 const LOAD_ACTORS = `
   SELECT a.id, a.version,
+         (snap.version = a.version AND snap.registry_version = $2) IS TRUE AS current,
          CASE WHEN snap.version = a.version AND snap.registry_version = $2 THEN NULL
-         ELSE json_build_object(
-           'actorId', a.id,
-           'version', a.version,
-           'subsystems', COALESCE(
-             (SELECT json_agg(s.data) FROM subsystems s WHERE s.actor_id = a.id), '[]'::json)
-         )::text END AS line
+              ELSE COALESCE(i.outputs, '[]') END AS outputs
   FROM actors a
+  LEFT JOIN actor_inputs i ON i.actor_id = a.id
   LEFT JOIN snapshots snap ON snap.actor_id = a.id
   WHERE a.id = ANY($1::varchar[])`;
+
+/** The resolver's line, built around the outputs' text without parsing it. */
+export function actorLine(actorId: string, version: number, outputs: string): string {
+  return `{"actorId":${JSON.stringify(actorId)},"version":${version},"subsystems":${outputs}}`;
+}
 
 export async function loadActorLines(
   db: pg.Pool | pg.PoolClient,
@@ -50,7 +52,7 @@ export async function loadActorLines(
   options: LoadOptions = {},
 ): Promise<LoadResult> {
   if (actorIds.length === 0) return { actors: [], missing: [], current: [] };
-  const result = await runQuery<{ id: string; version: string; line: string | null }>(
+  const result = await runQuery<{ id: string; version: string; current: boolean; outputs: string | null }>(
     db,
     `loading ${actorIds.length} actors`,
     LOAD_ACTORS,
@@ -61,8 +63,11 @@ export async function loadActorLines(
   const found = new Set<string>();
   for (const row of result.rows) {
     found.add(row.id);
-    if (row.line === null) current.push(row.id);
-    else actors.push({ actorId: row.id, version: Number(row.version), line: row.line });
+    if (row.current) current.push(row.id);
+    else {
+      const version = Number(row.version);
+      actors.push({ actorId: row.id, version, line: actorLine(row.id, version, row.outputs!) });
+    }
   }
   return { actors, missing: actorIds.filter((id) => !found.has(id)), current };
 }

@@ -79,3 +79,16 @@ export const resolutionErrors = pgTable(
   },
   (table) => [index('idx_resolution_errors_failed_at').on(table.failedAt)],
 );
+
+/**
+ * Derived, trigger-maintained: each actor's subsystem outputs as one JSON array text, exactly what the
+ * resolver reads. Printing jsonb as text costs Postgres ~5 µs per KB; doing it once per write instead of
+ * once per resolution makes the workers' bulk load a plain text read. Never written by the app; the
+ * triggers on `subsystems` (migration 0004) keep it equal to `json_agg(subsystems.data)`.
+ */
+export const actorInputs = pgTable('actor_inputs', {
+  actorId: varchar('actor_id', { length: 255 })
+    .primaryKey()
+    .references(() => actors.id, { onDelete: 'cascade' }),
+  outputs: text('outputs').notNull(),
+});
