@@ -97,15 +97,26 @@ export async function withTransaction<T>(
   } catch (err) {
     return rethrowPgError(err, doing);
   }
+  // A checked-out client has no pool listener: without ours, a connection lost while `work` awaits
+  // something else (the next input line of a seed) would be an unhandled 'error' event and crash.
+  let lost: Error | undefined;
+  const onError = (err: Error): void => {
+    lost ??= err;
+  };
+  client.on('error', onError);
+  let failed: unknown;
   try {
     await client.query('BEGIN');
     const result = await work(client);
     await client.query('COMMIT');
     return result;
   } catch (err) {
+    failed = err;
     await client.query('ROLLBACK').catch(() => undefined); // the connection may be gone already
-    return rethrowPgError(err, doing);
+    return rethrowPgError(lost ?? err, doing);
   } finally {
-    client.release();
+    client.off('error', onError);
+    // A broken connection is destroyed instead of going back to the pool.
+    client.release(lost ?? (failed instanceof Error && isTransientPgError(failed) ? failed : undefined));
   }
 }
