@@ -8,6 +8,7 @@ import { isActorCoreError } from '../core';
 import { isOutputClosed, oneLine, processIo, type CliIo } from './cli-io';
 import { EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_UNAVAILABLE } from './exit-codes';
 import { addDatabaseCommands } from './database-commands';
+import { addDemoCommand } from './demo-command';
 import { addEnqueueCommand } from './enqueue-command';
 import { addExplainCommand } from './explain-command';
 import { packageVersion } from './package-version';
@@ -30,6 +31,7 @@ export function buildProgram(io: CliIo): Command {
   addDatabaseCommands(program, io);
   addWorkerCommand(program);
   addEnqueueCommand(program, io);
+  addDemoCommand(program, io);
   program.addHelpText(
     'after',
     '\nRun "actor-core help <command>" for the options and exit codes of a command.',
