@@ -51,18 +51,24 @@ as many machines as you like: they share the queue.`,
       const registries = loadCliRegistries(options);
       const logger = createLogger({ level: settings.logLevel, component: 'worker' });
       const worker = await startWorkerProcess({ settings, databaseUrl, redisUrl, registries, logger });
-      await new Promise<void>((resolve) => {
+      const forced = await new Promise<boolean>((resolve) => {
         const onSignal = (signal: NodeJS.Signals): void => {
           process.off('SIGTERM', onSignal);
           process.off('SIGINT', onSignal);
-          void worker.stop(signal).then(resolve, (err: unknown) => {
-            logger.error({ err: String(err) }, 'error while stopping');
-            resolve();
-          });
+          void worker.stop(signal).then(
+            (result) => resolve(result.forced),
+            (err: unknown) => {
+              logger.error({ err: String(err) }, 'error while stopping');
+              resolve(true);
+            },
+          );
         };
         process.on('SIGTERM', onSignal);
         process.on('SIGINT', onSignal);
       });
-      logger.flush();
+      await new Promise<void>((resolve) => logger.flush(() => resolve()));
+      // Abandoned jobs still hold sockets and timers; the process ends here all the same (their
+      // locks expire and another worker takes them over).
+      if (forced) process.exit(0);
     });
 }

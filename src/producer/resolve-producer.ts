@@ -103,12 +103,70 @@ export class ResolveProducer {
             // keepLastIfActive: a write during the resolution gets exactly one follow-up job.
             opts: { ...base, deduplication: { id: actorDedupId(id), keepLastIfActive: true } },
           }));
+    await this.connected();
     const jobIds: string[] = [];
     for (const part of chunk(jobs, ADD_BULK_CHUNK)) {
       const added = await this.queue.addBulk(part);
       for (const job of added) jobIds.push(job.id!);
     }
     return { jobIds, actors: unique.length };
+  }
+
+  /**
+   * Enqueues the actor's resolution at a version it has just reached (after a write): the job id names
+   * actor and version, so enqueueing the same version again adds nothing while that job exists, and
+   * the returned id is the job that resolves this version (or a later one).
+   */
+  async enqueueAtVersion(actorId: string, version: number, options: EnqueueOptions = {}): Promise<string> {
+    checkActorId(actorId);
+    if (!Number.isSafeInteger(version) || version < 1) {
+      throw new ActorCoreError('INVALID_VERSION', `version must be an integer ≥ 1, got ${version}`, {
+        field: 'version',
+        actorId,
+      });
+    }
+    const priority = PRIORITY_VALUES[options.priority ?? 'change'];
+    await this.connected();
+    const job = await this.queue.add(RESOLVE_JOB, jobData([actorId], Date.now(), options.force), {
+      ...(priority > 0 ? { priority } : {}),
+      jobId: `${actorDedupId(actorId)}.v${version}`,
+    });
+    return job.id!;
+  }
+
+  /**
+   * Fails fast instead of waiting for a Redis that is not there: BullMQ would wait for the connection
+   * to become ready (forever, while ioredis keeps reconnecting), so the fail-fast options never apply.
+   */
+  private async connected(): Promise<void> {
+    const connection = this.connection;
+    if (connection.status === 'ready') return;
+    const unavailable = (): ActorCoreError =>
+      new ActorCoreError(
+        'STORE_UNAVAILABLE',
+        `Redis is unavailable (connection ${connection.status})`,
+        {},
+        false,
+      );
+    if (connection.status === 'wait') void connection.connect().catch(() => undefined);
+    else if (connection.status !== 'connecting' && connection.status !== 'connect') throw unavailable();
+    const limit = connection.options.connectTimeout ?? 10_000;
+    await new Promise<void>((resolve, reject) => {
+      const done = (err?: Error): void => {
+        clearTimeout(timer);
+        connection.off('ready', onReady);
+        connection.off('reconnecting', onDown);
+        connection.off('end', onDown);
+        if (err === undefined) resolve();
+        else reject(err);
+      };
+      const onReady = (): void => done();
+      const onDown = (): void => done(unavailable());
+      const timer = setTimeout(onDown, limit);
+      connection.once('ready', onReady);
+      connection.once('reconnecting', onDown);
+      connection.once('end', onDown);
+    });
   }
 
   /** Enqueues every actor in Postgres (or only the stale ones), in id order, page by page. */

@@ -28,11 +28,33 @@ export interface WorkerProcessOptions {
   chunkSize?: number;
 }
 
+export interface StopResult {
+  /** True when active jobs outlived the shutdown timeout: the caller should exit the process. */
+  forced: boolean;
+}
+
 export interface WorkerProcess {
   readonly worker: Worker<ResolveJobData, ResolveJobResult>;
   readonly resolvePool: ResolvePool;
-  /** Graceful stop; resolves when everything is closed. Idempotent. */
-  stop(reason?: string): Promise<void>;
+  /** Graceful stop within the shutdown timeout; then everything is closed (or abandoned). Idempotent. */
+  stop(reason?: string): Promise<StopResult>;
+}
+
+/** Whether `work` settled within `ms` (its outcome is not awaited any further). */
+async function withinTime(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([
+      work.then(
+        () => true,
+        () => true,
+      ),
+      timedOut,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export const DEFAULT_CHUNK_SIZE = 50;
@@ -81,8 +103,13 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
   const processJob = async (job: Job<ResolveJobData, ResolveJobResult>): Promise<ResolveJobResult> => {
     const data = checkJobData(job.data);
     const log = logger.child({ jobId: job.id, actors: data.actorIds.length });
+    // A re-run (retry, or taken over from a dead worker) may follow a run that wrote Postgres but not
+    // Redis: "current in Postgres" then proves nothing about Redis, so everything is resolved again.
+    const rerun = job.attemptsStarted > 1 || job.stalledCounter > 0;
     try {
-      const result = await resolveBatch(deps, data, job.id, (t) => log.debug(t, 'batch timings'));
+      const result = await resolveBatch(deps, rerun ? { ...data, force: true } : data, job.id, (t) =>
+        log.debug(t, 'batch timings'),
+      );
       log.info({ counts: result.counts, ms: result.finishedAt - job.processedOn! }, 'job done');
       for (const [actorId, code] of Object.entries(result.errors)) {
         log.warn({ actorId, code }, 'actor failed permanently: invalid subsystem outputs');
@@ -120,28 +147,25 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
     'worker started',
   );
 
-  let stopping: Promise<void> | undefined;
-  const stop = (reason = 'stop requested'): Promise<void> =>
+  let stopping: Promise<StopResult> | undefined;
+  const stop = (reason = 'stop requested'): Promise<StopResult> =>
     (stopping ??= (async () => {
-      logger.info({ reason, timeoutMs: settings.worker.shutdownTimeoutMs }, 'stopping: no new jobs');
-      const graceful = worker.close();
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = await Promise.race([
-        graceful.then(() => false),
-        new Promise<boolean>(
-          (resolve) => (timer = setTimeout(() => resolve(true), settings.worker.shutdownTimeoutMs)),
-        ),
-      ]);
-      clearTimeout(timer);
-      if (timedOut) {
-        // Active jobs keep their locks until they expire; BullMQ then hands them to another worker.
-        logger.warn('active jobs did not finish in time: closing anyway (they will be retried as stalled)');
-        await worker.close(true);
+      const timeoutMs = settings.worker.shutdownTimeoutMs;
+      logger.info({ reason, timeoutMs }, 'stopping: no new jobs');
+      const finished = await withinTime(worker.close(), timeoutMs);
+      if (!finished) {
+        // The stuck jobs keep their locks until these expire; the stalled check then hands them to
+        // another worker. Nothing here waits for them any longer.
+        logger.warn(
+          { timeoutMs },
+          'active jobs did not finish in time: leaving them to be retried as stalled',
+        );
       }
-      await resolvePool.close();
-      await pool.end();
+      await withinTime(resolvePool.close(), finished ? timeoutMs : 1000);
+      await withinTime(pool.end(), finished ? timeoutMs : 1000);
       cacheRedis.disconnect();
-      logger.info('stopped');
+      logger.info({ forced: !finished }, 'stopped');
+      return { forced: !finished };
     })());
 
   return { worker, resolvePool, stop };

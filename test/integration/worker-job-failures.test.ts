@@ -1,0 +1,95 @@
+/** Permanent vs transient job failures: a malformed job fails once for good; a lost store is retried. */
+import type { TestDatabase } from '../support/pg';
+import {
+  clusterDatabase,
+  closeClusters,
+  holdTableLock,
+  seedWorkload,
+  TestCluster,
+  waitFor,
+} from '../support/cluster';
+import type { ResolveJobData } from '../../src/producer';
+
+// Real processes and servers: far above jest's default 5 s, well under a minute a file.
+jest.setTimeout(60_000);
+
+let db: TestDatabase;
+let ids: string[];
+
+beforeAll(async () => {
+  db = await clusterDatabase('worker_job_failures');
+  ids = await seedWorkload(db, 10, 29);
+});
+afterEach(closeClusters);
+afterAll(async () => {
+  await db?.close();
+});
+
+describe('job failures', () => {
+  it('a job with malformed data fails at its first attempt, without retries, and the worker goes on', async () => {
+    const cluster = await TestCluster.open(db, 'worker-malformed');
+    await cluster.startWorker();
+    // Raw jobs, as a foreign or buggy producer would add them, each allowed 5 attempts.
+    const malformed: unknown[] = [{}, { actorIds: 'actor-0000000' }, { actorIds: [1, 2] }, null];
+    const jobs = await Promise.all(
+      malformed.map((data) =>
+        cluster.queue.add('resolve', data as ResolveJobData, { attempts: 5, backoff: 100 }),
+      ),
+    );
+    for (const job of jobs) {
+      await expect(cluster.producer.waitForResults([job.id!], 20_000)).rejects.toThrow(
+        /failed: job data must be \{actorIds: string\[\]/,
+      );
+      const stored = (await cluster.queue.getJob(job.id!))!;
+      expect(await stored.getState()).toBe('failed');
+      expect(stored.attemptsMade).toBe(1);
+      expect(stored.opts.attempts).toBe(5);
+    }
+    expect(await cluster.queue.getJobCounts('failed', 'delayed', 'wait', 'active')).toEqual({
+      failed: 4,
+      delayed: 0,
+      wait: 0,
+      active: 0,
+    });
+
+    // The worker is still serving good jobs.
+    const [result] = await cluster.producer.waitForResults(
+      (await cluster.producer.enqueueResolve(ids, { batchSize: 20 })).jobIds,
+      20_000,
+    );
+    expect(result!.counts.written).toBe(ids.length);
+    expect(await cluster.snapshotProblems(ids)).toEqual([]);
+  });
+
+  it('a job whose Postgres connection is lost fails transiently and succeeds when retried', async () => {
+    const cluster = await TestCluster.open(db, 'worker-transient', { backoffMs: 100 });
+    const worker = await cluster.startWorker();
+    const release = await holdTableLock(db.pool, 'actors', 'ACCESS EXCLUSIVE');
+    let jobId: string;
+    try {
+      [jobId] = (await cluster.producer.enqueueResolve(ids, { batchSize: 20, force: true })).jobIds as [
+        string,
+      ];
+      // The job's load waits on the lock; its connection is then terminated under it.
+      const blocked = `SELECT pid FROM pg_stat_activity
+        WHERE datname = current_database() AND application_name = 'actor-core-worker'
+          AND wait_event_type = 'Lock'`;
+      await waitFor('the job’s load to wait on the lock', async () => {
+        return ((await db.pool.query(blocked)).rowCount ?? 0) === 1;
+      });
+      const terminated = await db.pool.query(`SELECT pg_terminate_backend(pid) AS ok FROM (${blocked}) AS b`);
+      expect(terminated.rows).toEqual([{ ok: true }]);
+    } finally {
+      await release();
+    }
+    const [result] = await cluster.producer.waitForResults([jobId], 20_000);
+    expect(result!.counts.written).toBe(ids.length);
+    const job = (await cluster.queue.getJob(jobId))!;
+    expect(await job.getState()).toBe('completed');
+    expect(job.attemptsMade).toBe(2);
+    const retried = worker.lines('job failed, will retry');
+    expect(retried).toHaveLength(1);
+    expect(retried[0]).toMatchObject({ jobId, attempt: 1, err: { code: 'STORE_UNAVAILABLE' } });
+    expect(await cluster.snapshotProblems(ids)).toEqual([]);
+  });
+});

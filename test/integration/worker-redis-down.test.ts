@@ -1,0 +1,107 @@
+/** A producer whose Redis is down fails fast: enqueueResolve rejects in seconds, it never hangs. */
+import * as net from 'node:net';
+import { Redis } from 'ioredis';
+import { DEFAULT_SETTINGS } from '../../config/settings';
+import { producerRedisOptions, ResolveProducer } from '../../src/producer';
+import { requiredEnv } from '../support/databases';
+import { within } from '../support/cluster';
+
+// Real processes and servers: far above jest's default 5 s, well under a minute a file.
+jest.setTimeout(60_000);
+
+/** A loopback port nothing listens on (bound, then closed). */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** A TCP proxy to the test Redis that can be cut, as when the Redis server goes away. */
+async function redisProxy(): Promise<{ port: number; cut: () => Promise<void> }> {
+  const target = new URL(requiredEnv('REDIS_URL'));
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(target.port), target.hostname);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+      socket.on('close', () => sockets.delete(socket));
+    }
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    cut: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const socket of sockets) socket.destroy();
+      await closed;
+    },
+  };
+}
+
+let connection: Redis | undefined;
+let producer: ResolveProducer | undefined;
+let cutProxy: (() => Promise<void>) | undefined;
+
+function openProducer(port: number, name: string): ResolveProducer {
+  // disconnectTimeout only shortens ioredis's timer for a socket that never opened (2 s by default),
+  // so that nothing outlives the test file.
+  connection = new Redis(`redis://127.0.0.1:${port}`, { ...producerRedisOptions, disconnectTimeout: 100 });
+  connection.on('error', () => undefined);
+  producer = new ResolveProducer({ connection, queue: { ...DEFAULT_SETTINGS.queue, name } });
+  producer.queue.on('error', () => undefined); // connection errors are expected here
+  return producer;
+}
+
+/** What the promise settled with, or 'pending' after `ms`. */
+async function settledWithin(ms: number, promise: Promise<unknown>): Promise<unknown> {
+  return within(
+    ms,
+    'settling',
+    promise.then(
+      (value) => ({ resolved: value }),
+      (err: unknown) => err,
+    ),
+  ).catch(() => 'pending');
+}
+
+afterEach(async () => {
+  // Drop the connection first: a producer stuck waiting for it would make close() wait as well.
+  connection?.disconnect();
+  if (producer !== undefined) await within(5000, 'producer.close()', producer.close()).catch(() => undefined);
+  await cutProxy?.();
+  producer = undefined;
+  connection = undefined;
+  cutProxy = undefined;
+});
+
+describe('a producer when Redis is down', () => {
+  it('rejects enqueueResolve within about 5 s when Redis is down from the start', async () => {
+    const p = openProducer(await closedPort(), 'redis-down-from-start');
+    const started = Date.now();
+    const outcome = await settledWithin(8000, p.enqueueResolve(['actor-1']));
+    expect(outcome).toBeInstanceOf(Error); // not 'pending', not resolved
+    expect(Date.now() - started).toBeLessThan(6000);
+  }, 15_000);
+
+  it('rejects enqueueResolve at once when Redis goes away after the producer connected', async () => {
+    const proxy = await redisProxy();
+    cutProxy = proxy.cut;
+    const p = openProducer(proxy.port, `redis-down-later-${process.pid}-${Date.now()}`);
+    expect((await p.enqueueResolve(['actor-1'])).jobIds).toHaveLength(1);
+    await p.queue.obliterate({ force: true });
+    await proxy.cut();
+
+    const started = Date.now();
+    const single = await settledWithin(8000, p.enqueueResolve(['actor-2']));
+    const bulk = await settledWithin(8000, p.enqueueResolve(['a', 'b', 'c'], { batchSize: 2 }));
+    expect(single).toBeInstanceOf(Error);
+    expect(bulk).toBeInstanceOf(Error);
+    expect(Date.now() - started).toBeLessThan(2000);
+  }, 15_000);
+});

@@ -1,0 +1,549 @@
+/**
+ * The worker cluster against real servers: a migrated database per test file, and per test a queue of
+ * its own (unique QUEUE_NAME and REDIS_KEY_PREFIX), a ResolveProducer on its own ioredis connection,
+ * and real `actor-core worker` child processes whose JSON log lines are collected. Everything a test
+ * opens is registered here, so `closeClusters()` (afterEach) kills leftover processes, closes the
+ * producers and connections and deletes the test's Redis keys even when the test failed half-way.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import { Redis } from 'ioredis';
+import type pg from 'pg';
+import { loadSettings, type Settings } from '../../config/settings';
+import { loadActorLines, plaintextCodec } from '../../src/adapters/pg';
+import { resolveActorLine } from '../../src/core';
+import { ResolveProducer } from '../../src/producer';
+import { seedActors } from '../../src/seed/seed-actors';
+import { assertBuilt, cliBin } from './cli';
+import { requiredEnv, uniquePrefix } from './databases';
+import { migratedDatabase, type TestDatabase } from './pg';
+import { repoRoot, sameJson, sharedDir } from './shared';
+
+// ---------------------------------------------------------------------------------------------------
+// Small utilities
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls `check` until it returns true; throws naming `what` after `timeoutMs`. */
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 20_000,
+  intervalMs = 100,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(intervalMs);
+  }
+}
+
+/** `promise`, or a rejection naming `what` after `ms` (the timer never outlives the race). */
+export async function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what}: not settled after ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The database and the standard workload
+
+/** A migrated database of its own for one test file (see test/support/pg.ts); fails early without dist/. */
+export async function clusterDatabase(name: string): Promise<TestDatabase> {
+  assertBuilt();
+  return migratedDatabase(name);
+}
+
+/** `count` standard actors (`actor-0000000`, …) from ../shared/workload/generate.mjs, as JSON lines. */
+export function generateWorkload(count: number, seed: number): string[] {
+  const run = spawnSync(
+    process.execPath,
+    [path.join(sharedDir, 'workload', 'generate.mjs'), '--actors', String(count), '--seed', String(seed)],
+    { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 },
+  );
+  if (run.status !== 0) throw new Error(`generate.mjs failed: ${run.stderr}`);
+  return run.stdout.split('\n').filter((line) => line !== '');
+}
+
+/** Seeds standard actors into the database (validated, one transaction) and returns their ids in order. */
+export async function seedWorkload(db: TestDatabase, count: number, seed = 1): Promise<string[]> {
+  const lines = generateWorkload(count, seed);
+  async function* input(): AsyncGenerator<string> {
+    yield* lines;
+  }
+  await seedActors({
+    pool: db.pool,
+    lines: input(),
+    registries: db.registries.compiled,
+    codec: plaintextCodec,
+    batchSize: 500,
+  });
+  return lines.map((line) => (JSON.parse(line) as { actorId: string }).actorId);
+}
+
+/** The actors' current versions in Postgres. */
+export async function actorVersions(pool: pg.Pool, ids: readonly string[]): Promise<Map<string, number>> {
+  const result = await pool.query<{ id: string; version: string }>(
+    'SELECT id, version FROM actors WHERE id = ANY($1::varchar[])',
+    [ids],
+  );
+  return new Map(result.rows.map((row) => [row.id, Number(row.version)]));
+}
+
+/**
+ * Holds `LOCK TABLE <table> IN <mode> MODE` in an open transaction until the returned function is
+ * called: the way these tests keep a job active for as long as they need, instead of racing a job that
+ * takes milliseconds. `actors` ACCESS EXCLUSIVE stops a job at its load (every load reads actors);
+ * `snapshots` EXCLUSIVE lets it load and resolve (reads pass) and stops it at its Postgres write.
+ */
+export async function holdTableLock(
+  pool: pg.Pool,
+  table: 'actors' | 'snapshots',
+  mode: 'ACCESS EXCLUSIVE' | 'EXCLUSIVE',
+): Promise<() => Promise<void>> {
+  const client = await pool.connect();
+  await client.query('BEGIN');
+  await client.query(`LOCK TABLE ${table} IN ${mode} MODE`);
+  let released: Promise<void> | undefined;
+  return () =>
+    (released ??= client
+      .query('COMMIT')
+      .then(() => undefined)
+      .finally(() => client.release()));
+}
+
+/** How many of the workers' Postgres sessions on this database are waiting for a lock. */
+export async function workerSessionsWaitingOnLocks(pool: pg.Pool): Promise<number> {
+  const result = await pool.query(
+    `SELECT 1 FROM pg_stat_activity
+     WHERE datname = current_database() AND application_name = 'actor-core-worker'
+       AND wait_event_type = 'Lock'`,
+  );
+  return result.rowCount ?? 0;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// What the stores hold
+
+export interface StoredSnapshot {
+  version: number;
+  registryVersion: string;
+  snapshot: unknown;
+}
+
+export async function pgSnapshots(
+  pool: pg.Pool,
+  ids: readonly string[],
+): Promise<Map<string, StoredSnapshot>> {
+  const result = await pool.query<{
+    actor_id: string;
+    version: string;
+    registry_version: string;
+    snapshot: string;
+  }>(
+    `SELECT actor_id, version, registry_version, snapshot::text AS snapshot
+     FROM snapshots WHERE actor_id = ANY($1::varchar[])`,
+    [ids],
+  );
+  return new Map(
+    result.rows.map((row) => [
+      row.actor_id,
+      {
+        version: Number(row.version),
+        registryVersion: row.registry_version,
+        snapshot: JSON.parse(row.snapshot) as unknown,
+      },
+    ]),
+  );
+}
+
+/** The cached values `<keyPrefix>:snapshot:<id>` (`{"version":N,"registryVersion":…,"snapshot":…}`). */
+export async function redisSnapshots(
+  redis: Redis,
+  keyPrefix: string,
+  ids: readonly string[],
+): Promise<Map<string, StoredSnapshot>> {
+  const found = new Map<string, StoredSnapshot>();
+  if (ids.length === 0) return found;
+  const values = await redis.mget(ids.map((id) => `${keyPrefix}:snapshot:${id}`));
+  ids.forEach((id, i) => {
+    const value = values[i];
+    if (typeof value === 'string') found.set(id, JSON.parse(value) as StoredSnapshot);
+  });
+  return found;
+}
+
+/** Rows of resolution_errors by actor. */
+export async function resolutionErrors(
+  pool: pg.Pool,
+): Promise<Map<string, { version: number; code: string; jobId: string | null; error: unknown }>> {
+  const result = await pool.query<{
+    actor_id: string;
+    version: string;
+    code: string;
+    job_id: string | null;
+    error: unknown;
+  }>('SELECT actor_id, version, code, job_id, error FROM resolution_errors');
+  return new Map(
+    result.rows.map((row) => [
+      row.actor_id,
+      { version: Number(row.version), code: row.code, jobId: row.job_id, error: row.error },
+    ]),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Worker processes
+
+export interface LogLine {
+  level: number;
+  msg: string;
+  pid: number;
+  jobId?: string;
+  [field: string]: unknown;
+}
+
+export interface ExitStatus {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+const liveWorkers = new Set<WorkerHandle>();
+
+/** One `actor-core worker` child process and the JSON lines it logged. */
+export class WorkerHandle {
+  readonly logs: LogLine[] = [];
+  /** Stdout lines that are not JSON (there should be none) and all of stderr. */
+  readonly otherOutput: string[] = [];
+  readonly exited: Promise<ExitStatus>;
+  private readonly listeners = new Set<() => void>();
+  private status: ExitStatus | undefined;
+
+  constructor(private readonly child: ChildProcess) {
+    let pending = '';
+    child.stdout!.setEncoding('utf8').on('data', (text: string) => {
+      pending += text;
+      const lines = pending.split('\n');
+      pending = lines.pop()!;
+      for (const line of lines) this.take(line);
+    });
+    child.stderr!.setEncoding('utf8').on('data', (text: string) => this.otherOutput.push(text));
+    this.exited = new Promise((resolve) => {
+      child.on('exit', (code, signal) => {
+        this.status = { code, signal };
+        liveWorkers.delete(this);
+        this.notify();
+        resolve(this.status);
+      });
+    });
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  /** Undefined while the process runs. */
+  get exitStatus(): ExitStatus | undefined {
+    return this.status;
+  }
+
+  /** The logged lines with this message. */
+  lines(msg: string): LogLine[] {
+    return this.logs.filter((line) => line.msg === msg);
+  }
+
+  /** Resolves with the first line (already logged or to come) that matches; rejects on exit or timeout. */
+  waitForLog(what: string, match: (line: LogLine) => boolean, timeoutMs = 30_000): Promise<LogLine> {
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        const line = this.logs.find(match);
+        if (line !== undefined) done(() => resolve(line));
+        else if (this.status !== undefined)
+          done(() =>
+            reject(
+              new Error(
+                `worker ${this.pid} exited (${JSON.stringify(this.status)}) before logging ${what}; ` +
+                  `output: ${this.otherOutput.join('').slice(0, 2000)}`,
+              ),
+            ),
+          );
+      };
+      const timer = setTimeout(
+        () => done(() => reject(new Error(`worker ${this.pid} did not log ${what} in ${timeoutMs} ms`))),
+        timeoutMs,
+      );
+      const done = (settle: () => void): void => {
+        clearTimeout(timer);
+        this.listeners.delete(check);
+        settle();
+      };
+      this.listeners.add(check);
+      check();
+    });
+  }
+
+  /** Sends the signal (when still running) and waits for the exit; SIGKILLs after `timeoutMs`. */
+  async signal(signal: NodeJS.Signals, timeoutMs = 30_000): Promise<ExitStatus> {
+    if (this.status === undefined) this.child.kill(signal);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), timeoutMs)));
+    const first = await Promise.race([this.exited, late]);
+    clearTimeout(timer);
+    if (first !== 'late') return first;
+    this.child.kill('SIGKILL');
+    await this.exited;
+    throw new Error(`worker ${this.pid} did not exit within ${timeoutMs} ms of ${signal} (killed)`);
+  }
+
+  /** Graceful stop: SIGTERM, then the exit status. */
+  stop(timeoutMs?: number): Promise<ExitStatus> {
+    return this.signal('SIGTERM', timeoutMs);
+  }
+
+  private take(text: string): void {
+    if (text.trim() === '') return;
+    try {
+      this.logs.push(JSON.parse(text) as LogLine);
+    } catch {
+      this.otherOutput.push(text);
+      return;
+    }
+    this.notify();
+  }
+
+  private notify(): void {
+    for (const listener of [...this.listeners]) listener();
+  }
+}
+
+export interface StartWorkerOptions {
+  threads?: number;
+  concurrency?: number;
+  /** Wait for the "worker started" line (default true). */
+  waitStarted?: boolean;
+}
+
+/** Starts `node bin/actor-core.js worker` with `env` added to this process's environment. */
+export async function startWorkerProcess(
+  env: Readonly<Record<string, string>>,
+  options: StartWorkerOptions = {},
+): Promise<WorkerHandle> {
+  const child = spawn(
+    process.execPath,
+    [
+      cliBin,
+      'worker',
+      '--threads',
+      String(options.threads ?? 1),
+      '--concurrency',
+      String(options.concurrency ?? 2),
+    ],
+    { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const worker = new WorkerHandle(child);
+  liveWorkers.add(worker);
+  if (options.waitStarted !== false) {
+    await worker.waitForLog('"worker started"', (line) => line.msg === 'worker started');
+  }
+  return worker;
+}
+
+/** SIGKILLs every worker process still running and waits for them to exit. */
+export async function killLeftoverWorkers(): Promise<void> {
+  await Promise.all([...liveWorkers].map((worker) => worker.signal('SIGKILL', 10_000)));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// A queue of one test: its settings, producer, workers and what the stores hold for it
+
+export interface ClusterOptions {
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+  shutdownTimeoutMs?: number;
+  /** JOB_BACKOFF_MS for the producer's jobs (first retry delay). */
+  backoffMs?: number;
+  logLevel?: string;
+}
+
+const openClusters = new Set<TestCluster>();
+
+export class TestCluster {
+  /** The variables given to the worker processes (added to this process's environment). */
+  readonly env: Readonly<Record<string, string>>;
+  /** The same settings the workers read from `env`. */
+  readonly settings: Settings;
+  /** The producer's own connection (fail-fast options, as producers should have). */
+  readonly connection: Redis;
+  /** A plain connection for the test's own reads. */
+  readonly redis: Redis;
+  readonly producer: ResolveProducer;
+  readonly workers: WorkerHandle[] = [];
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    readonly db: TestDatabase,
+    label: string,
+    options: ClusterOptions,
+  ) {
+    const redisUrl = requiredEnv('REDIS_URL');
+    const keyPrefix = uniquePrefix(label);
+    this.env = {
+      DATABASE_URL: db.url,
+      REDIS_URL: redisUrl,
+      QUEUE_NAME: keyPrefix.replace(/:/g, '.'),
+      REDIS_KEY_PREFIX: keyPrefix,
+      LOCK_DURATION_MS: String(options.lockDurationMs ?? 3000),
+      STALLED_INTERVAL_MS: String(options.stalledIntervalMs ?? 1000),
+      SHUTDOWN_TIMEOUT_MS: String(options.shutdownTimeoutMs ?? 10_000),
+      JOB_BACKOFF_MS: String(options.backoffMs ?? 200),
+      LOG_LEVEL: options.logLevel ?? 'info',
+    };
+    this.settings = loadSettings({ ...process.env, ...this.env });
+    this.connection = new Redis(redisUrl, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectTimeout: 5000,
+    });
+    this.connection.on('error', () => undefined);
+    this.redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+    this.redis.on('error', () => undefined);
+    this.producer = new ResolveProducer({ connection: this.connection, queue: this.settings.queue });
+  }
+
+  /** A new queue (name and key prefix unique to this test) on the file's database. */
+  static async open(db: TestDatabase, label: string, options: ClusterOptions = {}): Promise<TestCluster> {
+    const cluster = new TestCluster(db, label, options);
+    openClusters.add(cluster);
+    await cluster.producer.queue.waitUntilReady();
+    return cluster;
+  }
+
+  get keyPrefix(): string {
+    return this.settings.redisKeyPrefix;
+  }
+
+  get queue(): ResolveProducer['queue'] {
+    return this.producer.queue;
+  }
+
+  async startWorker(options: StartWorkerOptions = {}): Promise<WorkerHandle> {
+    const worker = await startWorkerProcess(this.env, options);
+    this.workers.push(worker);
+    return worker;
+  }
+
+  /** The job ids named by the "job done" lines of every worker of this test, by worker pid. */
+  jobsDoneByWorker(): Map<number, string[]> {
+    const byPid = new Map<number, string[]>();
+    for (const worker of this.workers) {
+      byPid.set(
+        worker.pid,
+        worker.lines('job done').map((line) => String(line.jobId)),
+      );
+    }
+    return byPid;
+  }
+
+  /**
+   * What is wrong with these actors' snapshots, one line per problem (empty when every actor has, in
+   * Postgres and in Redis, a snapshot at its current version under the current registries, equal to
+   * what the core resolves from its stored outputs).
+   */
+  async snapshotProblems(ids: readonly string[]): Promise<string[]> {
+    const registryVersion = this.db.registries.registryVersion;
+    const [loaded, inPg, inRedis] = await Promise.all([
+      loadActorLines(this.db.pool, ids),
+      pgSnapshots(this.db.pool, ids),
+      redisSnapshots(this.redis, this.keyPrefix, ids),
+    ]);
+    const problems: string[] = loaded.missing.map((id) => `${id}: no such actor`);
+    for (const actor of loaded.actors) {
+      const id = actor.actorId;
+      const pgRecord = inPg.get(id);
+      const redisRecord = inRedis.get(id);
+      if (pgRecord === undefined) problems.push(`${id}: no snapshot in Postgres (actor v${actor.version})`);
+      if (redisRecord === undefined) problems.push(`${id}: no snapshot in Redis (actor v${actor.version})`);
+      if (pgRecord === undefined || redisRecord === undefined) continue;
+      for (const [store, record] of [
+        ['Postgres', pgRecord],
+        ['Redis', redisRecord],
+      ] as const) {
+        if (record.version !== actor.version)
+          problems.push(`${id}: ${store} holds v${record.version}, actor is v${actor.version}`);
+        if (record.registryVersion !== registryVersion)
+          problems.push(`${id}: ${store} registryVersion ${record.registryVersion} ≠ ${registryVersion}`);
+      }
+      const expected = resolveActorLine(actor.line, this.db.registries.compiled);
+      if (!('snapshot' in expected)) {
+        problems.push(`${id}: its stored outputs do not resolve (${expected.error.code})`);
+        continue;
+      }
+      if (!sameJson(pgRecord.snapshot, expected.snapshot))
+        problems.push(`${id}: the Postgres snapshot differs from resolveActorLine`);
+      if (!sameJson(redisRecord.snapshot, expected.snapshot))
+        problems.push(`${id}: the Redis snapshot differs from resolveActorLine`);
+    }
+    return problems;
+  }
+
+  /** Polls until `snapshotProblems(ids)` is empty; on timeout fails with the problems left. */
+  async waitUntilResolved(ids: readonly string[], timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let problems = await this.snapshotProblems(ids);
+    while (problems.length > 0 && Date.now() < deadline) {
+      await sleep(200);
+      problems = await this.snapshotProblems(ids);
+    }
+    if (problems.length > 0) {
+      throw new Error(
+        `after ${timeoutMs} ms, ${problems.length} problems left:\n${problems.slice(0, 20).join('\n')}`,
+      );
+    }
+  }
+
+  /** Kills the workers still running, closes the producer and connections, deletes the test's keys. */
+  close(): Promise<void> {
+    return (this.closing ??= (async () => {
+      openClusters.delete(this);
+      await Promise.all(
+        this.workers.filter((w) => w.exitStatus === undefined).map((w) => w.signal('SIGKILL', 10_000)),
+      );
+      await this.producer.close().catch(() => undefined);
+      try {
+        await deleteKeys(this.redis, `${this.keyPrefix}:*`);
+        await deleteKeys(this.redis, `${this.settings.queue.prefix}:${this.settings.queue.name}:*`);
+      } finally {
+        this.connection.disconnect();
+        this.redis.disconnect();
+      }
+    })());
+  }
+}
+
+async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    if (keys.length > 0) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+}
+
+/** afterEach: closes every cluster of the test (and kills its workers), then any other worker left. */
+export async function closeClusters(): Promise<void> {
+  const errors: unknown[] = [];
+  for (const cluster of [...openClusters]) await cluster.close().catch((err: unknown) => errors.push(err));
+  await killLeftoverWorkers();
+  if (errors.length > 0) throw errors[0];
+}
