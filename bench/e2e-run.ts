@@ -144,10 +144,14 @@ export async function runE2eConfig(ctx: E2eContext, config: E2eConfig, index: nu
     });
     // Actors done so far (the few interactive ones included), for spreading the interactive jobs.
     let doneActors = 0;
-    const track = new JobTracker(producer.queue, await producer.queueEvents(), (outcome: JobOutcome) => {
-      if (outcome.result === undefined) return;
-      for (const n of Object.values(outcome.result.counts)) doneActors += n;
-    });
+    const track = new JobTracker(
+      (id) => producer.queueOf(id),
+      await producer.allQueueEvents(),
+      (outcome: JobOutcome) => {
+        if (outcome.result === undefined) return;
+        for (const n of Object.values(outcome.result.counts)) doneActors += n;
+      },
+    );
     tracker = track;
     const workerDied = workers.anyExited.then((why) => Promise.reject(new Error(why)));
     workerDied.catch(() => undefined);
@@ -198,10 +202,10 @@ export async function runE2eConfig(ctx: E2eContext, config: E2eConfig, index: nu
     const seconds = Math.max(totals.lastAt - t0, 1) / 1000;
 
     const latency = summarizeLatencies(
-      actorLatencies(await readJobInfo(producer.queue, enqueued.jobIds), track),
+      actorLatencies(await readJobInfo((id) => producer.queueOf(id), enqueued.jobIds), track),
     );
     const interactiveLatency = summarizeLatencies(
-      actorLatencies(await readJobInfo(producer.queue, interactiveJobIds), track),
+      actorLatencies(await readJobInfo((id) => producer.queueOf(id), interactiveJobIds), track),
     );
     const pgCount = await ctx.pool.query<{ n: string }>('SELECT count(*) AS n FROM snapshots');
     const redisSnapshots = await countKeys(connection, `${settings.redisKeyPrefix}:snapshot:*`);

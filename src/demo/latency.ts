@@ -44,13 +44,19 @@ export class JobTracker {
     this.record({ jobId: args.jobId, at: Date.now(), failedReason: args.failedReason });
   };
 
+  /**
+   * `queueOf` gives the queue that holds a job (the producer's `queueOf`); `events` are the events of
+   * every queue the jobs may be in (the producer's `allQueueEvents()`).
+   */
   constructor(
-    private readonly queue: Queue<ResolveJobData, ResolveJobResult>,
-    private readonly events: QueueEvents,
+    private readonly queueOf: (jobId: string) => Queue<ResolveJobData, ResolveJobResult>,
+    private readonly events: readonly QueueEvents[],
     private readonly onOutcome?: (outcome: JobOutcome) => void,
   ) {
-    events.on('completed', this.onCompleted);
-    events.on('failed', this.onFailed);
+    for (const source of events) {
+      source.on('completed', this.onCompleted);
+      source.on('failed', this.onFailed);
+    }
   }
 
   outcome(jobId: string): JobOutcome | undefined {
@@ -100,8 +106,10 @@ export class JobTracker {
 
   /** Stops listening (the events connection is the producer's to close). */
   dispose(): void {
-    this.events.off('completed', this.onCompleted);
-    this.events.off('failed', this.onFailed);
+    for (const source of this.events) {
+      source.off('completed', this.onCompleted);
+      source.off('failed', this.onFailed);
+    }
   }
 
   private record(outcome: JobOutcome): void {
@@ -114,7 +122,7 @@ export class JobTracker {
   private async readStates(jobIds: readonly string[]): Promise<void> {
     await Promise.all(
       jobIds.map(async (jobId) => {
-        const job = await Job.fromId<ResolveJobData, ResolveJobResult>(this.queue, jobId);
+        const job = await Job.fromId<ResolveJobData, ResolveJobResult>(this.queueOf(jobId), jobId);
         if (job === undefined) {
           this.record({ jobId, at: Date.now(), failedReason: 'the job was removed', fromState: true });
           return;
@@ -145,13 +153,13 @@ export interface JobInfo {
 
 /** Reads `enqueuedAt` and the actor count from each job's data (jobs that are gone are left out). */
 export async function readJobInfo(
-  queue: Queue<ResolveJobData, ResolveJobResult>,
+  queueOf: (jobId: string) => Queue<ResolveJobData, ResolveJobResult>,
   jobIds: readonly string[],
 ): Promise<JobInfo[]> {
   const out: JobInfo[] = [];
   for (let i = 0; i < jobIds.length; i += 200) {
     const jobs = await Promise.all(
-      jobIds.slice(i, i + 200).map((id) => Job.fromId<ResolveJobData, ResolveJobResult>(queue, id)),
+      jobIds.slice(i, i + 200).map((id) => Job.fromId<ResolveJobData, ResolveJobResult>(queueOf(id), id)),
     );
     for (const job of jobs) {
       if (job?.id === undefined) continue;

@@ -193,15 +193,20 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary | undef
 
     connection = new Redis(settings.redisUrl, producerRedisOptions);
     connection.on('error', () => undefined); // reported through the failing command instead
-    producer = new ResolveProducer({ connection, queue: settings.queue, pool });
+    const live = new ResolveProducer({ connection, queue: settings.queue, pool });
+    producer = live;
     const total = seeded.value.actors;
     let done = 0;
     const bar = progressBar(options.err);
-    tracker = new JobTracker(producer.queue, await producer.queueEvents(), (outcome) => {
-      if (outcome.result === undefined) return;
-      for (const n of Object.values(outcome.result.counts)) done += n;
-      bar.update(done, done / total, 'actors resolved');
-    });
+    tracker = new JobTracker(
+      (id) => live.queueOf(id),
+      await live.allQueueEvents(),
+      (outcome) => {
+        if (outcome.result === undefined) return;
+        for (const n of Object.values(outcome.result.counts)) done += n;
+        bar.update(done, done / total, 'actors resolved');
+      },
+    );
     // The events listener starts reading a moment after it is ready; let it, so no event is missed.
     await new Promise((resolve) => setTimeout(resolve, 200));
 
@@ -217,7 +222,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary | undef
       .finally(() => bar.finish());
     const totals = tallyOutcomes(outcomes);
     const seconds = Math.max(totals.lastAt - t0, 1) / 1000;
-    const jobs = await readJobInfo(producer.queue, enqueued.jobIds);
+    const jobs = await readJobInfo((id) => live.queueOf(id), enqueued.jobIds);
     const latency = summarizeLatencies(actorLatencies(jobs, tracker));
 
     const counts = await pool.query<{ snapshots: string; without: string }>(

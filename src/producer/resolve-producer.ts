@@ -11,8 +11,11 @@ import { checkActorId } from '../adapters/pg/actor-id';
 import { runQuery } from '../adapters/pg/pg-pool';
 import { ActorCoreError } from '../core/errors';
 import { queueOptions } from '../queue/queue-options';
+import { randomUUID } from 'node:crypto';
 import {
   actorDedupId,
+  INTERACTIVE_JOB_PREFIX,
+  interactiveQueueName,
   PRIORITY_VALUES,
   RESOLVE_JOB,
   type ResolveJobData,
@@ -60,20 +63,30 @@ export const producerRedisOptions = {
 const ADD_BULK_CHUNK = 1000;
 
 export class ResolveProducer {
+  /** Bulk and change jobs. */
   readonly queue: Queue<ResolveJobData, ResolveJobResult>;
+  /** Interactive jobs (their own lane: see `interactiveQueueName`). */
+  readonly interactiveQueue: Queue<ResolveJobData, ResolveJobResult>;
   private readonly settings: QueueSettings;
   private readonly pool: pg.Pool | undefined;
   private readonly connection: Redis;
-  private events: QueueEvents | undefined;
+  private readonly events = new Map<string, Promise<QueueEvents>>();
 
   constructor(options: ProducerOptions) {
     this.settings = options.queue;
     this.pool = options.pool;
     this.connection = options.connection;
-    this.queue = new Queue<ResolveJobData, ResolveJobResult>(
-      options.queue.name,
-      queueOptions(options.queue, options.connection as ConnectionOptions),
+    const opts = queueOptions(options.queue, options.connection as ConnectionOptions);
+    this.queue = new Queue<ResolveJobData, ResolveJobResult>(options.queue.name, opts);
+    this.interactiveQueue = new Queue<ResolveJobData, ResolveJobResult>(
+      interactiveQueueName(options.queue.name),
+      opts,
     );
+  }
+
+  /** The queue that holds a job, from its id. */
+  queueOf(jobId: string): Queue<ResolveJobData, ResolveJobResult> {
+    return jobId.startsWith(INTERACTIVE_JOB_PREFIX) ? this.interactiveQueue : this.queue;
   }
 
   /** Enqueues the resolution of these actors; returns the ids of the jobs that carry them. */
@@ -104,9 +117,13 @@ export class ResolveProducer {
             opts: { ...base, deduplication: { id: actorDedupId(id), keepLastIfActive: true } },
           }));
     await this.connected();
+    const target = priority === 'interactive' ? this.interactiveQueue : this.queue;
+    if (priority === 'interactive') {
+      for (const job of jobs) (job.opts as JobsOptions).jobId = `${INTERACTIVE_JOB_PREFIX}${randomUUID()}`;
+    }
     const jobIds: string[] = [];
     for (const part of chunk(jobs, ADD_BULK_CHUNK)) {
-      const added = await this.queue.addBulk(part);
+      const added = await target.addBulk(part);
       for (const job of added) jobIds.push(job.id!);
     }
     return { jobIds, actors: unique.length };
@@ -125,11 +142,14 @@ export class ResolveProducer {
         actorId,
       });
     }
-    const priority = PRIORITY_VALUES[options.priority ?? 'change'];
+    const lane = options.priority ?? 'change';
+    const priority = PRIORITY_VALUES[lane];
     await this.connected();
-    const job = await this.queue.add(RESOLVE_JOB, jobData([actorId], Date.now(), options.force), {
+    const target = lane === 'interactive' ? this.interactiveQueue : this.queue;
+    const prefix = lane === 'interactive' ? INTERACTIVE_JOB_PREFIX : '';
+    const job = await target.add(RESOLVE_JOB, jobData([actorId], Date.now(), options.force), {
       ...(priority > 0 ? { priority } : {}),
-      jobId: `${actorDedupId(actorId)}.v${version}`,
+      jobId: `${prefix}${actorDedupId(actorId)}.v${version}`,
     });
     return job.id!;
   }
@@ -206,7 +226,7 @@ export class ResolveProducer {
    * job that failed for good, or on timeout. One events listener serves any number of jobs.
    */
   async waitForResults(jobIds: readonly string[], timeoutMs = 60_000): Promise<ResolveJobResult[]> {
-    const events = await this.queueEvents();
+    const sources = await this.allQueueEvents();
     const pending = new Map<string, { resolve: (r: ResolveJobResult) => void; reject: (e: Error) => void }>();
     const results = jobIds.map(
       (id) => new Promise<ResolveJobResult>((resolve, reject) => pending.set(id, { resolve, reject })),
@@ -217,14 +237,16 @@ export class ResolveProducer {
     const onFailed = ({ jobId, failedReason }: { jobId: string; failedReason: string }): void => {
       pending.get(jobId)?.reject(new Error(`job ${jobId} failed: ${failedReason}`));
     };
-    events.on('completed', onCompleted);
-    events.on('failed', onFailed);
+    for (const events of sources) {
+      events.on('completed', onCompleted);
+      events.on('failed', onFailed);
+    }
     let timer: NodeJS.Timeout | undefined;
     try {
       // Listening first, then reading the state: a job that finished before we listened is not missed.
       await Promise.all(
         jobIds.map(async (id) => {
-          const job = await Job.fromId<ResolveJobData, ResolveJobResult>(this.queue, id);
+          const job = await Job.fromId<ResolveJobData, ResolveJobResult>(this.queueOf(id), id);
           if (job === undefined)
             pending.get(id)?.reject(new Error(`job ${id} does not exist (or was removed)`));
           else if (job.finishedOn !== undefined && job.failedReason === undefined)
@@ -239,30 +261,43 @@ export class ResolveProducer {
       return await Promise.race([Promise.all(results), timeout]);
     } finally {
       clearTimeout(timer);
-      events.off('completed', onCompleted);
-      events.off('failed', onFailed);
+      for (const events of sources) {
+        events.off('completed', onCompleted);
+        events.off('failed', onFailed);
+      }
     }
   }
 
-  /** The queue's events (completed, failed, …), on a connection of their own (XREAD blocks). */
-  async queueEvents(): Promise<QueueEvents> {
-    this.events ??= new QueueEvents(this.settings.name, {
-      // Options, not an instance: QueueEvents then owns (and closes) its blocking connection.
-      connection: {
-        ...this.connection.options,
-        enableOfflineQueue: true,
-        maxRetriesPerRequest: null,
-      } as unknown as ConnectionOptions,
-      prefix: this.settings.prefix,
-    });
-    await this.events.waitUntilReady();
-    return this.events;
+  /** The events (completed, failed, …) of the bulk queue, or of the interactive one. */
+  queueEvents(lane: 'bulk' | 'interactive' = 'bulk'): Promise<QueueEvents> {
+    const name = lane === 'interactive' ? interactiveQueueName(this.settings.name) : this.settings.name;
+    let events = this.events.get(name);
+    if (events === undefined) {
+      const created = new QueueEvents(name, {
+        // Options, not an instance: QueueEvents then owns (and closes) its blocking connection (XREAD).
+        connection: {
+          ...this.connection.options,
+          enableOfflineQueue: true,
+          maxRetriesPerRequest: null,
+        } as unknown as ConnectionOptions,
+        prefix: this.settings.prefix,
+      });
+      events = created.waitUntilReady().then(() => created);
+      this.events.set(name, events);
+    }
+    return events;
   }
 
-  /** Closes the queue (and the events listener); the caller's connection stays open. */
+  /** The events of both queues. */
+  allQueueEvents(): Promise<QueueEvents[]> {
+    return Promise.all([this.queueEvents('bulk'), this.queueEvents('interactive')]);
+  }
+
+  /** Closes the queues (and the events listeners); the caller's connection stays open. */
   async close(): Promise<void> {
-    await this.events?.close();
+    for (const events of this.events.values()) await (await events).close();
     await this.queue.close();
+    await this.interactiveQueue.close();
   }
 }
 

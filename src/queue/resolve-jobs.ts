@@ -32,6 +32,19 @@ export interface ResolveJobResult {
   finishedAt: number;
 }
 
+/**
+ * Interactive requests have a lane of their own: a second queue, `<name>-interactive`, which every
+ * worker process serves with slots of its own, resolving on the main thread. A priority alone is not
+ * enough: it orders the waiting jobs, but an interactive job would still wait for a slot held by a bulk
+ * job (hundreds of ms) and then behind that job's chunks on the threads.
+ */
+export function interactiveQueueName(name: string): string {
+  return `${name}-interactive`;
+}
+
+/** Interactive jobs get ids with this prefix, so a job id tells which queue holds it. */
+export const INTERACTIVE_JOB_PREFIX = 'i.';
+
 /** Who is waiting: an interactive request overtakes writes, which overtake bulk runs. */
 export type ResolvePriority = 'interactive' | 'change' | 'bulk';
 

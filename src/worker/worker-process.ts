@@ -14,7 +14,8 @@ import { isActorCoreError } from '../core/errors';
 import type { Logger } from '../logging/create-logger';
 import { createResolvePool, type ResolvePool } from '../pool/create-resolve-pool';
 import { workerOptions } from '../queue/queue-options';
-import type { ResolveJobData, ResolveJobResult } from '../queue/resolve-jobs';
+import { interactiveQueueName, type ResolveJobData, type ResolveJobResult } from '../queue/resolve-jobs';
+import { runStoreTask } from '../pool/run-store-task';
 import type { LoadedRegistries } from '../registry';
 import { resolveBatch } from './resolve-batch';
 
@@ -33,8 +34,13 @@ export interface StopResult {
   forced: boolean;
 }
 
+/** Interactive jobs a worker process runs at once, besides its bulk slots. */
+export const INTERACTIVE_CONCURRENCY = 4;
+
 export interface WorkerProcess {
   readonly worker: Worker<ResolveJobData, ResolveJobResult>;
+  /** The interactive lane: single actors, resolved on the main thread (about 0.1 ms each). */
+  readonly interactiveWorker: Worker<ResolveJobData, ResolveJobResult>;
   readonly resolvePool: ResolvePool;
   /** Graceful stop within the shutdown timeout; then everything is closed (or abandoned). Idempotent. */
   stop(reason?: string): Promise<StopResult>;
@@ -100,43 +106,59 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
     chunkSize: options.chunkSize ?? DEFAULT_CHUNK_SIZE,
   };
 
-  const processJob = async (job: Job<ResolveJobData, ResolveJobResult>): Promise<ResolveJobResult> => {
-    const data = checkJobData(job.data);
-    const log = logger.child({ jobId: job.id, actors: data.actorIds.length });
-    // A re-run (retry, or taken over from a dead worker) may follow a run that wrote Postgres but not
-    // Redis: "current in Postgres" then proves nothing about Redis, so everything is resolved again.
-    const rerun = job.attemptsStarted > 1 || job.stalledCounter > 0;
-    try {
-      const result = await resolveBatch(deps, rerun ? { ...data, force: true } : data, job.id, (t) =>
-        log.debug(t, 'batch timings'),
-      );
-      log.info({ counts: result.counts, ms: result.finishedAt - job.processedOn! }, 'job done');
-      for (const [actorId, code] of Object.entries(result.errors)) {
-        log.warn({ actorId, code }, 'actor failed permanently: invalid subsystem outputs');
-      }
-      return result;
-    } catch (err) {
-      if (isActorCoreError(err) && err.permanent) {
-        log.error({ err: err.toJSON() }, 'job failed permanently');
-        throw new UnrecoverableError(err.describe());
-      }
-      log.warn(
-        { err: isActorCoreError(err) ? err.toJSON() : String(err), attempt: job.attemptsMade + 1 },
-        'job failed, will retry',
-      );
-      throw err;
-    }
+  // One actor costs ~0.1 ms to resolve: done on the main thread, it never queues behind bulk chunks.
+  const interactiveDeps = {
+    ...deps,
+    resolveChunk: async (lines: string) => runStoreTask({ lines }, options.registries.compiled),
   };
 
+  const processWith =
+    (batchDeps: typeof deps) =>
+    async (job: Job<ResolveJobData, ResolveJobResult>): Promise<ResolveJobResult> => {
+      const data = checkJobData(job.data);
+      const log = logger.child({ jobId: job.id, actors: data.actorIds.length });
+      // A re-run (retry, or taken over from a dead worker) may follow a run that wrote Postgres but not
+      // Redis: "current in Postgres" then proves nothing about Redis, so everything is resolved again.
+      const rerun = job.attemptsStarted > 1 || job.stalledCounter > 0;
+      try {
+        const result = await resolveBatch(batchDeps, rerun ? { ...data, force: true } : data, job.id, (t) =>
+          log.debug(t, 'batch timings'),
+        );
+        log.info({ counts: result.counts, ms: result.finishedAt - job.processedOn! }, 'job done');
+        for (const [actorId, code] of Object.entries(result.errors)) {
+          log.warn({ actorId, code }, 'actor failed permanently: invalid subsystem outputs');
+        }
+        return result;
+      } catch (err) {
+        if (isActorCoreError(err) && err.permanent) {
+          log.error({ err: err.toJSON() }, 'job failed permanently');
+          throw new UnrecoverableError(err.describe());
+        }
+        log.warn(
+          { err: isActorCoreError(err) ? err.toJSON() : String(err), attempt: job.attemptsMade + 1 },
+          'job failed, will retry',
+        );
+        throw err;
+      }
+    };
+
+  // Options, not an instance: BullMQ makes its own connections (a worker blocks on one).
+  const connection = { url: options.redisUrl } as ConnectionOptions;
   const worker = new Worker<ResolveJobData, ResolveJobResult>(
     settings.queue.name,
-    processJob,
-    // Options, not an instance: BullMQ makes its own connections (a worker blocks on one).
-    workerOptions(settings.queue, settings.worker, { url: options.redisUrl } as ConnectionOptions),
+    processWith(deps),
+    workerOptions(settings.queue, settings.worker, connection),
   );
-  worker.on('error', (err) => logger.error({ err: err.message }, 'worker error'));
-  worker.on('stalled', (jobId) => logger.warn({ jobId }, 'job stalled: another worker will take it over'));
-  await worker.waitUntilReady();
+  const interactiveWorker = new Worker<ResolveJobData, ResolveJobResult>(
+    interactiveQueueName(settings.queue.name),
+    processWith(interactiveDeps),
+    workerOptions(settings.queue, { ...settings.worker, concurrency: INTERACTIVE_CONCURRENCY }, connection),
+  );
+  for (const w of [worker, interactiveWorker]) {
+    w.on('error', (err) => logger.error({ err: err.message }, 'worker error'));
+    w.on('stalled', (jobId) => logger.warn({ jobId }, 'job stalled: another worker will take it over'));
+  }
+  await Promise.all([worker.waitUntilReady(), interactiveWorker.waitUntilReady()]);
   logger.info(
     {
       queue: settings.queue.name,
@@ -152,7 +174,7 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
     (stopping ??= (async () => {
       const timeoutMs = settings.worker.shutdownTimeoutMs;
       logger.info({ reason, timeoutMs }, 'stopping: no new jobs');
-      const finished = await withinTime(worker.close(), timeoutMs);
+      const finished = await withinTime(Promise.all([worker.close(), interactiveWorker.close()]), timeoutMs);
       if (!finished) {
         // The stuck jobs keep their locks until these expire; the stalled check then hands them to
         // another worker. Nothing here waits for them any longer.
@@ -168,5 +190,5 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
       return { forced: !finished };
     })());
 
-  return { worker, resolvePool, stop };
+  return { worker, interactiveWorker, resolvePool, stop };
 }

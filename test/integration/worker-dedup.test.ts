@@ -31,13 +31,17 @@ describe('deduplication', () => {
     const singleIds = new Set([...sequential, ...concurrent.flatMap((r) => r.jobIds)]);
     expect(singleIds.size).toBe(1);
     const [singleJob] = [...singleIds] as [string];
-    expect(await cluster.queue.count()).toBe(1);
-    expect((await cluster.queue.getJob(singleJob))?.data.actorIds).toEqual([single]);
+    // A single actor is interactive by default: its own lane, the interactive queue.
+    const lane = cluster.producer.queueOf(singleJob);
+    expect(lane).toBe(cluster.producer.interactiveQueue);
+    expect(await lane.count()).toBe(1);
+    expect(await cluster.queue.count()).toBe(0);
+    expect((await lane.getJob(singleJob))?.data.actorIds).toEqual([single]);
 
     // A bulk request for all of them (batches are not deduplicated: they are the bulk path).
     const bulk = await cluster.producer.enqueueResolve(ids, { batchSize: 5 });
     expect(bulk.jobIds).toHaveLength(3);
-    expect(await cluster.queue.count()).toBe(4);
+    expect(await cluster.queue.count()).toBe(3);
 
     await cluster.startWorker();
     const [singleResult, ...bulkResults] = await cluster.producer.waitForResults(
