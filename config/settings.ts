@@ -22,6 +22,46 @@ export interface Settings {
   worker: WorkerSettings;
   /** `LOG_LEVEL`: pino level. */
   logLevel: LogLevel;
+  /** `ENV`: development, test, production… (logged on every line). */
+  environment: string;
+  server: ServerSettings;
+  security: SecuritySettings;
+  monitoring: MonitoringSettings;
+}
+
+export interface ServerSettings {
+  /** The API's port (`PORT`). */
+  port: number;
+  host: string;
+  /** Largest accepted JSON body, in bytes. */
+  bodyLimitBytes: number;
+}
+
+export interface SecuritySettings {
+  /** HS256 secret (`JWT_SECRET`); either this or `jwksUrl`. */
+  jwtSecret: string | undefined;
+  /** RS256 keys (`JWT_JWKS_URL`). */
+  jwksUrl: string | undefined;
+  /** Required `iss` of tokens (`JWT_ISSUER`). */
+  issuer: string;
+  /** Required `aud` of tokens (`JWT_AUDIENCE`). */
+  audience: string;
+  /** Whether /health, /ready and /metrics answer without a token (`OPEN_OPS_ENDPOINTS`, default true). */
+  openOpsEndpoints: boolean;
+  /** Requests per window per client (token subject, else IP), shared by all instances through Redis. */
+  rateLimit: { windowMs: number; max: number };
+}
+
+export interface MonitoringSettings {
+  /** Port of the small sidecar every worker process serves /health, /ready, /metrics on (`WORKER_SIDECAR_PORT`; 0: none). */
+  workerSidecarPort: number;
+  tracing: {
+    /** `OTEL_ENABLED`: export spans over OTLP/HTTP; off by default, at no cost. */
+    enabled: boolean;
+    /** `OTEL_EXPORTER_OTLP_ENDPOINT`, e.g. http://jaeger:4318/v1/traces. */
+    endpoint: string | undefined;
+    serviceName: string;
+  };
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -65,6 +105,12 @@ export const DEFAULT_SETTINGS = {
     lockDurationMs: 30_000,
     stalledIntervalMs: 30_000,
   },
+} as const;
+
+export const DEFAULT_OPS = {
+  server: { port: 8080, host: '0.0.0.0', bodyLimitBytes: 1024 * 1024 },
+  security: { issuer: 'actor-core', audience: 'actor-core', rateLimit: { windowMs: 60_000, max: 6000 } },
+  monitoring: { workerSidecarPort: 9464, serviceName: 'actor-core' },
 } as const;
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -124,7 +170,60 @@ export function loadSettings(env: Env = process.env): Settings {
     queue: loadQueueSettings(env),
     worker: loadWorkerSettings(env),
     logLevel: logLevel(env),
+    environment: optionalText(env, 'ENV') ?? 'development',
+    server: {
+      port: port(env, 'PORT', DEFAULT_OPS.server.port),
+      host: optionalText(env, 'HOST') ?? DEFAULT_OPS.server.host,
+      bodyLimitBytes: positiveInteger(
+        env,
+        'BODY_LIMIT_BYTES',
+        DEFAULT_OPS.server.bodyLimitBytes,
+        64 * 1024 * 1024,
+      ),
+    },
+    security: {
+      jwtSecret: optionalText(env, 'JWT_SECRET'),
+      jwksUrl: url(env, 'JWT_JWKS_URL', ['https:', 'http:']),
+      issuer: optionalText(env, 'JWT_ISSUER') ?? DEFAULT_OPS.security.issuer,
+      audience: optionalText(env, 'JWT_AUDIENCE') ?? DEFAULT_OPS.security.audience,
+      openOpsEndpoints: flag(env, 'OPEN_OPS_ENDPOINTS', true),
+      rateLimit: {
+        windowMs: positiveInteger(
+          env,
+          'RATE_LIMIT_WINDOW_MS',
+          DEFAULT_OPS.security.rateLimit.windowMs,
+          3_600_000,
+        ),
+        max: positiveInteger(env, 'RATE_LIMIT_MAX', DEFAULT_OPS.security.rateLimit.max, 10_000_000),
+      },
+    },
+    monitoring: {
+      workerSidecarPort: port(env, 'WORKER_SIDECAR_PORT', DEFAULT_OPS.monitoring.workerSidecarPort, true),
+      tracing: {
+        enabled: flag(env, 'OTEL_ENABLED', false),
+        endpoint: url(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', ['http:', 'https:']),
+        serviceName: optionalText(env, 'OTEL_SERVICE_NAME') ?? DEFAULT_OPS.monitoring.serviceName,
+      },
+    },
   };
+}
+
+function port(env: Env, variable: string, fallback: number, allowZero = false): number {
+  const value = optionalText(env, variable);
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535 || (n === 0 && !allowZero)) {
+    invalid(variable, `must be a port number (${allowZero ? 0 : 1} to 65535), got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+function flag(env: Env, variable: string, fallback: boolean): boolean {
+  const value = optionalText(env, variable)?.toLowerCase();
+  if (value === undefined) return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+  if (['0', 'false', 'no', 'off'].includes(value)) return false;
+  return invalid(variable, `must be true or false, got ${JSON.stringify(value)}`);
 }
 
 function name(env: Env, variable: string, fallback: string, pattern: RegExp, what: string): string {

@@ -21,6 +21,8 @@ export const REDACTED_PATHS = [
   'headers.authorization',
   'headers.cookie',
   'encryptionKey',
+  'jwtSecret',
+  '*.jwtSecret',
   '*.encryptionKey',
   'databaseUrl',
   '*.databaseUrl',
