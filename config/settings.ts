@@ -1,9 +1,27 @@
 /**
- * The process configuration, read from the environment once (here and nowhere else) and validated:
- * every problem names the variable. Components receive the values they need; none reads process.env.
+ * The process configuration, loaded once (here and nowhere else) and validated. Components receive the
+ * values they need; none reads process.env or the YAML files.
+ *
+ * Where the values come from, later winning (the production guide's LoadProductionConfig):
+ * 1. `config/default.yaml`: the default of every setting;
+ * 2. `CONFIG_FILE` when set, else `config/<ENV>.yaml` when it exists (ENV=production → production.yaml),
+ *    with `${VAR}` / `${VAR:-default}` replaced by environment variables;
+ * 3. the environment variables Actor Core has always read (DATABASE_URL, PORT, LOG_LEVEL, …; see
+ *    env-overrides.ts), a blank one counting as unset;
+ * then validation: every problem is collected and thrown at once as a ConfigError, one line each,
+ * naming the variable or the file and YAML path.
  */
 import * as os from 'node:os';
-import { ActorCoreError } from '../src/core/errors';
+import { ConfigError, type ConfigProblem } from './config-error';
+import { databaseUrl, redisUrl } from './connection-urls';
+import { applyEnvOverrides } from './env-overrides';
+import { configFiles, loadLayers } from './load-yaml';
+import { Origins } from './origins';
+import { crossCheck, validateTree, type ConfigTree } from './schema';
+import type { Env } from './tree';
+
+export { ConfigError, isConfigError } from './config-error';
+export { CONFIG_DIR } from './load-yaml';
 
 export interface Settings {
   /** Postgres; undefined means "start a private local server" where the caller supports it (tests, demo, bench). */
@@ -92,6 +110,10 @@ export interface WorkerSettings {
   stalledIntervalMs: number;
 }
 
+/**
+ * The defaults, as code, for callers that need one without loading the configuration. config/default.yaml
+ * is what loadSettings uses; a unit test keeps the two equal.
+ */
 export const DEFAULT_SETTINGS = {
   databasePoolMax: 10,
   redisKeyPrefix: 'actor-core',
@@ -113,158 +135,87 @@ export const DEFAULT_OPS = {
   monitoring: { workerSidecarPort: 9464, serviceName: 'actor-core' },
 } as const;
 
-const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-
-type Env = Readonly<Record<string, string | undefined>>;
-
-function invalid(variable: string, message: string): never {
-  throw new ActorCoreError('INVALID_CONFIG', `${variable} ${message}`, { field: variable });
+/**
+ * Loads and validates the settings. `env` defaults to the process environment; `location` is the folder
+ * holding default.yaml and <ENV>.yaml (default: the package's config/), or one YAML file that takes the
+ * place of CONFIG_FILE. Throws a ConfigError listing every problem.
+ */
+export function loadSettings(env: Env = process.env, location?: string): Settings {
+  const origins = new Origins();
+  const { tree, fileProblems, unresolved } = loadLayers(configFiles(env, location), env, origins);
+  // A file that cannot be read or parsed would make every other message about it misleading.
+  if (fileProblems.length > 0) throw new ConfigError(fileProblems);
+  for (const settled of applyEnvOverrides(tree, env, origins)) {
+    for (const at of [...unresolved.keys()]) {
+      if (at === settled || at.startsWith(`${settled}.`)) unresolved.delete(at);
+    }
+  }
+  const checked = validateTree(tree, origins, new Set(unresolved.keys()));
+  const problems: ConfigProblem[] = [
+    ...unresolved.values(),
+    ...checked.problems,
+    ...crossCheck(tree, origins),
+  ];
+  if (problems.length > 0 || checked.config === undefined) throw new ConfigError(problems);
+  return toSettings(checked.config);
 }
 
-function optionalText(env: Env, variable: string): string | undefined {
-  const value = env[variable];
-  if (value === undefined || value.trim() === '') return undefined;
-  return value.trim();
-}
-
-function url(env: Env, variable: string, protocols: readonly string[]): string | undefined {
-  const value = optionalText(env, variable);
-  if (value === undefined) return undefined;
-  let parsed: URL;
-  try {
-    parsed = new URL(value);
-  } catch {
-    return invalid(variable, `must be a URL (${protocols.join(' or ')}), got something that does not parse`);
-  }
-  if (!protocols.includes(parsed.protocol)) {
-    invalid(variable, `must use ${protocols.join(' or ')}, got ${parsed.protocol}`);
-  }
-  return value;
-}
-
-function positiveInteger(env: Env, variable: string, fallback: number, max: number): number {
-  const value = optionalText(env, variable);
-  if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > max) {
-    invalid(variable, `must be an integer from 1 to ${max}, got ${JSON.stringify(value)}`);
-  }
-  return Number(value);
-}
-
-/** Reads and validates the settings; `env` defaults to the process environment. */
-export function loadSettings(env: Env = process.env): Settings {
-  const prefix = optionalText(env, 'REDIS_KEY_PREFIX') ?? DEFAULT_SETTINGS.redisKeyPrefix;
-  if (!/^[A-Za-z0-9_{}.-]+(:[A-Za-z0-9_{}.-]+)*$/.test(prefix)) {
-    invalid(
-      'REDIS_KEY_PREFIX',
-      `must be letters, digits, _ { } . - separated by ':', got ${JSON.stringify(prefix)}`,
-    );
-  }
+/** The validated YAML-shaped tree as the Settings every component already takes. */
+function toSettings(c: ConfigTree): Settings {
   return {
-    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
-    databasePoolMax: positiveInteger(env, 'DATABASE_POOL_MAX', DEFAULT_SETTINGS.databasePoolMax, 1000),
-    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
-    redisKeyPrefix: prefix,
-    cacheTtlSeconds: positiveInteger(env, 'CACHE_TTL_SECONDS', DEFAULT_SETTINGS.cacheTtlSeconds, 365 * 86400),
-    encryptionKey: optionalText(env, 'ENCRYPTION_KEY'),
-    queue: loadQueueSettings(env),
-    worker: loadWorkerSettings(env),
-    logLevel: logLevel(env),
-    environment: optionalText(env, 'ENV') ?? 'development',
-    server: {
-      port: port(env, 'PORT', DEFAULT_OPS.server.port),
-      host: optionalText(env, 'HOST') ?? DEFAULT_OPS.server.host,
-      bodyLimitBytes: positiveInteger(
-        env,
-        'BODY_LIMIT_BYTES',
-        DEFAULT_OPS.server.bodyLimitBytes,
-        64 * 1024 * 1024,
-      ),
+    databaseUrl: databaseUrl(c.database),
+    databasePoolMax: c.database.max_connections,
+    redisUrl: redisUrl(c.cache.redis),
+    redisKeyPrefix: c.cache.redis.key_prefix,
+    cacheTtlSeconds: c.cache.ttl_seconds,
+    encryptionKey: c.security.encryption_key,
+    queue: {
+      name: c.queue.name,
+      prefix: c.queue.prefix,
+      batchSize: c.queue.batch_size,
+      attempts: c.queue.attempts,
+      backoffMs: c.queue.backoff_ms,
     },
+    worker: {
+      concurrency: c.worker.concurrency,
+      threads: c.worker.threads,
+      shutdownTimeoutMs: c.worker.shutdown_timeout_ms,
+      lockDurationMs: c.worker.lock_duration_ms,
+      stalledIntervalMs: c.worker.stalled_interval_ms,
+    },
+    logLevel: c.logging.level,
+    environment: c.logging.fields.environment,
+    server: { port: c.server.port, host: c.server.host, bodyLimitBytes: c.server.body_limit_bytes },
     security: {
-      jwtSecret: optionalText(env, 'JWT_SECRET'),
-      jwksUrl: url(env, 'JWT_JWKS_URL', ['https:', 'http:']),
-      issuer: optionalText(env, 'JWT_ISSUER') ?? DEFAULT_OPS.security.issuer,
-      audience: optionalText(env, 'JWT_AUDIENCE') ?? DEFAULT_OPS.security.audience,
-      openOpsEndpoints: flag(env, 'OPEN_OPS_ENDPOINTS', true),
-      rateLimit: {
-        windowMs: positiveInteger(
-          env,
-          'RATE_LIMIT_WINDOW_MS',
-          DEFAULT_OPS.security.rateLimit.windowMs,
-          3_600_000,
-        ),
-        max: positiveInteger(env, 'RATE_LIMIT_MAX', DEFAULT_OPS.security.rateLimit.max, 10_000_000),
-      },
+      jwtSecret: c.security.jwt_secret,
+      jwksUrl: c.security.jwks_url,
+      issuer: c.security.issuer,
+      audience: c.security.audience,
+      openOpsEndpoints: c.security.open_ops_endpoints,
+      rateLimit: { windowMs: c.security.rate_limit.window_ms, max: c.security.rate_limit.max },
     },
     monitoring: {
-      workerSidecarPort: port(env, 'WORKER_SIDECAR_PORT', DEFAULT_OPS.monitoring.workerSidecarPort, true),
+      workerSidecarPort: c.monitoring.prometheus.worker_sidecar_port,
       tracing: {
-        enabled: flag(env, 'OTEL_ENABLED', false),
-        endpoint: url(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', ['http:', 'https:']),
-        serviceName: optionalText(env, 'OTEL_SERVICE_NAME') ?? DEFAULT_OPS.monitoring.serviceName,
+        enabled: c.monitoring.tracing.enabled,
+        endpoint: c.monitoring.tracing.endpoint,
+        serviceName: c.monitoring.tracing.service_name,
       },
     },
   };
 }
 
-function port(env: Env, variable: string, fallback: number, allowZero = false): number {
-  const value = optionalText(env, variable);
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n > 65535 || (n === 0 && !allowZero)) {
-    invalid(variable, `must be a port number (${allowZero ? 0 : 1} to 65535), got ${JSON.stringify(value)}`);
-  }
-  return n;
-}
+const WHERE_ELSE = {
+  DATABASE_URL: 'database.url or database.host in the config file',
+  REDIS_URL: 'cache.redis.url or cache.redis.host in the config file',
+} as const;
 
-function flag(env: Env, variable: string, fallback: boolean): boolean {
-  const value = optionalText(env, variable)?.toLowerCase();
-  if (value === undefined) return fallback;
-  if (['1', 'true', 'yes', 'on'].includes(value)) return true;
-  if (['0', 'false', 'no', 'off'].includes(value)) return false;
-  return invalid(variable, `must be true or false, got ${JSON.stringify(value)}`);
-}
-
-function name(env: Env, variable: string, fallback: string, pattern: RegExp, what: string): string {
-  const value = optionalText(env, variable) ?? fallback;
-  if (!pattern.test(value)) invalid(variable, `must be ${what}, got ${JSON.stringify(value)}`);
-  return value;
-}
-
-function loadQueueSettings(env: Env): QueueSettings {
-  const d = DEFAULT_SETTINGS.queue;
-  return {
-    // BullMQ joins prefix, name and job ids with ':', so neither may contain one.
-    name: name(env, 'QUEUE_NAME', d.name, /^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . -'),
-    prefix: name(env, 'QUEUE_PREFIX', d.prefix, /^[A-Za-z0-9_.{}-]+$/, 'letters, digits, _ . - { }'),
-    batchSize: positiveInteger(env, 'JOB_BATCH_SIZE', d.batchSize, 10_000),
-    attempts: positiveInteger(env, 'JOB_ATTEMPTS', d.attempts, 100),
-    backoffMs: positiveInteger(env, 'JOB_BACKOFF_MS', d.backoffMs, 3_600_000),
-  };
-}
-
-function loadWorkerSettings(env: Env): WorkerSettings {
-  const d = DEFAULT_SETTINGS.worker;
-  return {
-    concurrency: positiveInteger(env, 'WORKER_CONCURRENCY', d.concurrency, 1000),
-    threads: positiveInteger(env, 'WORKER_THREADS', d.threads, 256),
-    shutdownTimeoutMs: positiveInteger(env, 'SHUTDOWN_TIMEOUT_MS', d.shutdownTimeoutMs, 3_600_000),
-    lockDurationMs: positiveInteger(env, 'LOCK_DURATION_MS', d.lockDurationMs, 3_600_000),
-    stalledIntervalMs: positiveInteger(env, 'STALLED_INTERVAL_MS', d.stalledIntervalMs, 3_600_000),
-  };
-}
-
-function logLevel(env: Env): LogLevel {
-  const value = optionalText(env, 'LOG_LEVEL') ?? DEFAULT_SETTINGS.logLevel;
-  if (!(LOG_LEVELS as readonly string[]).includes(value)) {
-    invalid('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(value)}`);
-  }
-  return value as LogLevel;
-}
-
-/** The URL a command cannot run without, or an error naming the variable. */
+/** The URL a command cannot run without, or an error naming the variable (and the YAML alternative). */
 export function required(value: string | undefined, variable: 'DATABASE_URL' | 'REDIS_URL'): string {
-  if (value === undefined) invalid(variable, 'is not set; this command needs it');
+  if (value === undefined) {
+    throw new ConfigError([
+      { text: `${variable} is not set; this command needs it (or ${WHERE_ELSE[variable]})`, field: variable },
+    ]);
+  }
   return value;
 }

@@ -49,7 +49,11 @@ as many machines as you like: they share the queue.`,
       const databaseUrl = required(settings.databaseUrl, 'DATABASE_URL');
       const redisUrl = required(settings.redisUrl, 'REDIS_URL');
       const registries = loadCliRegistries(options);
-      const logger = createLogger({ level: settings.logLevel, component: 'worker' });
+      const logger = createLogger({
+        level: settings.logLevel,
+        component: 'worker',
+        environment: settings.environment,
+      });
       const worker = await startWorkerProcess({ settings, databaseUrl, redisUrl, registries, logger });
       const forced = await new Promise<boolean>((resolve) => {
         const onSignal = (signal: NodeJS.Signals): void => {

@@ -1,54 +1,76 @@
 /**
- * The process logger: pino, JSON lines on stdout, with the service name and version on every line and
- * secrets redacted wherever they appear in logged objects.
+ * The process logger: pino, JSON lines on stdout, with `service`, `version`, `environment` and
+ * `component` on every line, and secrets kept out (see redact.ts). Child loggers per job and actor:
+ * child-loggers.ts.
  */
 import pino, { type Logger } from 'pino';
 import type { LogLevel } from '../../config/settings';
 import { packageVersion } from '../cli/package-version';
+import { CENSOR, REDACTED_PATHS, scrub, stripCredentials } from './redact';
 
 export type { Logger } from 'pino';
+export { REDACTED_PATHS } from './redact';
+export { actorLogger, jobLogger } from './child-loggers';
 
-/** Paths whose values never reach a log line. */
-export const REDACTED_PATHS = [
-  'password',
-  '*.password',
-  'secret',
-  '*.secret',
-  'token',
-  '*.token',
-  'authorization',
-  '*.authorization',
-  'headers.authorization',
-  'headers.cookie',
-  'encryptionKey',
-  'jwtSecret',
-  '*.jwtSecret',
-  '*.encryptionKey',
-  'databaseUrl',
-  '*.databaseUrl',
-  'redisUrl',
-  '*.redisUrl',
-];
+export const SERVICE_NAME = 'actor-core';
 
 export interface LoggerOptions {
+  /** From the configuration: `settings.logLevel`. */
   level: LogLevel;
   /** What this process is (`worker`, `api`, `demo`). */
   component: string;
+  /**
+   * `settings.environment` (ENV). Optional so that older callers keep compiling; they log
+   * `environment: "unknown"` rather than a guess, which a dashboard would believe.
+   */
+  environment?: string;
   /** Where lines go; default stdout. */
   destination?: pino.DestinationStream;
 }
+
+/** pino's error serializer, then credentials stripped from the message and stack (and any string err). */
+function serializeError(err: unknown): unknown {
+  if (typeof err === 'string') return stripCredentials(err);
+  // The serialized error has pino's own prototype, which scrub() would not walk: copy it to a plain object.
+  return err instanceof Error ? scrub({ ...pino.stdSerializers.err(err) }) : scrub(err);
+}
+
+/**
+ * pino does not run the bindings formatter on child bindings, only its serializers, which go by exact
+ * key: these are the URL fields we and our libraries use, so `logger.child({ url })` is covered too.
+ */
+const URL_FIELDS = ['url', 'databaseUrl', 'redisUrl', 'jwksUrl', 'endpoint', 'target', 'connectionString'];
+const urlSerializers = Object.fromEntries(
+  URL_FIELDS.map((key) => [
+    key,
+    (value: unknown) => (typeof value === 'string' ? stripCredentials(value) : value),
+  ]),
+);
 
 export function createLogger(options: LoggerOptions): Logger {
   return pino(
     {
       level: options.level,
       base: {
-        service: 'actor-core',
+        service: SERVICE_NAME,
         version: packageVersion(),
+        environment: options.environment ?? 'unknown',
         component: options.component,
         pid: process.pid,
       },
-      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      redact: { paths: REDACTED_PATHS, censor: CENSOR },
+      serializers: { ...urlSerializers, err: serializeError },
+      formatters: {
+        bindings: (bindings) => scrub(bindings) as pino.Bindings,
+        log: (object) => scrub(object) as Record<string, unknown>,
+      },
+      hooks: {
+        // The message and its printf arguments: a URL in `logger.info('connecting to %s', url)`.
+        logMethod(args, method) {
+          const clean = args.map((arg) => (typeof arg === 'string' ? stripCredentials(arg) : arg));
+          return method.apply(this, clean as Parameters<typeof method>);
+        },
+      },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     options.destination ?? pino.destination({ sync: false }),

@@ -1,5 +1,9 @@
 /** config/settings.ts: the environment read once, with defaults and errors naming the variable. */
-import { loadSettings, required } from '../../config/settings';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DEFAULT_OPS, DEFAULT_SETTINGS, loadSettings, required } from '../../config/settings';
+
+const fixtures = path.join(__dirname, '..', 'fixtures', 'config');
 
 describe('loadSettings', () => {
   it('applies the defaults to an empty environment', () => {
@@ -104,9 +108,53 @@ describe('loadSettings', () => {
   });
 });
 
+describe('loadSettings with YAML', () => {
+  it('keeps DEFAULT_SETTINGS and DEFAULT_OPS equal to config/default.yaml', () => {
+    const settings = loadSettings({});
+    expect(settings).toMatchObject({
+      ...DEFAULT_SETTINGS,
+      server: DEFAULT_OPS.server,
+      security: { ...DEFAULT_OPS.security, jwtSecret: undefined, jwksUrl: undefined, openOpsEndpoints: true },
+      environment: 'development',
+    });
+    expect(settings.monitoring).toEqual({
+      workerSidecarPort: DEFAULT_OPS.monitoring.workerSidecarPort,
+      tracing: { enabled: false, endpoint: undefined, serviceName: DEFAULT_OPS.monitoring.serviceName },
+    });
+    expect(settings.worker.threads).toBe(Math.max(1, os.availableParallelism()));
+  });
+
+  it('takes a config file as the second parameter, over default.yaml', () => {
+    const settings = loadSettings({ STAGING_DB_PASSWORD: 'pw' }, path.join(fixtures, 'staging.yaml'));
+    expect(settings).toMatchObject({
+      databaseUrl: 'postgres://actorcore:pw@db.staging.internal:6432/actorcore_staging?sslmode=disable',
+      databasePoolMax: 5,
+      redisUrl: 'redis://redis.staging.internal:6379/2',
+      cacheTtlSeconds: 120,
+      logLevel: 'debug',
+      environment: 'staging',
+      queue: DEFAULT_SETTINGS.queue,
+    });
+  });
+
+  it('still lets a variable win over the file given as the second parameter', () => {
+    const settings = loadSettings(
+      { STAGING_DB_PASSWORD: 'pw', DATABASE_POOL_MAX: '7', LOG_LEVEL: 'warn' },
+      path.join(fixtures, 'staging.yaml'),
+    );
+    expect(settings).toMatchObject({ databasePoolMax: 7, logLevel: 'warn' });
+  });
+});
+
 describe('required', () => {
   it('names the missing variable', () => {
     expect(() => required(undefined, 'REDIS_URL')).toThrow('REDIS_URL is not set; this command needs it');
     expect(required('redis://x', 'REDIS_URL')).toBe('redis://x');
+  });
+
+  it('names the YAML alternative too', () => {
+    expect(() => required(undefined, 'DATABASE_URL')).toThrow(
+      /DATABASE_URL is not set; this command needs it \(or database.url or database.host in the config file\)/,
+    );
   });
 });

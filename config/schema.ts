@@ -1,0 +1,301 @@
+/**
+ * The shape of the configuration (default.yaml, <ENV>.yaml / CONFIG_FILE, then environment variables)
+ * as a zod schema. Values from variables arrive as text and values from `${VAR}` too, so every number
+ * and flag also accepts its text form. Each field's message reads after a name: the loader puts the
+ * variable or `file: yaml.path` in front (`PORT must be a port number …`), and every problem is kept.
+ * Secrets are never quoted back.
+ */
+import * as os from 'node:os';
+import { z } from 'zod';
+import type { ConfigProblem } from './config-error';
+import type { Origins } from './origins';
+import { isMapping, type Tree } from './tree';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+/** pg's sslmode values (pg-connection-string); `require` is treated as `verify-full` by pg, with a warning. */
+export const SSL_MODES = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify'] as const;
+
+class Invalid {
+  constructor(readonly message: string) {}
+}
+
+/** What a rejected value was, short: text is quoted, so `"0"` from a variable differs from 0 in YAML. */
+function got(raw: unknown): string {
+  if (raw === null) return 'got an empty value';
+  if (Array.isArray(raw)) return 'got a list';
+  if (typeof raw === 'object') return 'got a mapping';
+  return `got ${JSON.stringify(raw)}`;
+}
+
+function blank(raw: unknown): boolean {
+  return raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '');
+}
+
+/** A field parsed by `parse`; required fields report "is missing", optional ones give undefined. */
+function field<T>(parse: (raw: unknown) => T | Invalid): z.ZodType<T>;
+function field<T>(parse: (raw: unknown) => T | Invalid, optional: true): z.ZodType<T | undefined>;
+function field<T>(parse: (raw: unknown) => T | Invalid, optional = false): z.ZodType<T | undefined> {
+  const parsed = z.unknown().transform((raw, ctx) => {
+    if (optional && blank(raw)) return undefined;
+    if (raw === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'is missing' });
+      return z.NEVER;
+    }
+    const value = parse(typeof raw === 'string' ? raw.trim() : raw);
+    if (!(value instanceof Invalid)) return value;
+    ctx.addIssue({ code: 'custom', message: value.message });
+    return z.NEVER;
+  });
+  // zod 4 rejects an undefined result for a key unless the schema is marked optional.
+  return optional ? parsed.optional() : parsed;
+}
+
+function integerOf(raw: unknown): number | undefined {
+  if (typeof raw === 'number') return Number.isSafeInteger(raw) ? raw : undefined;
+  return typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : undefined;
+}
+
+const integer = (min: number, max: number): ((raw: unknown) => number | Invalid) => {
+  return (raw) => {
+    const n = integerOf(raw);
+    return n !== undefined && n >= min && n <= max
+      ? n
+      : new Invalid(`must be an integer from ${min} to ${max}, ${got(raw)}`);
+  };
+};
+
+const port = (allowZero = false): ((raw: unknown) => number | Invalid) => {
+  return (raw) => {
+    const n = integerOf(raw);
+    return n !== undefined && n >= (allowZero ? 0 : 1) && n <= 65535
+      ? n
+      : new Invalid(`must be a port number (${allowZero ? 0 : 1} to 65535), ${got(raw)}`);
+  };
+};
+
+function flag(raw: unknown): boolean | Invalid {
+  if (typeof raw === 'boolean') return raw;
+  const text = typeof raw === 'string' || typeof raw === 'number' ? String(raw).toLowerCase() : '';
+  if (['1', 'true', 'yes', 'on'].includes(text)) return true;
+  if (['0', 'false', 'no', 'off'].includes(text)) return false;
+  return new Invalid(`must be true or false, ${got(raw)}`);
+}
+
+/** Plain text; numbers are accepted for names (`name: 2024`), since YAML reads them as numbers. */
+function text(raw: unknown): string | Invalid {
+  if (typeof raw === 'string') return raw;
+  if (typeof raw === 'number' && Number.isFinite(raw)) return String(raw);
+  return new Invalid(`must be text, ${got(raw)}`);
+}
+
+/** A secret: text only (a number would lose leading zeros) and never echoed. */
+function secret(raw: unknown): string | Invalid {
+  return typeof raw === 'string'
+    ? raw
+    : new Invalid('must be text (quote it in YAML); its value is not shown');
+}
+
+const matching = (pattern: RegExp, what: string): ((raw: unknown) => string | Invalid) => {
+  return (raw) => {
+    const value = text(raw);
+    if (value instanceof Invalid) return value;
+    return pattern.test(value) ? value : new Invalid(`must be ${what}, ${got(raw)}`);
+  };
+};
+
+const oneOf = <T extends string>(values: readonly T[]): ((raw: unknown) => T | Invalid) => {
+  return (raw) =>
+    (values as readonly unknown[]).includes(raw)
+      ? (raw as T)
+      : new Invalid(`must be one of ${values.join(', ')}, ${got(raw)}`);
+};
+
+/** A URL with one of `protocols`. Only the protocol is ever echoed: URLs carry passwords. */
+const url = (protocols: readonly string[]): ((raw: unknown) => string | Invalid) => {
+  return (raw) => {
+    if (typeof raw !== 'string') return new Invalid(`must be a URL (${protocols.join(' or ')}) in text`);
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      return new Invalid(`must be a URL (${protocols.join(' or ')}), got something that does not parse`);
+    }
+    if (!protocols.includes(parsed.protocol)) {
+      return new Invalid(`must use ${protocols.join(' or ')}, got ${parsed.protocol}`);
+    }
+    return raw;
+  };
+};
+
+/** `auto`: one resolve thread per CPU the process may use. */
+function threads(raw: unknown): number | Invalid {
+  if (raw === 'auto') return Math.max(1, os.availableParallelism());
+  const n = integer(1, 256)(raw);
+  return n instanceof Invalid ? new Invalid(`must be an integer from 1 to 256 (or auto), ${got(raw)}`) : n;
+}
+
+const HOST = matching(/^(?:[A-Za-z0-9_.-]+|\[?[0-9A-Fa-f:.]+\]?)$/, 'a host name or IP address');
+const MS = integer(1, 3_600_000);
+
+/** A mapping with exactly these keys; a YAML scalar or list in its place is named as such. */
+function section<S extends z.ZodRawShape>(shape: S): z.ZodObject<S, z.core.$strict> {
+  return z.strictObject(shape, {
+    error: (issue) =>
+      issue.code === 'invalid_type'
+        ? `must be a mapping with ${Object.keys(shape).join(', ')}, ${got(issue.input)}`
+        : undefined,
+  });
+}
+
+export const configSchema = section({
+  server: section({
+    port: field(port()),
+    host: field(text),
+    body_limit_bytes: field(integer(1, 64 * 1024 * 1024)),
+  }),
+  database: section({
+    url: field(url(['postgres:', 'postgresql:']), true),
+    host: field(HOST, true),
+    port: field(port(), true),
+    name: field(text, true),
+    user: field(text, true),
+    password: field(secret, true),
+    ssl_mode: field(oneOf(SSL_MODES), true),
+    max_connections: field(integer(1, 1000)),
+  }),
+  cache: section({
+    ttl_seconds: field(integer(1, 365 * 86400)),
+    redis: section({
+      url: field(url(['redis:', 'rediss:']), true),
+      host: field(HOST, true),
+      port: field(port(), true),
+      user: field(text, true),
+      password: field(secret, true),
+      db: field(integer(0, 1000), true),
+      tls: field(flag, true),
+      key_prefix: field(
+        matching(/^[A-Za-z0-9_{}.-]+(:[A-Za-z0-9_{}.-]+)*$/, "letters, digits, _ { } . - separated by ':'"),
+      ),
+    }),
+  }),
+  logging: section({
+    level: field(oneOf(LOG_LEVELS)),
+    // The guide's keys; JSON lines on stdout is the only form Actor Core writes (collectors read it).
+    format: field(oneOf(['json'] as const)),
+    output: field(oneOf(['stdout'] as const)),
+    fields: section({ environment: field(text) }),
+  }),
+  monitoring: section({
+    prometheus: section({ worker_sidecar_port: field(port(true)) }),
+    tracing: section({
+      enabled: field(flag),
+      endpoint: field(url(['http:', 'https:']), true),
+      service_name: field(text),
+    }),
+  }),
+  // BullMQ joins prefix, name and job ids with ':', so neither may contain one.
+  queue: section({
+    name: field(matching(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . -')),
+    prefix: field(matching(/^[A-Za-z0-9_.{}-]+$/, 'letters, digits, _ . - { }')),
+    batch_size: field(integer(1, 10_000)),
+    attempts: field(integer(1, 100)),
+    backoff_ms: field(MS),
+  }),
+  worker: section({
+    concurrency: field(integer(1, 1000)),
+    threads: field(threads),
+    shutdown_timeout_ms: field(MS),
+    lock_duration_ms: field(MS),
+    stalled_interval_ms: field(MS),
+  }),
+  security: section({
+    jwt_secret: field(secret, true),
+    jwks_url: field(url(['https:', 'http:']), true),
+    issuer: field(text),
+    audience: field(text),
+    open_ops_endpoints: field(flag),
+    rate_limit: section({ window_ms: field(MS), max: field(integer(1, 10_000_000)) }),
+    encryption_key: field(secret, true),
+  }),
+});
+
+export type ConfigTree = z.output<typeof configSchema>;
+
+/** The keys a mapping at `path` may have, for "is not a setting" messages. */
+function knownKeys(path: readonly PropertyKey[]): string[] {
+  let node: unknown = configSchema;
+  for (const key of path) {
+    node = node instanceof z.ZodObject ? (node.shape as Record<string, unknown>)[String(key)] : undefined;
+  }
+  return node instanceof z.ZodObject ? Object.keys(node.shape) : [];
+}
+
+function dotted(path: readonly PropertyKey[]): string {
+  return path.map(String).join('.');
+}
+
+/**
+ * Validates the merged tree. Problems at `skip` paths (an unresolved `${VAR}`, already reported) are
+ * left out, so each cause is reported once.
+ */
+export function validateTree(
+  tree: Tree,
+  origins: Origins,
+  skip: ReadonlySet<string>,
+): { config?: ConfigTree; problems: ConfigProblem[] } {
+  const result = configSchema.safeParse(tree);
+  if (result.success) return { config: result.data, problems: [] };
+  const skipped = (at: string): boolean => [...skip].some((s) => at === s || at.startsWith(`${s}.`));
+  const problems: ConfigProblem[] = [];
+  for (const issue of result.error.issues) {
+    const at = dotted(issue.path);
+    if (issue.code === 'unrecognized_keys') {
+      const known = knownKeys(issue.path);
+      const within = at === '' ? 'sections are' : `${at} has`;
+      for (const key of issue.keys) {
+        const keyAt = at === '' ? key : `${at}.${key}`;
+        problems.push(origins.problem(keyAt, `is not a setting (${within} ${known.join(', ')})`));
+      }
+    } else if (!skipped(at)) {
+      problems.push(origins.problem(at, issue.message));
+    }
+  }
+  return { problems };
+}
+
+function given(section: unknown, key: string): boolean {
+  return isMapping(section) && !blank(section[key]);
+}
+
+/** Checks across fields, on the raw tree so that they are reported along with the field problems. */
+export function crossCheck(tree: Tree, origins: Origins): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const cache = tree.cache;
+  const places: Array<[string, unknown, readonly string[]]> = [
+    ['database', tree.database, ['host', 'port', 'name', 'user', 'password', 'ssl_mode']],
+    [
+      'cache.redis',
+      isMapping(cache) ? cache.redis : undefined,
+      ['host', 'port', 'user', 'password', 'db', 'tls'],
+    ],
+  ];
+  for (const [at, node, parts] of places) {
+    const present = parts.filter((part) => given(node, part));
+    if (given(node, 'url') && present.length > 0) {
+      const names = present.map((p) => `${at}.${p}`).join(', ');
+      problems.push(
+        origins.problem(`${at}.url`, `and ${names} are both given: give the URL or its parts, not both`),
+      );
+    } else if (present.length > 0 && !given(node, 'host')) {
+      const names = present.map((p) => `${at}.${p}`).join(', ');
+      const verb = present.length > 1 ? 'are' : 'is';
+      problems.push(
+        origins.problem(`${at}.host`, `is missing: ${names} ${verb} given without it`, `${at}.${present[0]}`),
+      );
+    }
+  }
+  if (given(tree.database, 'password') && !given(tree.database, 'user')) {
+    problems.push(origins.problem('database.password', 'is given without database.user'));
+  }
+  return problems;
+}
