@@ -228,9 +228,16 @@ export class ResolveProducer {
   async waitForResults(jobIds: readonly string[], timeoutMs = 60_000): Promise<ResolveJobResult[]> {
     const sources = await this.allQueueEvents();
     const pending = new Map<string, { resolve: (r: ResolveJobResult) => void; reject: (e: Error) => void }>();
-    const results = jobIds.map(
-      (id) => new Promise<ResolveJobResult>((resolve, reject) => pending.set(id, { resolve, reject })),
-    );
+    const results = jobIds.map((id) => {
+      const result = new Promise<ResolveJobResult>((resolve, reject) =>
+        pending.set(id, {
+          resolve: (r) => (pending.delete(id), resolve(r)),
+          reject: (e) => (pending.delete(id), reject(e)),
+        }),
+      );
+      result.catch(() => undefined); // awaited below; a failure settled early must not go unhandled meanwhile
+      return result;
+    });
     const onCompleted = ({ jobId, returnvalue }: { jobId: string; returnvalue: unknown }): void => {
       pending.get(jobId)?.resolve(parseResult(returnvalue));
     };
@@ -241,26 +248,33 @@ export class ResolveProducer {
       events.on('completed', onCompleted);
       events.on('failed', onFailed);
     }
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      // Listening first, then reading the state: a job that finished before we listened is not missed.
+    // Events only reach a listener whose stream read had begun: one that finished in between is found
+    // by reading the job's state, now and then again every second while anything is pending.
+    const readStates = async (): Promise<void> => {
       await Promise.all(
-        jobIds.map(async (id) => {
+        [...pending.keys()].map(async (id) => {
           const job = await Job.fromId<ResolveJobData, ResolveJobResult>(this.queueOf(id), id);
           if (job === undefined)
             pending.get(id)?.reject(new Error(`job ${id} does not exist (or was removed)`));
-          else if (job.finishedOn !== undefined && job.failedReason === undefined)
-            pending.get(id)?.resolve(job.returnvalue);
+          else if (job.finishedOn === undefined) return;
+          else if (job.failedReason === undefined) pending.get(id)?.resolve(job.returnvalue);
           else if ((await job.getState()) === 'failed')
             pending.get(id)?.reject(new Error(`job ${id} failed: ${job.failedReason}`));
         }),
       );
+    };
+    let timer: NodeJS.Timeout | undefined;
+    let poller: NodeJS.Timeout | undefined;
+    try {
+      await readStates();
+      poller = setInterval(() => void readStates().catch(() => undefined), 1000);
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`jobs not finished after ${timeoutMs} ms`)), timeoutMs);
       });
       return await Promise.race([Promise.all(results), timeout]);
     } finally {
       clearTimeout(timer);
+      clearInterval(poller);
       for (const events of sources) {
         events.off('completed', onCompleted);
         events.off('failed', onFailed);

@@ -3,6 +3,9 @@
  * thread pool in chunks, write the snapshots to Postgres (one guarded statement) and Redis (one
  * pipeline), and keep the errors of actors whose outputs are invalid. A bad actor fails alone; a lost
  * store fails the job (transient: BullMQ retries it, and every write is idempotent and version-guarded).
+ *
+ * Each phase is a span (`load`, `aggregate`, `write`), a child of the caller's active span (the worker's
+ * `job` span); with tracing off they are the OpenTelemetry API's no-ops.
  */
 import type pg from 'pg';
 import { loadActorLines, type LoadedActor } from '../adapters/pg/actor-loader';
@@ -11,6 +14,7 @@ import type { SnapshotRepository } from '../adapters/pg/snapshot-repository';
 import type { SnapshotCache } from '../adapters/redis/snapshot-cache';
 import type { SnapshotRecord } from '../adapters/snapshot-record';
 import type { StoreChunkResult } from '../pool/messages';
+import { annotate, inSpan } from '../tracing/spans';
 import {
   emptyCounts,
   type ActorOutcome,
@@ -28,6 +32,8 @@ export interface BatchDependencies {
   registryVersion: string;
   /** Actors per thread task: each should be ≥ 1 ms of work (see bench:pool). */
   chunkSize: number;
+  /** Called per resolved chunk with its actors and the thread's resolve time (metrics). Must not throw. */
+  onChunk?: (actors: number, resolveNs: number) => void;
 }
 
 export interface BatchTimings {
@@ -51,59 +57,80 @@ export async function resolveBatch(
   const outcomes: Record<string, ActorOutcome> = {};
   const errors: Record<string, string> = {};
   const t0 = Date.now();
-  const loaded = await loadActorLines(
-    deps.pool,
-    data.actorIds,
-    data.force === true ? {} : { skipCurrent: deps.registryVersion },
-  );
+  const loaded = await inSpan('load', async (span) => {
+    const found = await loadActorLines(
+      deps.pool,
+      data.actorIds,
+      data.force === true ? {} : { skipCurrent: deps.registryVersion },
+    );
+    annotate(span, () => ({
+      'actor_core.actors.requested': data.actorIds.length,
+      'actor_core.actors.loaded': found.actors.length,
+      'actor_core.actors.current': found.current.length,
+      'actor_core.actors.missing': found.missing.length,
+    }));
+    return found;
+  });
   for (const id of loaded.missing) outcomes[id] = 'missing';
   for (const id of loaded.current) outcomes[id] = 'current';
   const t1 = Date.now();
 
   const parts = chunks(loaded.actors, deps.chunkSize);
-  const results = await Promise.all(
-    parts.map((part) => deps.resolveChunk(part.map((a) => a.line).join('\n'))),
-  );
   const records: SnapshotRecord[] = [];
   const failures: ResolutionFailure[] = [];
-  results.forEach((result, p) => {
-    const part = parts[p]!;
-    const snapshots = result.snapshots.split('\n');
-    for (const failure of result.failures) {
-      const actor = part[failure.index]!;
-      failures.push({
-        actorId: actor.actorId,
-        version: actor.version,
-        error: failure.error,
-        ...(jobId ? { jobId } : {}),
-      });
-      outcomes[actor.actorId] = 'failed';
-      errors[actor.actorId] = failure.error.code;
-    }
-    part.forEach((actor, i) => {
-      const snapshotJson = snapshots[i]!;
-      if (snapshotJson === '') return;
-      records.push({
-        actorId: actor.actorId,
-        version: actor.version,
-        registryVersion: deps.registryVersion,
-        snapshotJson,
+  await inSpan('aggregate', async (span) => {
+    annotate(span, () => ({ 'actor_core.actors': loaded.actors.length, 'actor_core.chunks': parts.length }));
+    const results = await Promise.all(
+      parts.map((part) => deps.resolveChunk(part.map((a) => a.line).join('\n'))),
+    );
+    results.forEach((result, p) => {
+      const part = parts[p]!;
+      deps.onChunk?.(part.length, result.resolveNs);
+      const snapshots = result.snapshots.split('\n');
+      for (const failure of result.failures) {
+        const actor = part[failure.index]!;
+        failures.push({
+          actorId: actor.actorId,
+          version: actor.version,
+          error: failure.error,
+          ...(jobId ? { jobId } : {}),
+        });
+        outcomes[actor.actorId] = 'failed';
+        errors[actor.actorId] = failure.error.code;
+      }
+      part.forEach((actor, i) => {
+        const snapshotJson = snapshots[i]!;
+        if (snapshotJson === '') return;
+        records.push({
+          actorId: actor.actorId,
+          version: actor.version,
+          registryVersion: deps.registryVersion,
+          snapshotJson,
+        });
       });
     });
+    annotate(span, () => ({ 'actor_core.actors.failed': failures.length }));
   });
   const t2 = Date.now();
 
-  const written = await deps.snapshots.writeSnapshots(records);
-  const writtenIds = new Set(written.written);
-  for (const id of written.skipped) outcomes[id] = 'stale';
-  const fresh = records.filter((r) => writtenIds.has(r.actorId));
-  // Redis after Postgres: the cache never holds a snapshot the database does not.
-  await Promise.all([
-    deps.cache.setMany(fresh),
-    recordFailures(deps.pool, failures),
-    clearFailures(deps.pool, fresh),
-  ]);
-  for (const r of fresh) outcomes[r.actorId] = 'written';
+  await inSpan('write', async (span) => {
+    const written = await deps.snapshots.writeSnapshots(records);
+    const writtenIds = new Set(written.written);
+    for (const id of written.skipped) outcomes[id] = 'stale';
+    const fresh = records.filter((r) => writtenIds.has(r.actorId));
+    // Redis after Postgres: the cache never holds a snapshot the database does not.
+    await Promise.all([
+      deps.cache.setMany(fresh),
+      recordFailures(deps.pool, failures),
+      clearFailures(deps.pool, fresh),
+    ]);
+    for (const r of fresh) outcomes[r.actorId] = 'written';
+    annotate(span, () => ({
+      'actor_core.snapshots.written': fresh.length,
+      'actor_core.snapshots.stale': written.skipped.length,
+      'actor_core.failures': failures.length,
+    }));
+  });
   onTimings?.({ loadMs: t1 - t0, resolveMs: t2 - t1, writeMs: Date.now() - t2 });
 
   const counts = emptyCounts();

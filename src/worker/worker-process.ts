@@ -3,8 +3,13 @@
  * pool of resolve threads, Postgres and Redis. The main thread only does I/O and string slicing, so
  * job locks keep renewing under full load. `stop()` (wired to SIGTERM/SIGINT by the CLI) stops taking
  * jobs, lets the active ones finish within the shutdown timeout, then closes everything.
+ *
+ * Observability: the process's metrics registry (jobs, phases, per-actor resolution, batch sizes, errors,
+ * queue job counts, pool state, process metrics), a `job` span around each job (its phases are child
+ * spans, see resolve-batch.ts; exported only with OTEL_ENABLED), and the sidecar on
+ * WORKER_SIDECAR_PORT serving /health, /ready (503 once stopping) and /metrics.
  */
-import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Settings } from '../../config/settings';
 import { createPgPool } from '../adapters/pg/pg-pool';
@@ -12,12 +17,15 @@ import { SnapshotRepository } from '../adapters/pg/snapshot-repository';
 import { SnapshotCache } from '../adapters/redis/snapshot-cache';
 import { isActorCoreError } from '../core/errors';
 import type { Logger } from '../logging/create-logger';
+import { createMetrics, type Metrics } from '../metrics/create-metrics';
 import { createResolvePool, type ResolvePool } from '../pool/create-resolve-pool';
 import { workerOptions } from '../queue/queue-options';
 import { interactiveQueueName, type ResolveJobData, type ResolveJobResult } from '../queue/resolve-jobs';
 import { runStoreTask } from '../pool/run-store-task';
 import type { LoadedRegistries } from '../registry';
-import { resolveBatch } from './resolve-batch';
+import { annotate, inSpan } from '../tracing/spans';
+import { resolveBatch, type BatchTimings } from './resolve-batch';
+import { startJobTracing, startWorkerSidecar } from './worker-observability';
 
 export interface WorkerProcessOptions {
   settings: Settings;
@@ -42,6 +50,12 @@ export interface WorkerProcess {
   /** The interactive lane: single actors, resolved on the main thread (about 0.1 ms each). */
   readonly interactiveWorker: Worker<ResolveJobData, ResolveJobResult>;
   readonly resolvePool: ResolvePool;
+  /** This process's Prometheus registry and instruments (served by the sidecar at /metrics). */
+  readonly metrics: Metrics;
+  /** The sidecar's port; undefined when WORKER_SIDECAR_PORT is 0 or the port could not be bound. */
+  readonly sidecarPort: number | undefined;
+  /** True from the moment stop() begins: /ready answers 503. */
+  isDraining(): boolean;
   /** Graceful stop within the shutdown timeout; then everything is closed (or abandoned). Idempotent. */
   stop(reason?: string): Promise<StopResult>;
 }
@@ -81,8 +95,15 @@ function checkJobData(data: unknown): ResolveJobData {
   return d as ResolveJobData;
 }
 
+/** The code counted in actor_core_errors_total for a failed job. */
+function errorCodeOf(err: unknown): string {
+  return isActorCoreError(err) ? err.code : 'INTERNAL';
+}
+
 export async function startWorkerProcess(options: WorkerProcessOptions): Promise<WorkerProcess> {
   const { settings, logger } = options;
+  const tracing = await startJobTracing(settings, logger);
+  const metrics = createMetrics();
   const pool = createPgPool({
     url: options.databaseUrl,
     max: Math.max(settings.databasePoolMax, settings.worker.concurrency * 2),
@@ -93,6 +114,7 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
   const cacheRedis = new Redis(options.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true });
   cacheRedis.on('error', (err) => logger.warn({ err: err.message }, 'Redis (cache) connection error'));
   const resolvePool = createResolvePool({ registries: options.registries, threads: settings.worker.threads });
+  metrics.observePool(resolvePool.piscina);
   const deps = {
     pool,
     snapshots: new SnapshotRepository(pool),
@@ -100,10 +122,12 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
       redis: cacheRedis,
       keyPrefix: settings.redisKeyPrefix,
       ttlSeconds: settings.cacheTtlSeconds,
+      onLookup: metrics.onCacheLookup,
     }),
     resolveChunk: (lines: string) => resolvePool.resolveForStore(lines),
     registryVersion: options.registries.registryVersion,
     chunkSize: options.chunkSize ?? DEFAULT_CHUNK_SIZE,
+    onChunk: metrics.recordChunk,
   };
 
   // One actor costs ~0.1 ms to resolve: done on the main thread, it never queues behind bulk chunks.
@@ -112,46 +136,84 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
     resolveChunk: async (lines: string) => runStoreTask({ lines }, options.registries.compiled),
   };
 
+  const recordPhases = (queue: string, t: BatchTimings): void => {
+    metrics.recordPhase(queue, 'load', t.loadMs);
+    metrics.recordPhase(queue, 'aggregate', t.resolveMs);
+    metrics.recordPhase(queue, 'write', t.writeMs);
+  };
+
   const processWith =
-    (batchDeps: typeof deps) =>
-    async (job: Job<ResolveJobData, ResolveJobResult>): Promise<ResolveJobResult> => {
-      const data = checkJobData(job.data);
-      const log = logger.child({ jobId: job.id, actors: data.actorIds.length });
-      // A re-run (retry, or taken over from a dead worker) may follow a run that wrote Postgres but not
-      // Redis: "current in Postgres" then proves nothing about Redis, so everything is resolved again.
-      const rerun = job.attemptsStarted > 1 || job.stalledCounter > 0;
-      try {
-        const result = await resolveBatch(batchDeps, rerun ? { ...data, force: true } : data, job.id, (t) =>
-          log.debug(t, 'batch timings'),
-        );
-        log.info({ counts: result.counts, ms: result.finishedAt - job.processedOn! }, 'job done');
-        for (const [actorId, code] of Object.entries(result.errors)) {
-          log.warn({ actorId, code }, 'actor failed permanently: invalid subsystem outputs');
+    (batchDeps: typeof deps, queue: string) =>
+    (job: Job<ResolveJobData, ResolveJobResult>): Promise<ResolveJobResult> =>
+      inSpan('job', async (span) => {
+        const started = process.hrtime.bigint();
+        const seconds = (): number => Number(process.hrtime.bigint() - started) / 1e9;
+        let data: ResolveJobData;
+        try {
+          data = checkJobData(job.data);
+        } catch (err) {
+          metrics.recordJob({ queue, actors: 0, seconds: seconds(), errorCode: 'INVALID_JOB' });
+          throw err;
         }
-        return result;
-      } catch (err) {
-        if (isActorCoreError(err) && err.permanent) {
-          log.error({ err: err.toJSON() }, 'job failed permanently');
-          throw new UnrecoverableError(err.describe());
+        const actors = data.actorIds.length;
+        const log = logger.child({ jobId: job.id, actors });
+        // A re-run (retry, or taken over from a dead worker) may follow a run that wrote Postgres but not
+        // Redis: "current in Postgres" then proves nothing about Redis, so everything is resolved again.
+        const rerun = job.attemptsStarted > 1 || job.stalledCounter > 0;
+        annotate(span, () => ({
+          'messaging.system': 'bullmq',
+          'messaging.destination.name': queue,
+          'messaging.message.id': job.id ?? '',
+          'actor_core.job.attempt': job.attemptsStarted,
+          'actor_core.job.rerun': rerun,
+          'actor_core.actors': actors,
+        }));
+        try {
+          const result = await resolveBatch(
+            batchDeps,
+            rerun ? { ...data, force: true } : data,
+            job.id,
+            (t) => {
+              log.debug(t, 'batch timings');
+              recordPhases(queue, t);
+            },
+          );
+          log.info({ counts: result.counts, ms: result.finishedAt - job.processedOn! }, 'job done');
+          for (const [actorId, code] of Object.entries(result.errors)) {
+            log.warn({ actorId, code }, 'actor failed permanently: invalid subsystem outputs');
+          }
+          metrics.recordJob({ queue, actors, seconds: seconds(), result });
+          annotate(span, () => ({
+            'actor_core.actors.written': result.counts.written,
+            'actor_core.actors.current': result.counts.current,
+            'actor_core.actors.failed': result.counts.failed,
+          }));
+          return result;
+        } catch (err) {
+          metrics.recordJob({ queue, actors, seconds: seconds(), errorCode: errorCodeOf(err) });
+          if (isActorCoreError(err) && err.permanent) {
+            log.error({ err: err.toJSON() }, 'job failed permanently');
+            throw new UnrecoverableError(err.describe());
+          }
+          log.warn(
+            { err: isActorCoreError(err) ? err.toJSON() : String(err), attempt: job.attemptsMade + 1 },
+            'job failed, will retry',
+          );
+          throw err;
         }
-        log.warn(
-          { err: isActorCoreError(err) ? err.toJSON() : String(err), attempt: job.attemptsMade + 1 },
-          'job failed, will retry',
-        );
-        throw err;
-      }
-    };
+      });
 
   // Options, not an instance: BullMQ makes its own connections (a worker blocks on one).
   const connection = { url: options.redisUrl } as ConnectionOptions;
+  const interactiveName = interactiveQueueName(settings.queue.name);
   const worker = new Worker<ResolveJobData, ResolveJobResult>(
     settings.queue.name,
-    processWith(deps),
+    processWith(deps, settings.queue.name),
     workerOptions(settings.queue, settings.worker, connection),
   );
   const interactiveWorker = new Worker<ResolveJobData, ResolveJobResult>(
-    interactiveQueueName(settings.queue.name),
-    processWith(interactiveDeps),
+    interactiveName,
+    processWith(interactiveDeps, interactiveName),
     workerOptions(settings.queue, { ...settings.worker, concurrency: INTERACTIVE_CONCURRENCY }, connection),
   );
   for (const w of [worker, interactiveWorker]) {
@@ -159,12 +221,29 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
     w.on('stalled', (jobId) => logger.warn({ jobId }, 'job stalled: another worker will take it over'));
   }
   await Promise.all([worker.waitUntilReady(), interactiveWorker.waitUntilReady()]);
+
+  // Job counts for /metrics, read at scrape time through the cache connection (a Queue is a handful
+  // of commands on a shared client; the Workers above have no getJobCounts).
+  const countedQueues = [settings.queue.name, interactiveName].map((name) => {
+    const queue = new Queue(name, { connection: cacheRedis, prefix: settings.queue.prefix });
+    queue.on('error', () => undefined); // already reported by the cache connection's own listener
+    return queue;
+  });
+  metrics.observeQueues(countedQueues);
+  let draining = false;
+  const sidecar = await startWorkerSidecar(settings, logger, {
+    pool,
+    cacheRedis,
+    metrics,
+    isDraining: () => draining,
+  });
   logger.info(
     {
       queue: settings.queue.name,
       concurrency: settings.worker.concurrency,
       threads: resolvePool.settings.threads,
       registryVersion: options.registries.registryVersion,
+      sidecarPort: sidecar?.port,
     },
     'worker started',
   );
@@ -172,6 +251,7 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
   let stopping: Promise<StopResult> | undefined;
   const stop = (reason = 'stop requested'): Promise<StopResult> =>
     (stopping ??= (async () => {
+      draining = true;
       const timeoutMs = settings.worker.shutdownTimeoutMs;
       logger.info({ reason, timeoutMs }, 'stopping: no new jobs');
       const finished = await withinTime(Promise.all([worker.close(), interactiveWorker.close()]), timeoutMs);
@@ -184,11 +264,23 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
         );
       }
       await withinTime(resolvePool.close(), finished ? timeoutMs : 1000);
+      await withinTime(Promise.all(countedQueues.map((q) => q.close())), 1000);
       await withinTime(pool.end(), finished ? timeoutMs : 1000);
       cacheRedis.disconnect();
+      // Last: the probes see 503 (draining) until the very end, and the last spans are flushed.
+      await withinTime(sidecar?.close() ?? Promise.resolve(), 1000);
+      await withinTime(tracing?.shutdown() ?? Promise.resolve(), 2000);
       logger.info({ forced: !finished }, 'stopped');
       return { forced: !finished };
     })());
 
-  return { worker, interactiveWorker, resolvePool, stop };
+  return {
+    worker,
+    interactiveWorker,
+    resolvePool,
+    metrics,
+    sidecarPort: sidecar?.port,
+    isDraining: () => draining,
+    stop,
+  };
 }

@@ -1,0 +1,59 @@
+/**
+ * Express middleware recording `actor_core_requests_total{method,route,status}` and
+ * `actor_core_request_duration_seconds{method,route}` for every request, labelled with the matched
+ * route pattern (`/actors/:id`), never the raw URL: one series per route, not one per actor id.
+ *
+ * The pattern is captured when the router assigns `req.route`, together with the `req.baseUrl` of that
+ * moment: by the time the response finishes, a router that passed an error on may have restored
+ * `baseUrl` already. Requests no route matched are labelled `<mount>/*` when served by middleware under
+ * a mount path (static files) and `unmatched` otherwise (404s), so scanners cannot mint new series.
+ */
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Metrics } from './create-metrics';
+
+/** What `req.route` holds: an express Route, whose path is a string (or, rarely, a RegExp or an array). */
+interface RouteLike {
+  path?: unknown;
+}
+
+export const UNMATCHED_ROUTE = 'unmatched';
+
+function patternOf(route: RouteLike | undefined): string {
+  const path = route?.path;
+  if (typeof path === 'string') return path;
+  if (Array.isArray(path)) return path.map(String).join('|');
+  return path === undefined ? '' : String(path);
+}
+
+/** Records the request metrics; mount it first, before the routers. */
+export function requestMetrics(metrics: Pick<Metrics, 'requestsTotal' | 'requestDuration'>): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const start = process.hrtime.bigint();
+    let matched: string | undefined;
+    let route: unknown = (req as { route?: unknown }).route;
+    Object.defineProperty(req, 'route', {
+      configurable: true,
+      enumerable: true,
+      get: () => route,
+      set(value: unknown) {
+        route = value;
+        matched = `${req.baseUrl}${patternOf(value as RouteLike)}` || '/';
+      },
+    });
+    let recorded = false;
+    const record = (): void => {
+      if (recorded) return;
+      recorded = true;
+      const label =
+        matched ?? (req.baseUrl !== '' && res.statusCode < 400 ? `${req.baseUrl}/*` : UNMATCHED_ROUTE);
+      // A client that went away before the response was sent: nginx's 499, so it is not counted as a 200.
+      const status = res.writableFinished ? String(res.statusCode) : '499';
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      metrics.requestsTotal.inc({ method: req.method, route: label, status });
+      metrics.requestDuration.observe({ method: req.method, route: label }, seconds);
+    };
+    res.once('finish', record);
+    res.once('close', record);
+    next();
+  };
+}
