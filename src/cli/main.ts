@@ -4,6 +4,7 @@
  * 3 a store is unavailable).
  */
 import { Command, CommanderError } from 'commander';
+import { isConfigError } from '../../config/config-error';
 import { isActorCoreError } from '../core';
 import { isOutputClosed, oneLine, processIo, type CliIo } from './cli-io';
 import { EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_UNAVAILABLE } from './exit-codes';
@@ -14,6 +15,8 @@ import { addExplainCommand } from './explain-command';
 import { packageVersion } from './package-version';
 import { addResolveCommand } from './resolve-command';
 import { addWorkerCommand } from './worker-command';
+import { addApiCommand } from './api-command';
+import { addTokenCommand } from './token-command';
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command('actor-core')
@@ -32,6 +35,8 @@ export function buildProgram(io: CliIo): Command {
   addWorkerCommand(program);
   addEnqueueCommand(program, io);
   addDemoCommand(program, io);
+  addApiCommand(program);
+  addTokenCommand(program, io);
   program.addHelpText(
     'after',
     '\nRun "actor-core help <command>" for the options and exit codes of a command.',
@@ -46,6 +51,11 @@ function report(err: unknown, io: CliIo): number {
     return err.exitCode === 0 ? EXIT_OK : EXIT_BAD_INPUT;
   }
   if (isOutputClosed(err)) return EXIT_OK;
+  if (isConfigError(err)) {
+    // Every configuration problem on its own line, so that an operator fixes them all in one pass.
+    for (const problem of err.problems) io.stderr.write(`actor-core: ${err.code}: ${oneLine(problem)}\n`);
+    return EXIT_BAD_INPUT;
+  }
   if (isActorCoreError(err)) {
     io.stderr.write(`actor-core: ${oneLine(err.describe())}\n`);
     return err.permanent ? EXIT_BAD_INPUT : EXIT_UNAVAILABLE;

@@ -1,0 +1,109 @@
+/**
+ * The last two handlers of the app: an unknown route is a JSON 404, and every error, whoever threw it,
+ * becomes the one JSON error shape with the right status. Messages of 5xx errors are generic (the
+ * details, which may name a store's address, go to the log only); 4xx messages describe the request,
+ * never echo a credential.
+ */
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { isActorCoreError, type ActorCoreError, type ErrorCode } from '../core/errors';
+import type { Logger } from '../logging/create-logger';
+import { ApiError, errorBody } from './api-error';
+
+/** ActorCoreError codes that mean "this request is wrong" (the rest are the server's problem). */
+const CLIENT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'INVALID_TYPE',
+  'MISSING_FIELD',
+  'UNKNOWN_FIELD',
+  'NON_FINITE_NUMBER',
+  'INVALID_DIMENSION',
+  'UNKNOWN_BUCKET',
+  'UNKNOWN_MODE',
+  'UNKNOWN_KIND',
+  'UNKNOWN_OPERATOR',
+  'UNKNOWN_SCOPE',
+  'MISSING_REALM',
+  'MODE_KIND_MISMATCH',
+  'INVALID_PRIORITY',
+  'INVALID_MULTIPLIER',
+  'INVALID_VERSION',
+  'NON_FINITE_RESULT',
+  'INVALID_JSON',
+  'INVALID_ACTOR_ID',
+]);
+
+/** Stores that are down or not ready: the client may retry. */
+const UNAVAILABLE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['STORE_UNAVAILABLE', 'SCHEMA_MISSING']);
+
+/** body-parser's error types (http-errors with `type`), as our codes. */
+const BODY_ERRORS: Readonly<Record<string, string>> = {
+  'entity.too.large': 'PAYLOAD_TOO_LARGE',
+  'entity.parse.failed': 'INVALID_JSON',
+  'encoding.unsupported': 'UNSUPPORTED_ENCODING',
+  'charset.unsupported': 'UNSUPPORTED_CHARSET',
+  'request.aborted': 'REQUEST_ABORTED',
+  'request.size.invalid': 'INVALID_CONTENT_LENGTH',
+  'parameters.too.many': 'PAYLOAD_TOO_LARGE',
+};
+
+export function notFoundHandler(): RequestHandler {
+  return (_req, _res, next) => next(new ApiError(404, 'NOT_FOUND', 'no such route'));
+}
+
+/** The ApiError an ActorCoreError stands for. */
+export function fromActorCoreError(err: ActorCoreError): ApiError {
+  if (CLIENT_CODES.has(err.code)) return new ApiError(400, err.code, err.message, err.field);
+  if (UNAVAILABLE_CODES.has(err.code)) {
+    return new ApiError(503, 'UNAVAILABLE', 'a store is unavailable; retry later', undefined, {
+      'Retry-After': '1',
+    });
+  }
+  return internal();
+}
+
+function internal(): ApiError {
+  return new ApiError(500, 'INTERNAL', 'internal error');
+}
+
+interface HttpError {
+  status?: unknown;
+  statusCode?: unknown;
+  type?: unknown;
+  expose?: unknown;
+}
+
+/** An http-errors error (body-parser, the router's param decoding) with a 4xx status, as an ApiError. */
+function fromHttpError(err: HttpError, bodyLimitBytes: number): ApiError | undefined {
+  const status = typeof err.status === 'number' ? err.status : err.statusCode;
+  if (typeof status !== 'number' || status < 400 || status > 499) return undefined;
+  const type = typeof err.type === 'string' ? err.type : '';
+  const code = BODY_ERRORS[type] ?? 'BAD_REQUEST';
+  if (code === 'PAYLOAD_TOO_LARGE') {
+    return new ApiError(413, code, `the body is larger than the limit of ${bodyLimitBytes} bytes`);
+  }
+  if (code === 'INVALID_JSON') return new ApiError(400, code, 'the body is not valid JSON');
+  // Their own messages are written for clients (expose) and carry no secrets; others get a generic one.
+  const message = err.expose === true && err instanceof Error ? err.message : 'bad request';
+  return new ApiError(status, code, message);
+}
+
+export function errorHandler(logger: Logger, bodyLimitBytes: number): ErrorRequestHandler {
+  return (err: unknown, req, res, next) => {
+    if (res.headersSent) {
+      // Too late for a JSON body: Express's own handler ends the connection.
+      next(err);
+      return;
+    }
+    let apiError: ApiError;
+    if (err instanceof ApiError) apiError = err;
+    else if (isActorCoreError(err)) apiError = fromActorCoreError(err);
+    else apiError = fromHttpError(err as HttpError, bodyLimitBytes) ?? internal();
+    if (apiError.status >= 500) {
+      logger.error(
+        { err: isActorCoreError(err) ? err.toJSON() : err, method: req.method, path: req.path },
+        'request failed',
+      );
+    }
+    if (apiError.headers !== undefined) res.set(apiError.headers);
+    res.status(apiError.status).json(errorBody(apiError.code, apiError.message, apiError.field));
+  };
+}
