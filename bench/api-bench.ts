@@ -8,14 +8,14 @@
  *
  * autocannon's `overallRate` is a budget per connection per second, sent as fast as the server answers
  * and then idle until the next second: each connection carries at most 1,000 req/s here (so 1,000 req/s
- * is one request at a time), unless --connections says otherwise. Latency is taken from every response
- * with sub-millisecond precision (autocannon's own histogram rounds to whole milliseconds).
+ * is one request at a time), unless --connections says otherwise. The client runs in a process of its
+ * own (api-load.ts) and takes the latency of every response with sub-millisecond precision
+ * (autocannon's own histogram rounds to whole milliseconds).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { loadSettings } from '../config/settings';
@@ -26,26 +26,8 @@ import { resolveActorLine } from '../src/core';
 import { startLocalServices } from '../src/local-services';
 import { loadRegistries } from '../src/registry';
 import { seedActors } from '../src/seed/seed-actors';
+import type { LoadResult } from './api-load';
 import { environment, fig, intList, loadWorkload, positiveInt, repoRoot, table } from './support';
-
-interface RateResult {
-  rate: number;
-  connections: number;
-  achieved: number;
-  responses: number;
-  non2xx: number;
-  errors: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  p999: number;
-  max: number;
-}
-
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
 
 /** Starts `actor-core api` and resolves with its port once it logs "api listening". */
 function startApi(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; port: number }> {
@@ -69,14 +51,21 @@ function startApi(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; port: 
   });
 }
 
-function run(options: autocannon.Options, latencies?: number[]): Promise<autocannon.Result> {
+/** One measured rate, by bench/api-load.js in a process of its own. */
+function load(args: string[], token: string): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const instance = autocannon(options, (err, result) => (err ? reject(err) : resolve(result)));
-    if (latencies !== undefined) {
-      instance.on('response', (_client, status, _bytes, ms) => {
-        if (status === 200) latencies.push(ms);
-      });
-    }
+    const child = spawn(process.execPath, [path.join(__dirname, 'api-load.js'), ...args], {
+      env: { ...process.env, API_BENCH_TOKEN: token },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (text: string) => (output += text));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const line = output.trim().split('\n').pop() ?? '';
+      if (code === 0 && line.startsWith('{')) resolve(JSON.parse(line) as LoadResult);
+      else reject(new Error(`api-load exited ${code}: ${output.slice(0, 500)}`));
+    });
   });
 }
 
@@ -107,9 +96,9 @@ async function main(): Promise<void> {
   const admin = new pg.Client({ connectionString: services.databaseUrl });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${database}`);
-  const url = new URL(services.databaseUrl);
-  url.pathname = `/${database}`;
-  const pool = createPgPool({ url: url.toString(), max: 2 });
+  const databaseUrl = new URL(services.databaseUrl);
+  databaseUrl.pathname = `/${database}`;
+  const pool = createPgPool({ url: databaseUrl.toString(), max: 2 });
   const redis = new Redis(services.redisUrl);
   let api: ChildProcess | undefined;
   try {
@@ -144,7 +133,7 @@ async function main(): Promise<void> {
     const secret = randomBytes(32).toString('hex');
     const started = await startApi({
       ...process.env,
-      DATABASE_URL: url.toString(),
+      DATABASE_URL: databaseUrl.toString(),
       REDIS_URL: services.redisUrl,
       REDIS_KEY_PREFIX: keyPrefix,
       QUEUE_NAME: keyPrefix,
@@ -163,38 +152,24 @@ async function main(): Promise<void> {
       scopes: ['snapshots:read'],
       ttlSeconds: 3600,
     });
-    const base = {
-      url: `http://127.0.0.1:${started.port}`,
-      headers: { authorization: `Bearer ${token}` },
-      requests: records.map((r) => ({ method: 'GET' as const, path: `/v1/actors/${r.actorId}/snapshot` })),
-      renderProgressBar: false,
-      renderResultsTable: false,
-      renderLatencyTable: false,
-    };
+    const url = `http://127.0.0.1:${started.port}`;
+    const paths = records.map((r) => `/v1/actors/${encodeURIComponent(r.actorId)}/snapshot`).join(',');
     const connectionsFor = (rate: number): number => fixedConnections ?? Math.max(1, Math.ceil(rate / 1000));
-    log('warm-up: 3 s at 1,000 req/s');
-    await run({ ...base, connections: connectionsFor(1000), overallRate: 1000, duration: 3 });
-
-    const results: RateResult[] = [];
+    const results: LoadResult[] = [];
     for (const rate of rates) {
-      const latencies: number[] = [];
       const connections = connectionsFor(rate);
-      log(`${rate} req/s for ${duration} s on ${connections} connection(s)…`);
-      const result = await run({ ...base, connections, overallRate: rate, duration }, latencies);
-      const sorted = Float64Array.from(latencies).sort();
-      results.push({
-        rate,
-        connections,
-        achieved: Math.round(result.requests.total / duration),
-        responses: result.requests.total,
-        non2xx: result.non2xx,
-        errors: result.errors + result.timeouts,
-        p50: percentile(sorted, 50),
-        p90: percentile(sorted, 90),
-        p99: percentile(sorted, 99),
-        p999: percentile(sorted, 99.9),
-        max: sorted[sorted.length - 1] ?? NaN,
-      });
+      log(`${rate} req/s for ${duration} s on ${connections} connection(s), after a 2 s warm-up…`);
+      const args = [
+        '--url',
+        url,
+        '--paths',
+        paths,
+        '--rate',
+        String(rate),
+        '--connections',
+        String(connections),
+      ];
+      results.push(await load([...args, '--duration', String(duration), '--warmup', '2'], token));
     }
 
     const good = results.filter(

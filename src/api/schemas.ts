@@ -24,6 +24,7 @@ export const subsystemOutputBodySchema = z.record(z.string(), z.unknown()).meta(
     'A SubsystemOutput (primary, derived, caps, context?, meta{system, stage?, version?}); meta.system must equal the systemId in the path.',
 });
 
+/** POST /v1/resolve, some actors; the route picks this or `resolveAllSchema` by the presence of `all`. */
 export const resolveIdsSchema = z.strictObject({
   actorIds: z.array(actorId).min(1).max(MAX_RESOLVE_IDS),
   priority: priority.optional(),
@@ -39,9 +40,6 @@ export const resolveAllSchema = z.strictObject({
   priority: priority.optional(),
   force: z.boolean().optional(),
 });
-
-/** POST /v1/resolve: which of the two shapes is decided by the presence of `all`. */
-export const resolveBodySchema = z.union([resolveIdsSchema, resolveAllSchema]);
 
 export const explainQuerySchema = z.object({
   dimension: z
