@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the PostgreSQL and Redis server binaries the integration tests (and the demo, the benchmarks)
+# Installs the PostgreSQL, Redis and HAProxy binaries the integration tests (and the demo, the benchmarks)
 # start privately when DATABASE_URL / REDIS_URL are not set. Installing needs root and apt-get
 # (Debian/Ubuntu, e.g. CI); anyone else is told in one line what to install. src/local-services installs
 # a missing server by itself too; CI calls this first so that apt's minutes show up as their own step.
@@ -16,9 +16,12 @@ has_postgres() {
 need=()
 if [[ -z "${DATABASE_URL:-}" ]] && ! has_postgres; then need+=(postgresql); fi
 if [[ -z "${REDIS_URL:-}" ]] && ! command -v redis-server >/dev/null 2>&1; then need+=(redis-server); fi
+# HAProxy: the blue-green switch test (deploy/blue-green.sh) runs a real one. pg_dump/pg_restore for
+# the backup test come with the postgresql package.
+if ! command -v haproxy >/dev/null 2>&1 && [[ ! -x /usr/sbin/haproxy ]]; then need+=(haproxy); fi
 
 if ((${#need[@]} == 0)); then
-  echo "install-services: nothing to install (PostgreSQL and Redis binaries present, or URLs given)"
+  echo "install-services: nothing to install (PostgreSQL, Redis and HAProxy binaries present, or URLs given)"
   exit 0
 fi
 if [[ "$(id -u)" -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
