@@ -26,6 +26,7 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
   { variable: 'PORT', path: 'server.port' },
   { variable: 'HOST', path: 'server.host' },
   { variable: 'BODY_LIMIT_BYTES', path: 'server.body_limit_bytes' },
+  { variable: 'TRUST_PROXY', path: 'server.trust_proxy' },
   { variable: 'LOG_LEVEL', path: 'logging.level' },
   { variable: 'ENV', path: 'logging.fields.environment' },
   { variable: 'WORKER_SIDECAR_PORT', path: 'monitoring.prometheus.worker_sidecar_port' },

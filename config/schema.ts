@@ -134,6 +134,33 @@ function threads(raw: unknown): number | Invalid {
   return n instanceof Invalid ? new Invalid(`must be an integer from 1 to 256 (or auto), ${got(raw)}`) : n;
 }
 
+/**
+ * Which proxies' X-Forwarded-For to believe, as Express's `trust proxy` takes it: false (none, the
+ * default: a client could forge its address and dodge the per-IP rate limit), true (any), a hop count,
+ * or a comma-separated list of addresses, subnets (10.0.0.0/8) and Express's names (loopback,
+ * linklocal, uniquelocal).
+ */
+export type TrustProxy = boolean | number | string[];
+
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+const PROXY_ADDRESS = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*)(?:\/\d{1,3})?$/;
+
+function trustProxy(raw: unknown): TrustProxy | Invalid {
+  const asFlag = flag(raw);
+  if (!(asFlag instanceof Invalid)) return asFlag;
+  const hops = integerOf(raw);
+  if (hops !== undefined) return hops;
+  if (typeof raw !== 'string')
+    return new Invalid(`must be true, false, a hop count or a list of addresses, ${got(raw)}`);
+  const entries = raw.split(',').map((entry) => entry.trim());
+  const wrong = entries.find((entry) => !PROXY_NAMES.includes(entry) && !PROXY_ADDRESS.test(entry));
+  return wrong === undefined
+    ? entries
+    : new Invalid(
+        `must be true, false, a hop count, or addresses/subnets and ${PROXY_NAMES.join(', ')} separated by commas; ${JSON.stringify(wrong)} is none of these`,
+      );
+}
+
 const HOST = matching(/^(?:[A-Za-z0-9_.-]+|\[?[0-9A-Fa-f:.]+\]?)$/, 'a host name or IP address');
 const MS = integer(1, 3_600_000);
 
@@ -152,6 +179,7 @@ export const configSchema = section({
     port: field(port()),
     host: field(text),
     body_limit_bytes: field(integer(1, 64 * 1024 * 1024)),
+    trust_proxy: field(trustProxy),
   }),
   database: section({
     url: field(url(['postgres:', 'postgresql:']), true),

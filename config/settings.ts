@@ -17,7 +17,7 @@ import { databaseUrl, redisUrl } from './connection-urls';
 import { applyEnvOverrides } from './env-overrides';
 import { configFiles, loadLayers } from './load-yaml';
 import { Origins } from './origins';
-import { crossCheck, validateTree, type ConfigTree } from './schema';
+import { crossCheck, validateTree, type ConfigTree, type TrustProxy } from './schema';
 import type { Env } from './tree';
 
 export { ConfigError, isConfigError } from './config-error';
@@ -53,6 +53,8 @@ export interface ServerSettings {
   host: string;
   /** Largest accepted JSON body, in bytes. */
   bodyLimitBytes: number;
+  /** `TRUST_PROXY`: whose X-Forwarded-For gives the client address (rate limiting by IP, logs). */
+  trustProxy: TrustProxy;
 }
 
 export interface SecuritySettings {
@@ -130,7 +132,7 @@ export const DEFAULT_SETTINGS = {
 } as const;
 
 export const DEFAULT_OPS = {
-  server: { port: 8080, host: '0.0.0.0', bodyLimitBytes: 1024 * 1024 },
+  server: { port: 8080, host: '0.0.0.0', bodyLimitBytes: 1024 * 1024, trustProxy: false },
   security: { issuer: 'actor-core', audience: 'actor-core', rateLimit: { windowMs: 60_000, max: 6000 } },
   monitoring: { workerSidecarPort: 9464, serviceName: 'actor-core' },
 } as const;
@@ -185,7 +187,12 @@ function toSettings(c: ConfigTree): Settings {
     },
     logLevel: c.logging.level,
     environment: c.logging.fields.environment,
-    server: { port: c.server.port, host: c.server.host, bodyLimitBytes: c.server.body_limit_bytes },
+    server: {
+      port: c.server.port,
+      host: c.server.host,
+      bodyLimitBytes: c.server.body_limit_bytes,
+      trustProxy: c.server.trust_proxy,
+    },
     security: {
       jwtSecret: c.security.jwt_secret,
       jwksUrl: c.security.jwks_url,

@@ -105,6 +105,8 @@ export function createApiApp(deps: ApiDeps): Express {
   app.disable('x-powered-by');
   // Routes set their own validators (the snapshot ETag); Express's would hash every JSON body.
   app.set('etag', false);
+  // Behind HAProxy or an ingress, req.ip (the per-IP rate limit) must come from X-Forwarded-For.
+  app.set('trust proxy', settings.server.trustProxy);
   if (ops?.requestMiddleware !== undefined) app.use(ops.requestMiddleware);
   // upgrade-insecure-requests would send a plain-HTTP Bull Board's own assets to https (dev, in-cluster).
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));

@@ -159,6 +159,36 @@ describe('rate limiting, shared through Redis (429)', () => {
     expect(keys).toHaveLength(1);
   });
 
+  it('behind a trusted proxy counts the client named by X-Forwarded-For, else ignores the header', async () => {
+    const ipKeys = async (): Promise<string[]> =>
+      (await cluster.redis.keys(`${cluster.keyPrefix}:ratelimit:ip:*`)).sort();
+    const untrusting = await openTestApi(cluster, { rateLimit: { windowMs: 30_000, max: 5 } });
+    // A client cannot pick its own counter by forging the header.
+    await request(untrusting.app).get('/v1/openapi.json').set('X-Forwarded-For', '203.0.113.7');
+    await request(untrusting.app).get('/v1/openapi.json').set('X-Forwarded-For', '203.0.113.8');
+    const direct = await ipKeys();
+    expect(direct).toHaveLength(1);
+    expect(direct[0]).not.toMatch(/203\.0\.113/);
+    expect(await cluster.redis.get(direct[0]!)).toBe('2');
+
+    const behindHaproxy = await openTestApi(cluster, {
+      rateLimit: { windowMs: 30_000, max: 1 },
+      trustProxy: ['loopback'],
+    });
+    const from = (ip: string) =>
+      request(behindHaproxy.app).get('/v1/openapi.json').set('X-Forwarded-For', ip);
+    expect((await from('203.0.113.7')).status).toBe(200);
+    expect((await from('203.0.113.8')).status).toBe(200);
+    expect((await from('203.0.113.7')).status).toBe(429);
+    expect(await ipKeys()).toEqual(
+      [
+        ...direct,
+        `${cluster.keyPrefix}:ratelimit:ip:203.0.113.7`,
+        `${cluster.keyPrefix}:ratelimit:ip:203.0.113.8`,
+      ].sort(),
+    );
+  });
+
   it('a new window starts when the last one expires', async () => {
     const api = await openTestApi(cluster, { rateLimit: { windowMs: 300, max: 1 } });
     const token = bearer(await api.token(['snapshots:read'], { sub: 'carol' }));

@@ -27,6 +27,7 @@ export const TEST_JWT_SECRET = 'integration-test-secret-0123456789abcdef';
 export interface TestApiOptions {
   rateLimit?: { windowMs: number; max: number };
   bodyLimitBytes?: number;
+  trustProxy?: Settings['server']['trustProxy'];
   openOpsEndpoints?: boolean;
   ops?: OpsMount;
   codec?: ActorDataCodec;
@@ -57,7 +58,11 @@ export function apiSettings(cluster: TestCluster, options: TestApiOptions = {}):
   const base = cluster.settings;
   return {
     ...base,
-    server: { ...base.server, bodyLimitBytes: options.bodyLimitBytes ?? base.server.bodyLimitBytes },
+    server: {
+      ...base.server,
+      bodyLimitBytes: options.bodyLimitBytes ?? base.server.bodyLimitBytes,
+      trustProxy: options.trustProxy ?? base.server.trustProxy,
+    },
     security: {
       ...base.security,
       jwtSecret: TEST_JWT_SECRET,

@@ -25,7 +25,7 @@ describe('default.yaml', () => {
       },
       logLevel: 'info',
       environment: 'development',
-      server: { port: 8080, host: '0.0.0.0', bodyLimitBytes: 1024 * 1024 },
+      server: { port: 8080, host: '0.0.0.0', bodyLimitBytes: 1024 * 1024, trustProxy: false },
       security: {
         jwtSecret: undefined,
         jwksUrl: undefined,
@@ -58,6 +58,7 @@ describe('every variable read before YAML existed still works', () => {
     PORT: ['9000', (s) => s.server.port, 9000],
     HOST: ['127.0.0.1', (s) => s.server.host, '127.0.0.1'],
     BODY_LIMIT_BYTES: ['2048', (s) => s.server.bodyLimitBytes, 2048],
+    TRUST_PROXY: ['loopback, 10.0.0.0/8', (s) => s.server.trustProxy, ['loopback', '10.0.0.0/8']],
     LOG_LEVEL: ['debug', (s) => s.logLevel, 'debug'],
     ENV: ['staging', (s) => s.environment, 'staging'],
     WORKER_SIDECAR_PORT: ['0', (s) => s.monitoring.workerSidecarPort, 0],
@@ -94,6 +95,17 @@ describe('every variable read before YAML existed still works', () => {
 
   it.each(Object.entries(pick))('%s', (variable, [value, read, expected]) => {
     expect(read(loadSettings({ [variable]: value }))).toEqual(expected);
+  });
+});
+
+describe('TRUST_PROXY', () => {
+  it.each([
+    ['true', true],
+    ['off', false],
+    ['2', 2],
+    ['10.0.0.0/8,::1', ['10.0.0.0/8', '::1']],
+  ])('%s is read as Express takes it', (value, expected) => {
+    expect(loadSettings({ TRUST_PROXY: value }).server.trustProxy).toEqual(expected);
   });
 });
 

@@ -28,7 +28,7 @@ describe('several problems', () => {
       expect.arrayContaining([
         `${broken}: security.jwt_secret uses \${ACTOR_CORE_TEST_NEVER_SET}, which is not set (set it, or write \${ACTOR_CORE_TEST_NEVER_SET:-default})`,
         `${broken}: server.port must be a port number (1 to 65535), got 70000`,
-        `${broken}: server.read_timeout is not a setting (server has port, host, body_limit_bytes)`,
+        `${broken}: server.read_timeout is not a setting (server has port, host, body_limit_bytes, trust_proxy)`,
         `${broken}: logging.level must be one of fatal, error, warn, info, debug, trace, silent, got "loud"`,
         `${broken}: monitoring.tracing.endpoint must use http: or https:, got ftp:`,
         `${broken}: queue.name must be letters, digits, _ . -, got "a:b"`,
@@ -117,7 +117,7 @@ describe('invalid values', () => {
       'security.open_ops_endpoints must be true or false, got "sometimes"',
     ],
     ['worker:\n  concurrency: 1.5\n', 'worker.concurrency must be an integer from 1 to 1000, got 1.5'],
-    ['server: 8080\n', 'server must be a mapping with port, host, body_limit_bytes, got 8080'],
+    ['server: 8080\n', 'server must be a mapping with port, host, body_limit_bytes, trust_proxy, got 8080'],
     ['server:\n  port:\n', 'server.port must be a port number (1 to 65535), got an empty value'],
   ])('%j', (yaml, problem) => {
     expect(problemsOf(yaml)).toEqual([`x.yaml: ${problem}`]);
@@ -142,6 +142,11 @@ describe('invalid values', () => {
       'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"',
     ],
     ['OPEN_OPS_ENDPOINTS', 'maybe', 'OPEN_OPS_ENDPOINTS must be true or false, got "maybe"'],
+    [
+      'TRUST_PROXY',
+      'loopback, haproxy.internal',
+      'TRUST_PROXY must be true, false, a hop count, or addresses/subnets and loopback, linklocal, uniquelocal separated by commas; "haproxy.internal" is none of these',
+    ],
   ])('%s=%s', (variable, value, problem) => {
     expect(configProblems(() => loadSettings({ [variable]: value }))).toEqual([problem]);
   });
