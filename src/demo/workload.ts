@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { splitLines } from '../cli/jsonl-stream';
 import { ActorCoreError } from '../core/errors';
+import { makeTempDir } from '../local-services/temp-dir';
 import { packageRoot } from './worker-children';
 
 export function generatorFile(): string {
@@ -27,24 +28,34 @@ export function requireGenerator(): string {
   return file;
 }
 
-/** The lines of `generate.mjs --actors <actors>`; rejects if the generator fails. */
+/**
+ * The lines of `generate.mjs --actors <actors>`; rejects if the generator fails. The generator writes
+ * without waiting for its reader, so through a pipe it would hold everything we have not read yet
+ * (100,000 actors is 1.1 GB: ENOBUFS); it writes into a temporary file instead, read as a stream.
+ */
 export async function* generatedActorLines(actors: number): AsyncGenerator<string> {
   const file = requireGenerator();
-  const child = spawn(process.execPath, [file, '--actors', String(actors)], {
-    cwd: packageRoot(),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => {
-    if (stderr.length < 4000) stderr += chunk.toString('utf8');
-  });
-  const exited = new Promise<number | string>((resolve) => {
-    child.once('error', (err) => resolve(err.message));
-    child.once('close', (code, signal) => resolve(code ?? String(signal)));
-  });
+  const temp = makeTempDir('workload');
   try {
-    yield* splitLines(child.stdout);
-    const status = await exited;
+    const output = path.join(temp.dir, 'actors.jsonl');
+    const fd = fs.openSync(output, 'w');
+    let status: number | string;
+    let stderr = '';
+    try {
+      const child = spawn(process.execPath, [file, '--actors', String(actors)], {
+        cwd: packageRoot(),
+        stdio: ['ignore', fd, 'pipe'],
+      });
+      child.stderr?.on('data', (chunk: Buffer) => {
+        if (stderr.length < 4000) stderr += chunk.toString('utf8');
+      });
+      status = await new Promise<number | string>((resolve) => {
+        child.once('error', (err) => resolve(err.message));
+        child.once('close', (code, signal) => resolve(code ?? String(signal)));
+      });
+    } finally {
+      fs.closeSync(fd);
+    }
     if (status !== 0) {
       throw new ActorCoreError(
         'INPUT_READ_FAILED',
@@ -52,7 +63,13 @@ export async function* generatedActorLines(actors: number): AsyncGenerator<strin
         { file },
       );
     }
+    const input = fs.createReadStream(output);
+    try {
+      yield* splitLines(input);
+    } finally {
+      input.destroy();
+    }
   } finally {
-    if (child.exitCode === null && child.signalCode === null) child.kill();
+    temp.remove();
   }
 }
