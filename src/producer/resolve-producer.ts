@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { QueueSettings } from '../../config/settings';
 import { checkActorId } from '../adapters/pg/actor-id';
+import { storeError } from '../adapters/redis/store-error';
 import { runQuery } from '../adapters/pg/pg-pool';
 import { ActorCoreError } from '../core/errors';
 import { queueOptions } from '../queue/queue-options';
@@ -123,7 +124,9 @@ export class ResolveProducer {
     }
     const jobIds: string[] = [];
     for (const part of chunk(jobs, ADD_BULK_CHUNK)) {
-      const added = await target.addBulk(part);
+      const added = await target
+        .addBulk(part)
+        .catch((err: unknown) => Promise.reject(storeError(err, `enqueueing ${part.length} jobs`)));
       for (const job of added) jobIds.push(job.id!);
     }
     return { jobIds, actors: unique.length };
@@ -147,10 +150,15 @@ export class ResolveProducer {
     await this.connected();
     const target = lane === 'interactive' ? this.interactiveQueue : this.queue;
     const prefix = lane === 'interactive' ? INTERACTIVE_JOB_PREFIX : '';
-    const job = await target.add(RESOLVE_JOB, jobData([actorId], Date.now(), options.force), {
-      ...(priority > 0 ? { priority } : {}),
-      jobId: `${prefix}${actorDedupId(actorId)}.v${version}`,
-    });
+    // A connection lost mid-command is STORE_UNAVAILABLE (transient), like one lost before it.
+    const job = await target
+      .add(RESOLVE_JOB, jobData([actorId], Date.now(), options.force), {
+        ...(priority > 0 ? { priority } : {}),
+        jobId: `${prefix}${actorDedupId(actorId)}.v${version}`,
+      })
+      .catch((err: unknown) =>
+        Promise.reject(storeError(err, `enqueueing actor ${actorId} at version ${version}`, { actorId })),
+      );
     return job.id!;
   }
 

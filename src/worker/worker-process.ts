@@ -9,7 +9,7 @@
  * spans, see resolve-batch.ts; exported only with OTEL_ENABLED), and the sidecar on
  * WORKER_SIDECAR_PORT serving /health, /ready (503 once stopping) and /metrics.
  */
-import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { DelayedError, Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Settings } from '../../config/settings';
 import { createPgPool } from '../adapters/pg/pg-pool';
@@ -20,6 +20,7 @@ import type { Logger } from '../logging/create-logger';
 import { createMetrics, type Metrics } from '../metrics/create-metrics';
 import { createResolvePool, type ResolvePool } from '../pool/create-resolve-pool';
 import { workerOptions } from '../queue/queue-options';
+import { storeOutageDelay } from '../queue/store-outage';
 import { interactiveQueueName, type ResolveJobData, type ResolveJobResult } from '../queue/resolve-jobs';
 import { runStoreTask } from '../pool/run-store-task';
 import type { LoadedRegistries } from '../registry';
@@ -142,9 +143,29 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
     metrics.recordPhase(queue, 'write', t.writeMs);
   };
 
+  /**
+   * A lost store parks the job instead of spending an attempt (src/queue/store-outage.ts): returns
+   * nothing when it was not parked (its park budget is spent, or Redis is down too), so that the job
+   * fails as usual; throws DelayedError, which tells BullMQ the job was moved, when it was.
+   */
+  const parkJob = async (job: Job, token: string | undefined, err: Error, log: Logger): Promise<void> => {
+    const delayMs = storeOutageDelay(job, settings.queue.backoffMs);
+    if (delayMs === undefined || token === undefined) return;
+    try {
+      await job.moveToDelayed(Date.now() + delayMs, token);
+    } catch {
+      return; // Redis is unreachable as well: the job fails, or its lock expires and it is re-run
+    }
+    log.warn(
+      { err: isActorCoreError(err) ? err.toJSON() : String(err), delayMs, run: job.attemptsStarted },
+      'store unavailable: job parked without spending an attempt',
+    );
+    throw new DelayedError();
+  };
+
   const processWith =
     (batchDeps: typeof deps, queue: string) =>
-    (job: Job<ResolveJobData, ResolveJobResult>): Promise<ResolveJobResult> =>
+    (job: Job<ResolveJobData, ResolveJobResult>, token?: string): Promise<ResolveJobResult> =>
       inSpan('job', async (span) => {
         const started = process.hrtime.bigint();
         const seconds = (): number => Number(process.hrtime.bigint() - started) / 1e9;
@@ -194,6 +215,9 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
           if (isActorCoreError(err) && err.permanent) {
             log.error({ err: err.toJSON() }, 'job failed permanently');
             throw new UnrecoverableError(err.describe());
+          }
+          if (isActorCoreError(err) && err.code === 'STORE_UNAVAILABLE') {
+            await parkJob(job, token, err, log);
           }
           log.warn(
             { err: isActorCoreError(err) ? err.toJSON() : String(err), attempt: job.attemptsMade + 1 },

@@ -1,4 +1,4 @@
-/** Permanent vs transient job failures: a malformed job fails once for good; a lost store is retried. */
+/** Permanent vs transient job failures: a malformed job fails once for good; a lost store parks the job. */
 import type { TestDatabase } from '../support/pg';
 import {
   clusterDatabase,
@@ -61,7 +61,7 @@ describe('job failures', () => {
     expect(await cluster.snapshotProblems(ids)).toEqual([]);
   });
 
-  it('a job whose Postgres connection is lost fails transiently and succeeds when retried', async () => {
+  it('a job whose Postgres connection is lost is parked without spending an attempt, then succeeds', async () => {
     const cluster = await TestCluster.open(db, 'worker-transient', { backoffMs: 100 });
     const worker = await cluster.startWorker();
     const release = await holdTableLock(db.pool, 'actors', 'ACCESS EXCLUSIVE');
@@ -86,10 +86,15 @@ describe('job failures', () => {
     expect(result!.counts.written).toBe(ids.length);
     const job = (await cluster.queue.getJob(jobId))!;
     expect(await job.getState()).toBe('completed');
-    expect(job.attemptsMade).toBe(2);
-    const retried = worker.lines('job failed, will retry');
-    expect(retried).toHaveLength(1);
-    expect(retried[0]).toMatchObject({ jobId, attempt: 1, err: { code: 'STORE_UNAVAILABLE' } });
+    // Two runs, of which only the successful one counts as an attempt.
+    expect(job.attemptsStarted).toBe(2);
+    expect(job.attemptsMade).toBe(1);
+    expect(worker.lines('job failed, will retry')).toEqual([]);
+    const parked = worker.lines('store unavailable: job parked without spending an attempt');
+    expect(parked).toHaveLength(1);
+    expect(parked[0]).toMatchObject({ jobId, run: 1, err: { code: 'STORE_UNAVAILABLE' } });
+    expect(parked[0]!.delayMs).toBeGreaterThanOrEqual(50);
+    expect(parked[0]!.delayMs).toBeLessThanOrEqual(100);
     expect(await cluster.snapshotProblems(ids)).toEqual([]);
   });
 });
