@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# Backs up the Actor Core database: pg_dump --format=custom to
+# ${BACKUP_DIR}/actor-core-<UTC timestamp>.dump with a .sha256 sidecar, optionally uploaded to an
+# S3-compatible store, then deletes local backups older than BACKUP_RETENTION_DAYS.
+# Progress goes to stderr; the last line on stdout is the path of the new dump.
+#
+#   DATABASE_URL           required: postgres://user:pass@host:5432/db
+#   BACKUP_DIR             default /backups
+#   BACKUP_RETENTION_DAYS  default 30: local backups older than this are deleted (S3: use a lifecycle rule)
+#   S3_BUCKET              when set, the dump and its .sha256 are uploaded to s3://$S3_BUCKET/$S3_PREFIX<name>
+#   S3_ENDPOINT_URL        S3-compatible endpoint (MinIO…), path-style; unset: AWS, virtual-hosted style
+#   S3_PREFIX              key prefix, e.g. "actor-core/" (default empty)
+#   AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION (default us-east-1)
+#   S3_UPLOAD_TOOL         auto (default: curl --aws-sigv4 below 5 GiB, else the aws CLI), curl, aws
+#   PG_BIN_DIR             where pg_dump is; default: the installed client matching the server's major version
+set -euo pipefail
+umask 077 # a backup holds every row: readable by its owner only
+
+readonly SELF=backup.sh
+die() {
+  printf '%s: %s\n' "$SELF" "$*" >&2
+  exit 1
+}
+note() { printf '%s: %s\n' "$SELF" "$*" >&2; }
+# Seconds since START (an $EPOCHREALTIME), to a tenth.
+elapsed() { awk -v s="$1" -v e="$EPOCHREALTIME" 'BEGIN { printf "%.1f", e - s }'; }
+
+# --- PostgreSQL client helpers (the same in restore.sh) ---------------------------------------------
+# Moves the URL's password into PGPASSWORD, so that it is not in the argv of psql/pg_dump (`ps`).
+pg_connection_env() {
+  PG_CONNECTION="$DATABASE_URL"
+  if [[ "$DATABASE_URL" =~ ^(postgres(ql)?://)([^:@/?#]+):([^@/?#]*)@(.*)$ ]]; then
+    local encoded="${BASH_REMATCH[4]}"
+    PG_CONNECTION="${BASH_REMATCH[1]}${BASH_REMATCH[3]}@${BASH_REMATCH[5]}"
+    encoded="${encoded//\\/\\\\}"
+    printf -v PGPASSWORD '%b' "${encoded//%/\\x}"
+    export PGPASSWORD
+  fi
+}
+
+# The server's major version (15, 16, …); dies naming the connection problem.
+pg_server_major() {
+  local out
+  command -v psql >/dev/null 2>&1 || die "psql not found: install the PostgreSQL client (postgresql-client)"
+  out="$(psql -X -A -t -q -w -d "$PG_CONNECTION" -c 'SHOW server_version_num' 2>&1)" ||
+    die "cannot connect to DATABASE_URL: $(printf '%s' "$out" | head -n 1)"
+  [[ "$out" =~ ^[0-9]+$ ]] || die "unexpected server_version_num from PostgreSQL: $out"
+  printf '%s\n' "$((out / 10000))"
+}
+
+# The client tool NAME for server major MAJOR: PG_BIN_DIR, else the installed version matching the
+# server (Debian: /usr/lib/postgresql/<v>/bin), else the oldest newer one, else NAME on PATH. A client
+# older than the server cannot dump it, and an archive from a newer pg_dump may not restore.
+pg_tool() {
+  local name="$1" major="$2" dir version best="" path
+  if [[ -n "${PG_BIN_DIR:-}" ]]; then
+    [[ -x "$PG_BIN_DIR/$name" ]] || die "PG_BIN_DIR: no $name in $PG_BIN_DIR"
+    printf '%s\n' "$PG_BIN_DIR/$name"
+    return
+  fi
+  for dir in /usr/lib/postgresql/*/bin; do
+    version="$(basename -- "$(dirname -- "$dir")")"
+    [[ "$version" =~ ^[0-9]+$ && -x "$dir/$name" ]] || continue
+    if ((version == major)); then
+      printf '%s\n' "$dir/$name"
+      return
+    fi
+    if ((version > major)) && [[ -z "$best" || "$version" -lt "$best" ]]; then best="$version"; fi
+  done
+  if [[ -n "$best" ]]; then
+    printf '%s\n' "/usr/lib/postgresql/$best/bin/$name"
+    return
+  fi
+  path="$(command -v "$name" 2>/dev/null)" || die "$name not found: install postgresql-client-$major"
+  version="$("$path" --version | sed -E 's/^[^0-9]*([0-9]+).*/\1/')"
+  if ! [[ "$version" =~ ^[0-9]+$ ]] || ((version < major)); then
+    die "$path is version $version, older than the PostgreSQL $major server: install postgresql-client-$major"
+  fi
+  printf '%s\n' "$path"
+}
+# ------------------------------------------------------------------------------------------------------
+
+case "${1:-}" in
+  "") ;;
+  -h | --help)
+    sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
+    exit 0
+    ;;
+  *) die "takes no arguments, got '$1' (configuration is by environment variables: see --help)" ;;
+esac
+[[ -n "${DATABASE_URL:-}" ]] || die "DATABASE_URL is not set (postgres://user:pass@host:5432/db)"
+backup_dir="${BACKUP_DIR:-/backups}"
+retention_days="${BACKUP_RETENTION_DAYS:-30}"
+[[ "$retention_days" =~ ^[1-9][0-9]*$ ]] ||
+  die "BACKUP_RETENTION_DAYS must be a whole number of days ≥ 1, got '$retention_days'"
+if [[ -n "${S3_BUCKET:-}" ]]; then
+  [[ "$S3_BUCKET" =~ ^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$ ]] || die "S3_BUCKET '$S3_BUCKET' is not a valid bucket name"
+  [[ "${S3_PREFIX:-}" =~ ^[A-Za-z0-9._/-]*$ ]] || die "S3_PREFIX may hold only letters, digits and . _ / -"
+  [[ -n "${AWS_ACCESS_KEY_ID:-}" && -n "${AWS_SECRET_ACCESS_KEY:-}" ]] ||
+    die "S3_BUCKET is set but AWS_ACCESS_KEY_ID or AWS_SECRET_ACCESS_KEY is not"
+fi
+
+mkdir -p -- "$backup_dir" 2>/dev/null || die "cannot create BACKUP_DIR $backup_dir"
+[[ -w "$backup_dir" ]] || die "BACKUP_DIR $backup_dir is not writable"
+
+pg_connection_env
+server_major="$(pg_server_major)"
+pg_dump_bin="$(pg_tool pg_dump "$server_major")"
+pg_restore_bin="$(pg_tool pg_restore "$server_major")"
+
+stamp="$(date -u +%Y%m%dT%H%M%SZ)"
+name="actor-core-${stamp}.dump"
+final="${backup_dir}/${name}"
+[[ ! -e "$final" ]] || die "$final already exists (two backups in the same second?)"
+# Hidden names of this run's own, which neither the retention pattern nor an operator takes for a backup.
+partial="$(mktemp "${backup_dir}/.${name}.XXXXXX.partial")"
+sidecar_partial="$(mktemp "${backup_dir}/.${name}.sha256.XXXXXX.partial")"
+cleanup() { rm -f -- "$partial" "$sidecar_partial"; }
+trap cleanup EXIT
+
+note "dumping PostgreSQL ${server_major} with $pg_dump_bin"
+started=$EPOCHREALTIME
+# One consistent snapshot of the database as of the dump's start (a repeatable-read transaction).
+if ! errors="$("$pg_dump_bin" --format=custom --file="$partial" --dbname="$PG_CONNECTION" 2>&1)"; then
+  die "pg_dump failed: $(printf '%s' "$errors" | head -n 1)"
+fi
+# The archive's table of contents must read back: a dump cut short by a full disk is caught here.
+"$pg_restore_bin" --list "$partial" >/dev/null 2>&1 || die "pg_dump wrote an archive that does not read back"
+sha="$(sha256sum -- "$partial" | cut -d ' ' -f 1)"
+printf '%s  %s\n' "$sha" "$name" >"$sidecar_partial"
+# ln, unlike mv, refuses to replace a backup that another run finished under the same name meanwhile.
+ln -- "$partial" "$final" 2>/dev/null || die "$final already exists (two backups in the same second?)"
+rm -f -- "$partial"
+mv -- "$sidecar_partial" "${final}.sha256"
+size="$(stat -c %s -- "$final")"
+note "wrote $final (${size} bytes, sha256 ${sha}) in $(elapsed "$started") s"
+
+# Uploads FILE to s3://$S3_BUCKET/$S3_PREFIX<basename> with the SHA-256 PAYLOAD_HASH.
+s3_upload() {
+  local file="$1" payload_hash="$2" key url region="${AWS_REGION:-us-east-1}"
+  key="${S3_PREFIX:-}$(basename -- "$file")"
+  if [[ -n "${S3_ENDPOINT_URL:-}" ]]; then
+    url="${S3_ENDPOINT_URL%/}/${S3_BUCKET}/${key}"
+  else
+    url="https://${S3_BUCKET}.s3.${region}.amazonaws.com/${key}"
+  fi
+  local tool="${S3_UPLOAD_TOOL:-auto}"
+  if [[ "$tool" == auto ]]; then
+    # One PUT carries at most 5 GiB: larger dumps need the aws CLI's multipart upload.
+    if command -v curl >/dev/null 2>&1 && (($(stat -c %s -- "$file") < 5 * 1024 ** 3)); then
+      tool=curl
+    elif command -v aws >/dev/null 2>&1; then
+      tool=aws
+    else
+      die "cannot upload $(basename -- "$file"): install curl (≥ 7.75; dumps under 5 GiB) or the aws CLI (the local backup $final is kept)"
+    fi
+  fi
+  if [[ "$tool" == curl ]]; then
+    # The credentials go in through stdin (-K -), not argv, where `ps` would show them.
+    # x-amz-content-sha256 is signed and is the payload hash S3 checks the body against.
+    local response
+    if ! response="$(
+      printf 'user = "%s:%s"\n' "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" |
+        curl --silent --show-error --fail-with-body --connect-timeout 10 --retry 2 \
+          --aws-sigv4 "aws:amz:${region}:s3" -K - \
+          -H "x-amz-content-sha256: ${payload_hash}" --upload-file "$file" "$url" 2>&1
+    )"; then
+      die "upload of $(basename -- "$file") to $url failed: $(printf '%s' "$response" | tr '\n' ' ' | cut -c 1-300) (the local backup $final is kept)"
+    fi
+  elif [[ "$tool" == aws ]]; then
+    local endpoint=()
+    [[ -z "${S3_ENDPOINT_URL:-}" ]] || endpoint=(--endpoint-url "$S3_ENDPOINT_URL")
+    AWS_DEFAULT_REGION="$region" aws "${endpoint[@]}" s3 cp --only-show-errors "$file" "s3://${S3_BUCKET}/${key}" >&2 ||
+      die "upload of $(basename -- "$file") to s3://${S3_BUCKET}/${key} failed (the local backup $final is kept)"
+  else
+    die "S3_UPLOAD_TOOL must be auto, curl or aws, got '$tool'"
+  fi
+  note "uploaded $(basename -- "$file") to s3://${S3_BUCKET}/${key}"
+}
+
+if [[ -n "${S3_BUCKET:-}" ]]; then
+  s3_upload "$final" "$sha"
+  s3_upload "${final}.sha256" "$(sha256sum -- "${final}.sha256" | cut -d ' ' -f 1)"
+fi
+
+# Retention by age, on this script's own file names only (never *.dump in general).
+deleted=0
+while IFS= read -r -d '' old; do
+  rm -f -- "$old"
+  deleted=$((deleted + 1))
+done < <(find "$backup_dir" -maxdepth 1 -type f -mmin "+$((retention_days * 1440))" \
+  -regextype posix-extended -regex '.*/actor-core-[0-9]{8}T[0-9]{6}Z\.dump(\.sha256)?' -print0)
+# Leftovers of runs killed mid-dump (SIGKILL skips the trap): a day old, they are no run's any more.
+find "$backup_dir" -maxdepth 1 -type f -name '.actor-core-*.partial' -mmin +1440 -delete
+note "retention ${retention_days} days: deleted ${deleted} old file(s)"
+
+printf '%s\n' "$final"
