@@ -5,6 +5,7 @@ export {
   startLocalPostgres,
   type LocalPostgres,
   type LocalPostgresOptions,
+  type PostgresRestartOptions,
 } from './local-postgres';
 export {
   pings,
@@ -12,6 +13,7 @@ export {
   startLocalRedis,
   type LocalRedis,
   type LocalRedisOptions,
+  type RedisRestartOptions,
 } from './local-redis';
 export { findOnPath, findPostgresBinDir } from './find-binary';
 export { freePort, isListening } from './free-port';

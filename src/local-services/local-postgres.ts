@@ -17,6 +17,7 @@ import { canInstallPackages, installDebianPackage, missingBinaryError } from './
 import { canWriteAs, unprivilegedUser, wrapCommand, type RunAs } from './run-command';
 import {
   logTail,
+  restartableServer,
   runToCompletion,
   spawnServer,
   startFailed,
@@ -47,13 +48,29 @@ export interface LocalPostgresOptions {
   startTimeoutMs?: number;
 }
 
+export interface PostgresRestartOptions {
+  /**
+   * `fast` (default, SIGINT): clients are disconnected, a checkpoint is written. `immediate` (SIGQUIT):
+   * no checkpoint, as after a crash; the next start replays the WAL.
+   */
+  mode?: 'fast' | 'immediate';
+  /** How long the port stays closed between the stop and the new start; default 0. */
+  downtimeMs?: number;
+}
+
 export interface LocalPostgres {
   /** `postgres://postgres@127.0.0.1:<port>/<database>` */
   url: string;
   port: number;
   database: string;
   dataDir: string;
-  pid: number;
+  /** The PID of the running server (a new one after a restart). */
+  readonly pid: number;
+  /**
+   * Stops the server, waits, and starts it again on the same port with the same data folder; resolves
+   * once it accepts sessions (after crash recovery, for `immediate`). Pools reconnect on their own.
+   */
+  restart(options?: PostgresRestartOptions): Promise<void>;
   /** Stops the server (fast shutdown) and removes its folder if it was temporary. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -128,14 +145,32 @@ export async function startLocalPostgres(options: LocalPostgresOptions = {}): Pr
   }
 
   log(`postgres ${server.pid} listening on 127.0.0.1:${port} (${Date.now() - started} ms)`);
-  const running = server;
+  const boundPort = port;
+  const pgdata = path.join(dataDir, 'data');
+  const running = restartableServer(
+    server,
+    () => spawnPostgres(binDir, pgdata, boundPort, dataDir, logFile, runAs, options),
+    () => accepts(boundPort),
+    { startTimeoutMs: options.startTimeoutMs ?? 30_000, portClash: PORT_CLASH },
+  );
   let stopping: Promise<void> | undefined;
   return {
     url: `postgres://${SUPERUSER}@127.0.0.1:${port}/${database}`,
     port,
     database,
     dataDir,
-    pid: running.pid,
+    get pid() {
+      return running.current().pid;
+    },
+    restart: async (restart = {}) => {
+      const mode = restart.mode ?? 'fast';
+      // SIGQUIT is PostgreSQL's immediate shutdown (see spawnPostgres for SIGINT).
+      const t = await running.restart(mode === 'immediate' ? 'SIGQUIT' : 'SIGINT', restart.downtimeMs ?? 0);
+      log(
+        `postgres restarted on ${boundPort} as ${running.current().pid} (${mode}: stopped in ` +
+          `${t.stopMs} ms, down ${restart.downtimeMs ?? 0} ms, started in ${t.startMs} ms)`,
+      );
+    },
     stop: () =>
       (stopping ??= (async () => {
         await running.stop();

@@ -1,8 +1,10 @@
 /**
  * A private Redis server for tests, the demo and the benchmarks: `redis-server` on a free loopback port,
- * its folder temporary (removed at stop) or given (kept). It is a throwaway server: no RDB snapshots, no
- * AOF, default eviction. Production Redis must run with `appendonly yes` and `maxmemory-policy
- * noeviction` (queues must never lose jobs); this server does not try to imitate that.
+ * its folder temporary (removed at stop) or given (kept). By default it is a throwaway server: no RDB
+ * snapshots, no AOF, default eviction. Production Redis must run with `appendonly yes` and
+ * `maxmemory-policy noeviction` (queues must never lose jobs): `appendOnly` gives this server those
+ * settings (as deploy/redis.conf), so that `restart()` keeps the queue (after SIGKILL too, within the
+ * limits of `appendfsync everysec`).
  */
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -13,7 +15,14 @@ import { freePort } from './free-port';
 import { canInstallPackages, installDebianPackage, missingBinaryError } from './install-package';
 import { wrapCommand } from './run-command';
 import { makeTempDir } from './temp-dir';
-import { logTail, spawnServer, startFailed, waitUntilReady, type ServerProcess } from './server-process';
+import {
+  logTail,
+  restartableServer,
+  spawnServer,
+  startFailed,
+  waitUntilReady,
+  type ServerProcess,
+} from './server-process';
 
 export interface LocalRedisOptions {
   /** The server's folder (created if missing, kept at stop). Default: a temporary folder, removed at stop. */
@@ -27,6 +36,22 @@ export interface LocalRedisOptions {
   log?: (line: string) => void;
   /** How long the server may take to answer PING; default 20 s. */
   startTimeoutMs?: number;
+  /**
+   * Durable as in production (deploy/redis.conf): `appendonly yes`, `appendfsync everysec`,
+   * `maxmemory-policy noeviction`. Default false (a throwaway cache).
+   */
+  appendOnly?: boolean;
+}
+
+export interface RedisRestartOptions {
+  /**
+   * SIGTERM (default): a clean shutdown (the AOF is fsynced). SIGKILL: a crash; with `appendOnly` the
+   * AOF holds what Redis had written to it, which is every acknowledged write except while a slow
+   * background fsync makes `everysec` hold writes back (up to 2 s: Redis's documented window).
+   */
+  signal?: 'SIGTERM' | 'SIGKILL';
+  /** How long the port stays closed between the stop and the new start; default 0. */
+  downtimeMs?: number;
 }
 
 export interface LocalRedis {
@@ -34,7 +59,13 @@ export interface LocalRedis {
   url: string;
   port: number;
   dataDir: string;
-  pid: number;
+  /** The PID of the running server (a new one after a restart). */
+  readonly pid: number;
+  /**
+   * Stops the server, waits, and starts it again on the same port with the same folder; resolves once it
+   * answers PING (with AOF: once the file is loaded). Clients reconnect on their own.
+   */
+  restart(options?: RedisRestartOptions): Promise<void>;
   /** Stops the server and removes its folder if it was temporary. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -78,7 +109,7 @@ export async function startLocalRedis(options: LocalRedisOptions = {}): Promise<
   try {
     for (let attempt = 1; server === undefined; attempt++) {
       port = await freePort();
-      const candidate = spawnRedis(binary, port, dataDir, logFile, options.env);
+      const candidate = spawnRedis(binary, port, dataDir, logFile, options);
       try {
         await waitUntilReady(candidate, () => pings(port), options.startTimeoutMs ?? 20_000);
         server = candidate;
@@ -96,13 +127,29 @@ export async function startLocalRedis(options: LocalRedisOptions = {}): Promise<
   }
 
   log(`redis-server ${server.pid} listening on 127.0.0.1:${port} (${Date.now() - started} ms)`);
-  const running = server;
+  const boundPort = port;
+  const running = restartableServer(
+    server,
+    () => spawnRedis(binary, boundPort, dataDir, logFile, options),
+    () => pings(boundPort),
+    { startTimeoutMs: options.startTimeoutMs ?? 20_000, portClash: PORT_CLASH },
+  );
   let stopping: Promise<void> | undefined;
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
     dataDir,
-    pid: running.pid,
+    get pid() {
+      return running.current().pid;
+    },
+    restart: async (restart = {}) => {
+      const signal = restart.signal ?? 'SIGTERM';
+      const t = await running.restart(signal, restart.downtimeMs ?? 0);
+      log(
+        `redis-server restarted on ${boundPort} as ${running.current().pid} (${signal}: stopped in ` +
+          `${t.stopMs} ms, down ${restart.downtimeMs ?? 0} ms, started in ${t.startMs} ms)`,
+      );
+    },
     stop: () =>
       (stopping ??= (async () => {
         await running.stop();
@@ -116,20 +163,25 @@ function spawnRedis(
   port: number,
   dir: string,
   logFile: string,
-  env: NodeJS.ProcessEnv | undefined,
+  options: LocalRedisOptions,
 ): ServerProcess {
+  const env = options.env;
+  const durability =
+    options.appendOnly === true
+      ? ['--appendonly', 'yes', '--appendfsync', 'everysec', '--maxmemory-policy', 'noeviction']
+      : ['--appendonly', 'no']; // a private cache by default
   const args = [
     '--port', String(port),
     '--bind', '127.0.0.1',
-    // A private cache: no RDB snapshots, no append-only file.
+    // No RDB snapshots: the AOF, when on, is what a restart loads.
     '--save', '',
-    '--appendonly', 'no',
+    ...durability,
     '--dir', dir,
     '--daemonize', 'no',
     // Log to stdout, which is the log file.
     '--logfile', '',
   ]; // prettier-ignore
-  // SIGTERM is Redis's clean shutdown (and, with nothing to save, an immediate one).
+  // SIGTERM is Redis's clean shutdown (and, with nothing to save, an immediate one; with AOF, it fsyncs).
   const line = wrapCommand(binary, args, { parentDeathSignal: 'SIGTERM', env });
   return spawnServer({ name: 'redis-server', ...line, cwd: dir, env, logFile, stopSignal: 'SIGTERM' });
 }

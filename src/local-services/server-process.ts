@@ -30,8 +30,11 @@ export interface ServerProcess {
   readonly exited: Promise<void>;
   /** Undefined while running; else how it ended (`exited with code 1`). */
   exitReason(): string | undefined;
-  /** Sends the stop signal, waits up to `timeoutMs`, then SIGKILLs. Resolves once the process is gone. */
-  stop(timeoutMs?: number): Promise<void>;
+  /**
+   * Sends `signal` (default: the stop signal), waits up to `timeoutMs`, then SIGKILLs. Resolves once the
+   * process is gone. Only the first call signals: later calls wait for the same end.
+   */
+  stop(timeoutMs?: number, signal?: NodeJS.Signals): Promise<void>;
 }
 
 const DEFAULT_STOP_TIMEOUT_MS = 10_000;
@@ -69,9 +72,9 @@ export function spawnServer(options: ServerProcessOptions): ServerProcess {
   child.unref();
 
   let stopping: Promise<void> | undefined;
-  const stop = async (timeoutMs = DEFAULT_STOP_TIMEOUT_MS): Promise<void> => {
+  const stop = async (timeoutMs = DEFAULT_STOP_TIMEOUT_MS, signal = options.stopSignal): Promise<void> => {
     if (reason !== undefined) return;
-    child.kill(options.stopSignal);
+    child.kill(signal);
     if (await settlesWithin(exited, timeoutMs)) return;
     child.kill('SIGKILL');
     await settlesWithin(exited, 5_000);
@@ -82,7 +85,7 @@ export function spawnServer(options: ServerProcessOptions): ServerProcess {
     logFile: options.logFile,
     exited,
     exitReason: () => reason,
-    stop: (timeoutMs) => (stopping ??= stop(timeoutMs)),
+    stop: (timeoutMs, signal) => (stopping ??= stop(timeoutMs, signal)),
   };
 }
 
@@ -156,4 +159,81 @@ export async function runToCompletion(
   }
   const reason = proc.exitReason();
   return reason === 'exited with code 0' ? undefined : reason;
+}
+
+export interface RestartTimings {
+  /** From the signal to the process's exit. */
+  stopMs: number;
+  /** From the new spawn to the first client accepted (a crash recovery or an AOF load included). */
+  startMs: number;
+}
+
+/** A server that can be stopped and started again on the same port, with the same data. */
+export interface RestartableServer {
+  /** The process running now (a new one after each restart). */
+  current(): ServerProcess;
+  /**
+   * Stops the server with `signal` (its clean stop signal, or one that crashes it), waits `downtimeMs`
+   * with the port closed, and starts it again through `relaunch`; resolves once it accepts clients,
+   * with how long the stop and the start took.
+   */
+  restart(signal: NodeJS.Signals, downtimeMs: number): Promise<RestartTimings>;
+  /** Stops the running server (after a restart in progress); later restarts are refused. */
+  stop(): Promise<void>;
+}
+
+/** How often a restart tries the same port again while the old socket still holds it. */
+const RESTART_ATTEMPTS = 10;
+
+/**
+ * Wraps a started server so that it can be restarted. `launch` spawns it on its port (the clients know
+ * no other): if that port is still taken when it starts (a socket of the old process lingering), the
+ * start is retried on the same port rather than on a new one.
+ */
+export function restartableServer(
+  first: ServerProcess,
+  launch: () => ServerProcess,
+  probe: () => Promise<boolean>,
+  options: { startTimeoutMs: number; portClash: RegExp },
+): RestartableServer {
+  let current = first;
+  let busy: Promise<void> = Promise.resolve();
+  let stopped = false;
+  const relaunch = async (): Promise<ServerProcess> => {
+    for (let attempt = 1; ; attempt++) {
+      const candidate = launch();
+      try {
+        await waitUntilReady(candidate, probe, options.startTimeoutMs);
+        return candidate;
+      } catch (err) {
+        await candidate.stop(5_000);
+        const clash = options.portClash.test(logTail(candidate.logFile, 5));
+        if (attempt >= RESTART_ATTEMPTS || !clash) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+    }
+  };
+  const restart = (signal: NodeJS.Signals, downtimeMs: number): Promise<RestartTimings> => {
+    const run = busy.then(async () => {
+      if (stopped) throw startFailed(`${current.name}: restart after stop`);
+      const stopping = Date.now();
+      await current.stop(undefined, signal);
+      const stopMs = Date.now() - stopping;
+      if (downtimeMs > 0) await new Promise((resolve) => setTimeout(resolve, downtimeMs));
+      const starting = Date.now();
+      current = await relaunch();
+      return { stopMs, startMs: Date.now() - starting };
+    });
+    busy = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  };
+  const stop = async (): Promise<void> => {
+    stopped = true;
+    await busy;
+    await current.stop();
+  };
+  return { current: () => current, restart, stop };
 }
