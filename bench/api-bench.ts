@@ -4,7 +4,11 @@
  * actors (their snapshots resolved and written to Postgres and Redis) in a database and key prefix of
  * its own, runs the real `actor-core api` in a child process, and drives it with autocannon.
  *
- *   npm run bench:api -- [--rates 1000,2000,5000] [--duration 10] [--connections N] [--actors 8] [--json]
+ *   npm run bench:api -- [--rates 1000,2000,5000] [--duration 10] [--connections N] [--actors 8] [--pin] [--json]
+ *
+ * --pin (Linux, taskset): the server side (the API process and a private Redis) on CPU 0 and the load
+ * client on CPU 1, so that the client does not preempt the server it measures; by default the kernel
+ * places all three on the machine's cores as it likes.
  *
  * autocannon's `overallRate` is a budget per connection per second, sent as fast as the server answers
  * and then idle until the next second: each connection carries at most 1,000 req/s here (so 1,000 req/s
@@ -12,7 +16,7 @@
  * own (api-load.ts) and takes the latency of every response with sub-millisecond precision
  * (autocannon's own histogram rounds to whole milliseconds).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -29,9 +33,29 @@ import { seedActors } from '../src/seed/seed-actors';
 import type { LoadResult } from './api-load';
 import { environment, fig, intList, loadWorkload, positiveInt, repoRoot, table } from './support';
 
+/** `node args…`, under `taskset -c <cpu>` when a CPU is given. */
+function nodeCommand(args: string[], cpu: number | undefined): [string, string[]] {
+  return cpu === undefined
+    ? [process.execPath, args]
+    : ['taskset', ['-c', String(cpu), process.execPath, ...args]];
+}
+
+/** Moves a running process (and its threads) onto `cpu`. */
+function pinProcess(pid: number, cpu: number): void {
+  const run = spawnSync('taskset', ['-a', '-c', '-p', String(cpu), String(pid)], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`taskset could not pin ${pid}: ${run.stderr || run.error?.message}`);
+}
+
 /** Starts `actor-core api` and resolves with its port once it logs "api listening". */
-function startApi(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'actor-core.js'), 'api', '--port', '0'], {
+function startApi(
+  env: NodeJS.ProcessEnv,
+  cpu: number | undefined,
+): Promise<{ child: ChildProcess; port: number }> {
+  const [command, args] = nodeCommand(
+    [path.join(repoRoot, 'bin', 'actor-core.js'), 'api', '--port', '0'],
+    cpu,
+  );
+  const child = spawn(command, args, {
     cwd: repoRoot,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -52,9 +76,10 @@ function startApi(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; port: 
 }
 
 /** One measured rate, by bench/api-load.js in a process of its own. */
-function load(args: string[], token: string): Promise<LoadResult> {
+function load(args: string[], token: string, cpu: number | undefined): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(__dirname, 'api-load.js'), ...args], {
+    const [command, commandArgs] = nodeCommand([path.join(__dirname, 'api-load.js'), ...args], cpu);
+    const child = spawn(command, commandArgs, {
       env: { ...process.env, API_BENCH_TOKEN: token },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -76,6 +101,7 @@ async function main(): Promise<void> {
       duration: { type: 'string' },
       connections: { type: 'string' },
       actors: { type: 'string' },
+      pin: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
     },
     strict: true,
@@ -85,6 +111,8 @@ async function main(): Promise<void> {
   const fixedConnections = positiveInt(values.connections, '--connections');
   const actorCount = positiveInt(values.actors, '--actors') ?? 8;
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
+  const serverCpu = values.pin ? 0 : undefined;
+  const clientCpu = values.pin ? 1 : undefined;
 
   const settings = loadSettings();
   const services = await startLocalServices({
@@ -131,19 +159,27 @@ async function main(): Promise<void> {
     );
 
     const secret = randomBytes(32).toString('hex');
-    const started = await startApi({
-      ...process.env,
-      DATABASE_URL: databaseUrl.toString(),
-      REDIS_URL: services.redisUrl,
-      REDIS_KEY_PREFIX: keyPrefix,
-      QUEUE_NAME: keyPrefix,
-      JWT_SECRET: secret,
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      // Counted as always (one Lua call a request), but high enough never to refuse the benchmark.
-      RATE_LIMIT_MAX: '10000000',
-    });
+    const started = await startApi(
+      {
+        ...process.env,
+        DATABASE_URL: databaseUrl.toString(),
+        REDIS_URL: services.redisUrl,
+        REDIS_KEY_PREFIX: keyPrefix,
+        QUEUE_NAME: keyPrefix,
+        JWT_SECRET: secret,
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'info',
+        // Counted as always (one Lua call a request), but high enough never to refuse the benchmark.
+        RATE_LIMIT_MAX: '10000000',
+      },
+      serverCpu,
+    );
     api = started.child;
+    if (serverCpu !== undefined && services.started.redis) {
+      const info = await redis.info('server');
+      pinProcess(Number(/process_id:(\d+)/.exec(info)![1]), serverCpu);
+      log('pinned: API and Redis on CPU 0, the load client on CPU 1');
+    }
     const token = await signToken({
       secret,
       issuer: settings.security.issuer,
@@ -169,7 +205,7 @@ async function main(): Promise<void> {
         '--connections',
         String(connections),
       ];
-      results.push(await load([...args, '--duration', String(duration), '--warmup', '2'], token));
+      results.push(await load([...args, '--duration', String(duration), '--warmup', '2'], token, clientCpu));
     }
 
     const good = results.filter(
@@ -178,7 +214,8 @@ async function main(): Promise<void> {
     const maxRate = good.length === 0 ? 0 : Math.max(...good.map((r) => r.rate));
     const env = environment();
     console.log(
-      `\nGET /v1/actors/:id/snapshot from Redis (${env.cpu}, ${env.cpus} vCPU, Node ${env.node})\n`,
+      `\nGET /v1/actors/:id/snapshot from Redis (${env.cpu}, ${env.cpus} vCPU, Node ${env.node}` +
+        `${values.pin ? '; server on CPU 0, client on CPU 1' : ''})\n`,
     );
     console.log(
       table([
@@ -210,7 +247,12 @@ async function main(): Promise<void> {
     );
     console.log(`\nhighest rate with p99 < 1 ms: ${maxRate === 0 ? 'none' : `${maxRate} req/s`}`);
     if (values.json) {
-      const out: Record<string, number | string> = { node: env.node, cpu: env.cpu, duration_s: duration };
+      const out: Record<string, number | string | boolean> = {
+        node: env.node,
+        cpu: env.cpu,
+        duration_s: duration,
+        pinned: values.pin,
+      };
       for (const r of results) {
         out[`rate_${r.rate}_p50_ms`] = fig(r.p50);
         out[`rate_${r.rate}_p99_ms`] = fig(r.p99);
