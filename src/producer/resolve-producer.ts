@@ -33,6 +33,12 @@ export interface ProducerOptions {
   queue: QueueSettings;
   /** Needed by `enqueueAll` only: where the actor ids come from. */
   pool?: pg.Pool;
+  /**
+   * BullMQ re-emits the connection's errors on each queue, and prints them when nobody listens. The
+   * caller's connection reports them already and calls fail with STORE_UNAVAILABLE, so by default
+   * they are dropped here; give a listener to log them.
+   */
+  onQueueError?: (err: Error) => void;
 }
 
 export interface EnqueueOptions {
@@ -72,6 +78,7 @@ export class ResolveProducer {
   private readonly pool: pg.Pool | undefined;
   private readonly connection: Redis;
   private readonly events = new Map<string, Promise<QueueEvents>>();
+  private readonly onQueueError: (err: Error) => void;
 
   constructor(options: ProducerOptions) {
     this.settings = options.queue;
@@ -83,6 +90,8 @@ export class ResolveProducer {
       interactiveQueueName(options.queue.name),
       opts,
     );
+    this.onQueueError = options.onQueueError ?? ((): void => undefined);
+    for (const queue of [this.queue, this.interactiveQueue]) queue.on('error', this.onQueueError);
   }
 
   /** The queue that holds a job, from its id. */
@@ -304,6 +313,7 @@ export class ResolveProducer {
         } as unknown as ConnectionOptions,
         prefix: this.settings.prefix,
       });
+      created.on('error', this.onQueueError);
       events = created.waitUntilReady().then(() => created);
       this.events.set(name, events);
     }

@@ -41,8 +41,6 @@ describe('an enqueue in flight when Redis is killed', () => {
       connection,
       queue: { ...DEFAULT_SETTINGS.queue, name: 'in-flight' },
     });
-    producer.queue.on('error', () => undefined);
-    producer.interactiveQueue.on('error', () => undefined);
     await producer.queue.waitUntilReady();
     expect(connection.status).toBe('ready');
 

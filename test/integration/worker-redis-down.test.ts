@@ -54,7 +54,6 @@ function openProducer(port: number, name: string): ResolveProducer {
   connection = new Redis(`redis://127.0.0.1:${port}`, { ...producerRedisOptions, disconnectTimeout: 100 });
   connection.on('error', () => undefined);
   producer = new ResolveProducer({ connection, queue: { ...DEFAULT_SETTINGS.queue, name } });
-  producer.queue.on('error', () => undefined); // connection errors are expected here
   return producer;
 }
 

@@ -105,8 +105,6 @@ export class BulkRun {
     this.producerConnection.on('error', () => undefined); // reported by the calls that fail
     this.producer = new ResolveProducer({ connection: this.producerConnection, queue: this.settings.queue });
     // Connection errors during an outage are expected; the calls that fail report them.
-    this.producer.queue.on('error', () => undefined);
-    this.producer.interactiveQueue.on('error', () => undefined);
     this.monitor = new Redis(stores.redis.url, { maxRetriesPerRequest: null });
     this.monitor.on('error', () => undefined);
     this.monitorQueue = new Queue(this.settings.queue.name, {
