@@ -1,7 +1,17 @@
 /** `actor-core migrate` and the schema it creates, against a real Postgres. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { createPgPool, migrateDatabase } from '../../src/adapters/pg';
 import { freshDatabase, type FreshDatabase } from '../support/databases';
 import { assertBuilt, runCliAsync } from '../support/cli';
+import { repoRoot } from '../support/shared';
+
+/** Every migration drizzle-kit recorded (migrations/meta/_journal.json). */
+const MIGRATIONS = (
+  JSON.parse(fs.readFileSync(path.join(repoRoot, 'migrations', 'meta', '_journal.json'), 'utf8')) as {
+    entries: unknown[];
+  }
+).entries.length;
 
 let db: FreshDatabase;
 
@@ -25,7 +35,7 @@ async function withPool<T>(work: (pool: ReturnType<typeof createPgPool>) => Prom
 describe('migrate', () => {
   it('creates the tables, the guide’s indexes and the updated_at triggers on an empty database', async () => {
     await withPool(async (pool) => {
-      expect(await migrateDatabase(pool)).toEqual({ applied: 5, newlyApplied: 5 });
+      expect(await migrateDatabase(pool)).toEqual({ applied: MIGRATIONS, newlyApplied: MIGRATIONS });
       const tables = await pool.query(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1",
       );
@@ -53,13 +63,23 @@ describe('migrate', () => {
         'update_actors_updated_at',
         'update_subsystems_updated_at',
       ]);
+      // The guide's jsonb where data is queried; snapshots are kept as the JSON text written (json).
+      const types = await pool.query(
+        `SELECT table_name || '.' || column_name AS col, data_type FROM information_schema.columns
+         WHERE table_schema = 'public' AND column_name IN ('data', 'snapshot') ORDER BY 1`,
+      );
+      expect(types.rows).toEqual([
+        { col: 'actors.data', data_type: 'jsonb' },
+        { col: 'snapshots.snapshot', data_type: 'json' },
+        { col: 'subsystems.data', data_type: 'jsonb' },
+      ]);
     });
   });
 
   it('applies nothing the second time', async () => {
     await withPool(async (pool) => {
       await migrateDatabase(pool);
-      expect(await migrateDatabase(pool)).toEqual({ applied: 5, newlyApplied: 0 });
+      expect(await migrateDatabase(pool)).toEqual({ applied: MIGRATIONS, newlyApplied: 0 });
     });
   });
 
@@ -71,7 +91,7 @@ describe('migrate', () => {
     expect([a.code, b.code]).toEqual([0, 0]);
     expect([a.stderr, b.stderr]).toEqual(['', '']);
     const applied = [a.stdout, b.stdout].map((out) => Number(/(\d+) applied now/.exec(out)![1]));
-    expect(applied.sort()).toEqual([0, 5]);
+    expect(applied.sort((x, y) => x - y)).toEqual([0, MIGRATIONS]);
   });
 
   it('keeps updated_at current on UPDATE through the trigger', async () => {

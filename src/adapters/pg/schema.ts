@@ -4,7 +4,7 @@
  * updated_at triggers) is a hand-written migration next to them.
  */
 import { sql } from 'drizzle-orm';
-import { bigint, index, jsonb, pgTable, text, timestamp, unique, varchar } from 'drizzle-orm/pg-core';
+import { bigint, index, json, jsonb, pgTable, text, timestamp, unique, varchar } from 'drizzle-orm/pg-core';
 
 export const actors = pgTable(
   'actors',
@@ -51,7 +51,9 @@ export const snapshots = pgTable('snapshots', {
     .references(() => actors.id, { onDelete: 'cascade' }),
   version: bigint('version', { mode: 'number' }).notNull(),
   registryVersion: text('registry_version').notNull(),
-  snapshot: jsonb('snapshot').notNull(),
+  // json, not jsonb: a snapshot is only ever written and read whole, so Postgres validates the text
+  // and keeps it as sent instead of converting it to jsonb and back (~50 µs per snapshot each way).
+  snapshot: json('snapshot').notNull(),
   resolvedAt: timestamp('resolved_at', { withTimezone: true })
     .notNull()
     .default(sql`now()`),

@@ -54,7 +54,7 @@ export function snapshotBatchJson(records: readonly SnapshotRecord[]): string {
 const WRITE_SNAPSHOTS = `
   INSERT INTO snapshots AS s (actor_id, version, registry_version, snapshot, resolved_at)
   SELECT b.actor_id, b.version, b.registry_version, b.snapshot, now()
-  FROM json_to_recordset($1::json) AS b(actor_id varchar, version bigint, registry_version text, snapshot jsonb)
+  FROM json_to_recordset($1::json) AS b(actor_id varchar, version bigint, registry_version text, snapshot json)
   JOIN actors ON actors.id = b.actor_id
   ON CONFLICT (actor_id) DO UPDATE
     SET version = excluded.version, registry_version = excluded.registry_version,
