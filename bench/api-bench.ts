@@ -32,6 +32,7 @@ import { loadRegistries } from '../src/registry';
 import { seedActors } from '../src/seed/seed-actors';
 import type { LoadResult } from './api-load';
 import { environment, fig, intList, loadWorkload, positiveInt, repoRoot, table } from './support';
+import { deleteKeys } from '../src/demo/isolated-stores';
 
 /** `node args…`, under `taskset -c <cpu>` when a CPU is given. */
 function nodeCommand(args: string[], cpu: number | undefined): [string, string[]] {
@@ -276,15 +277,6 @@ async function main(): Promise<void> {
     await admin.end();
     await services.stop();
   }
-}
-
-async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    if (keys.length > 0) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
 }
 
 main().catch((err: unknown) => {

@@ -3,7 +3,6 @@
  * a checksum of every row of every table (and of the schema's definitions), and a stand-in for an S3
  * endpoint that checks AWS Signature V4 and keeps the bytes it receives.
  */
-import { spawn } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +12,7 @@ import type pg from 'pg';
 import type { SnapshotRecord } from '../../src/adapters/snapshot-record';
 import { resolveActorLine } from '../../src/core';
 import type { LoadedRegistries } from '../../src/registry';
+import { runProcess, type ProcessRun } from './cli';
 import { repoRoot } from './shared';
 
 export const BACKUP_SCRIPT = path.join(repoRoot, 'deploy', 'backup.sh');
@@ -22,12 +22,7 @@ export const RESTORE_SCRIPT = path.join(repoRoot, 'deploy', 'restore.sh');
 const SCRIPT_VARIABLES =
   /^(DATABASE_URL|REDIS_URL|REDIS_KEY_PREFIX|QUEUE_NAME|QUEUE_PREFIX|BACKUP_.*|RESTORE_.*|S3_.*|AWS_.*|PG_BIN_DIR|PG[A-Z]+)$/;
 
-export interface ScriptRun {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
+export type ScriptRun = ProcessRun;
 
 /** Runs a script to its end (killed after `timeoutMs`), with only `env` of the variables it reads. */
 export function runScript(
@@ -41,25 +36,7 @@ export function runScript(
   );
   const childEnv = { ...base, ...env };
   for (const [name, value] of Object.entries(childEnv)) if (value === undefined) delete childEnv[name];
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', [script, ...args], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${path.basename(script)} still running after ${timeoutMs} ms; stderr: ${stderr}`));
-    }, timeoutMs);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
+  return runProcess('bash', [script, ...args], childEnv, timeoutMs);
 }
 
 export const sha256 = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');

@@ -34,21 +34,50 @@ export function runCli(args: readonly string[], input = '', env: NodeJS.ProcessE
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** `runCli` without blocking, so several can run at once. */
-export function runCliAsync(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+export interface ProcessRun extends CliResult {
+  signal: NodeJS.Signals | null;
+}
+
+/**
+ * Runs `command args…` to its end without blocking the event loop (a load generator or a server may
+ * be running in this process), collecting its output; `env` is its whole environment. Killed with
+ * SIGKILL after `timeoutMs`, and then rejected, naming the command and what it printed on stderr.
+ */
+export function runProcess(
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 120_000,
+): Promise<ProcessRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliBin, ...args], {
-      cwd: repoRoot,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(command, args, { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
     child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      const name = path.basename(args[0] ?? command);
+      reject(new Error(`${name} still running after ${timeoutMs} ms; stderr: ${stderr}`));
+    }, timeoutMs);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
   });
+}
+
+/** `runCli` without blocking, so several can run at once. */
+export async function runCliAsync(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  const { code, stdout, stderr } = await runProcess(process.execPath, [cliBin, ...args], {
+    ...process.env,
+    ...env,
+  });
+  return { code, stdout, stderr };
 }
 
 /** The non-empty lines of an output. */

@@ -24,6 +24,7 @@ import {
   type StartWorkerOptions,
   type WorkerHandle,
 } from './worker-handle';
+import { deleteKeys } from '../../src/demo/isolated-stores';
 
 export * from './worker-handle';
 
@@ -376,15 +377,6 @@ export class TestCluster {
       }
     })());
   }
-}
-
-async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    if (keys.length > 0) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
 }
 
 /** afterEach: closes every cluster of the test (and kills its workers), then any other worker left. */

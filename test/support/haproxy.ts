@@ -10,6 +10,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import autocannon from 'autocannon';
 import { isListening } from '../../src/local-services/free-port';
+import { runProcess, type ProcessRun } from './cli';
 import { sleep, waitFor } from './cluster';
 import { repoRoot } from './shared';
 
@@ -170,12 +171,6 @@ export async function closeHaproxies(): Promise<void> {
   await Promise.all([...running].map((haproxy) => haproxy.stop()));
 }
 
-export interface ScriptResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /**
  * `deploy/blue-green.sh ...args` with `env` added, without blocking the event loop (a load generator
  * may be running in this process meanwhile).
@@ -183,24 +178,8 @@ export interface ScriptResult {
 export function runBlueGreen(
   args: readonly string[],
   env: Readonly<Record<string, string>>,
-): Promise<ScriptResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', [blueGreenScript, ...args], {
-      cwd: repoRoot,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+): Promise<ProcessRun> {
+  return runProcess('bash', [blueGreenScript, ...args], { ...process.env, ...env }, 90_000);
 }
 
 const loads = new Set<{ cancel(): void }>();

@@ -16,6 +16,7 @@ import { sleep, startWorkerProcess, within, type WorkerHandle } from '../../supp
 import { uniquePrefix } from '../../support/databases';
 import { ActorUpdater } from './actor-updater';
 import type { FaultStores } from './fault-stores';
+import { deleteKeys } from '../../../src/demo/isolated-stores';
 
 export interface BulkRunOptions {
   label: string;
@@ -300,13 +301,4 @@ export class BulkRun {
       this.monitor.disconnect();
     }
   }
-}
-
-async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    if (keys.length > 0) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
 }
