@@ -26,12 +26,20 @@ import { loadSettings } from '../config/settings';
 import { createPgPool, migrateDatabase, plaintextCodec, SnapshotRepository } from '../src/adapters/pg';
 import { SnapshotCache } from '../src/adapters/redis';
 import { signToken } from '../src/api/auth/sign-token';
-import { resolveActorLine } from '../src/core';
 import { startLocalServices } from '../src/local-services';
 import { loadRegistries } from '../src/registry';
 import { seedActors } from '../src/seed/seed-actors';
 import type { LoadResult } from './api-load';
-import { environment, fig, intList, loadWorkload, positiveInt, repoRoot, table } from './support';
+import {
+  environment,
+  fig,
+  intList,
+  loadWorkload,
+  positiveInt,
+  repoRoot,
+  snapshotRecordOf,
+  table,
+} from './support';
 import { deleteKeys } from '../src/demo/isolated-stores';
 
 /** `node args…`, under `taskset -c <cpu>` when a CPU is given. */
@@ -142,17 +150,7 @@ async function main(): Promise<void> {
       registries: registries.compiled,
       codec: plaintextCodec,
     });
-    const records = lines.map((line) => {
-      const resolved = resolveActorLine(line, registries.compiled);
-      if (!('snapshot' in resolved)) throw new Error(`actor does not resolve: ${resolved.error.code}`);
-      const { actorId, version } = JSON.parse(line) as { actorId: string; version: number };
-      return {
-        actorId,
-        version,
-        registryVersion: registries.registryVersion,
-        snapshotJson: JSON.stringify(resolved.snapshot),
-      };
-    });
+    const records = lines.map((line) => snapshotRecordOf(line, registries));
     await new SnapshotRepository(pool).writeSnapshots(records);
     await new SnapshotCache({ redis, keyPrefix, ttlSeconds: 3600 }).setMany(records);
     log(

@@ -24,12 +24,10 @@ import {
   SnapshotRepository,
 } from '../src/adapters/pg';
 import { SnapshotCache } from '../src/adapters/redis';
-import type { SnapshotRecord } from '../src/adapters/snapshot-record';
-import { resolveActorLine } from '../src/core';
 import { countKeys, openIsolatedStores } from '../src/demo/isolated-stores';
 import { loadRegistries } from '../src/registry';
 import { seedActors } from '../src/seed/seed-actors';
-import { environment, fig, generatorFile, positiveInt, repoRoot, table } from './support';
+import { environment, fig, generatorFile, positiveInt, repoRoot, snapshotRecordOf, table } from './support';
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
@@ -119,16 +117,7 @@ async function writeSnapshots(
       pool,
       page.rows.map((row) => row.id),
     );
-    const records: SnapshotRecord[] = loaded.actors.map((actor) => {
-      const result = resolveActorLine(actor.line, registries.compiled);
-      if (!('snapshot' in result)) throw new Error(`${actor.actorId} does not resolve: ${result.error.code}`);
-      return {
-        actorId: actor.actorId,
-        version: actor.version,
-        registryVersion: registries.registryVersion,
-        snapshotJson: JSON.stringify(result.snapshot),
-      };
-    });
+    const records = loaded.actors.map((actor) => snapshotRecordOf(actor.line, registries));
     await repository.writeSnapshots(records);
     await cache.setMany(records);
     written += records.length;

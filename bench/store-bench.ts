@@ -18,11 +18,18 @@ import {
   SnapshotRepository,
 } from '../src/adapters/pg';
 import { SnapshotCache } from '../src/adapters/redis';
-import type { SnapshotRecord } from '../src/adapters/snapshot-record';
-import { resolveActorLine } from '../src/core';
 import { startLocalServices } from '../src/local-services';
 import { seedActors } from '../src/seed/seed-actors';
-import { WORKLOAD_OPTIONS, environment, fig, intList, loadBenchInput, positiveInt, table } from './support';
+import {
+  WORKLOAD_OPTIONS,
+  environment,
+  fig,
+  intList,
+  loadBenchInput,
+  positiveInt,
+  snapshotRecordOf,
+  table,
+} from './support';
 
 interface Rate {
   name: string;
@@ -114,18 +121,7 @@ async function main(): Promise<void> {
         ),
       );
     }
-    const records: SnapshotRecord[] = loaded.map((line) => {
-      const result = resolveActorLine(line, registries.compiled);
-      if (!('snapshot' in result))
-        throw new Error(`actor failed to resolve: ${JSON.stringify(result.error)}`);
-      const actorId = result.actorId!;
-      return {
-        actorId,
-        version: versions.get(actorId)!,
-        registryVersion: registries.registryVersion,
-        snapshotJson: JSON.stringify(result.snapshot),
-      };
-    });
+    const records = loaded.map((line) => snapshotRecordOf(line, registries));
     const snapshotBytes = records.reduce((sum, r) => sum + r.snapshotJson.length, 0) / records.length;
     const snapshots = new SnapshotRepository(pool);
     for (const c of concurrencies) {

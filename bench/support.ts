@@ -3,6 +3,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { SnapshotRecord } from '../src/adapters/snapshot-record';
+import { resolveActorLine } from '../src/core';
 import { loadRegistries, type LoadedRegistries } from '../src/registry';
 
 export const DEFAULT_ACTORS = 10_000;
@@ -158,4 +160,20 @@ export function median(values: number[]): number {
 export function settle(): Promise<void> {
   global.gc?.();
   return new Promise((resolve) => setTimeout(resolve, 50));
+}
+
+/** A standard actor line's snapshot as the stores keep it, resolved in process; throws naming the actor. */
+export function snapshotRecordOf(line: string, registries: LoadedRegistries): SnapshotRecord {
+  const result = resolveActorLine(line, registries.compiled);
+  if (!('snapshot' in result)) {
+    throw new Error(
+      `actor ${result.actorId ?? '?'} does not resolve: ${result.error.code} ${result.error.message}`,
+    );
+  }
+  return {
+    actorId: result.actorId!,
+    version: result.snapshot.Version,
+    registryVersion: registries.registryVersion,
+    snapshotJson: JSON.stringify(result.snapshot),
+  };
 }

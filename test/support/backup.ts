@@ -10,9 +10,9 @@ import * as path from 'node:path';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { SnapshotRecord } from '../../src/adapters/snapshot-record';
-import { resolveActorLine } from '../../src/core';
 import type { LoadedRegistries } from '../../src/registry';
 import { runProcess, type ProcessRun } from './cli';
+import { snapshotRecordOf } from '../../bench/support';
 import { repoRoot } from './shared';
 
 export const BACKUP_SCRIPT = path.join(repoRoot, 'deploy', 'backup.sh');
@@ -55,17 +55,7 @@ export async function scanKeys(redis: Redis, pattern: string): Promise<string[]>
 
 /** The snapshot of each standard actor line, resolved by the core, as the stores keep it. */
 export function snapshotRecords(lines: readonly string[], registries: LoadedRegistries): SnapshotRecord[] {
-  return lines.map((line) => {
-    const result = resolveActorLine(line, registries.compiled);
-    if (!('snapshot' in result)) throw new Error(`a standard actor does not resolve: ${result.error.code}`);
-    const { actorId, version } = JSON.parse(line) as { actorId: string; version: number };
-    return {
-      actorId,
-      version,
-      registryVersion: registries.registryVersion,
-      snapshotJson: JSON.stringify(result.snapshot),
-    };
-  });
+  return lines.map((line) => snapshotRecordOf(line, registries));
 }
 
 /** The non-empty lines of a script's output. */

@@ -10,6 +10,7 @@ import type { ActorRepository } from '../../../src/adapters/pg';
 import { isActorCoreError } from '../../../src/core';
 import type { ResolveProducer } from '../../../src/producer';
 import { sleep } from '../../support/cluster';
+import { rng } from '../../support/arbitraries';
 
 export interface UpdaterStats {
   writes: number;
@@ -48,7 +49,7 @@ export class ActorUpdater {
     private readonly ids: readonly string[],
     seed: number,
   ) {
-    this.random = mulberry32(seed);
+    this.random = rng(seed);
   }
 
   /** Starts writing, one write after another, `pauseMs` apart, until stop(). */
@@ -126,16 +127,4 @@ export class ActorUpdater {
       }
     }
   }
-}
-
-/** A small seeded PRNG, so that a run's writes can be told apart and repeated. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
