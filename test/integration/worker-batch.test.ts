@@ -1,35 +1,21 @@
 /** A worker process resolves batch jobs and writes every snapshot to Postgres and Redis. */
-import type { TestDatabase } from '../support/pg';
-import { clusterDatabase, closeClusters, pgSnapshots, seedWorkload, TestCluster } from '../support/cluster';
+import { clusterTestFile, pgSnapshots, TestCluster } from '../support/cluster';
 
-// Real processes and servers: far above jest's default 5 s, well under a minute a file.
-jest.setTimeout(60_000);
-
-let db: TestDatabase;
-let ids: string[];
-
-beforeAll(async () => {
-  db = await clusterDatabase('worker_batch');
-  ids = await seedWorkload(db, 60, 11);
-});
-afterEach(closeClusters);
-afterAll(async () => {
-  await db?.close();
-});
+const file = clusterTestFile('worker_batch', 60, 11);
 
 describe('a worker resolving batch jobs', () => {
   it('writes each actor’s snapshot to Postgres and Redis at its version, as resolveActorLine computes it', async () => {
-    const cluster = await TestCluster.open(db, 'worker-batch');
+    const cluster = await TestCluster.open(file.db, 'worker-batch');
     await cluster.startWorker();
 
-    const { jobIds, actors } = await cluster.producer.enqueueResolve(ids, { batchSize: 25 });
+    const { jobIds, actors } = await cluster.producer.enqueueResolve(file.ids, { batchSize: 25 });
     expect(actors).toBe(60);
     expect(jobIds).toHaveLength(3);
     const results = await cluster.producer.waitForResults(jobIds, 30_000);
 
     // Each job reports every one of its actors as written, and nothing else.
     const outcomes = Object.assign({}, ...results.map((r) => r.outcomes)) as Record<string, string>;
-    expect(Object.keys(outcomes).sort()).toEqual([...ids].sort());
+    expect(Object.keys(outcomes).sort()).toEqual([...file.ids].sort());
     expect(new Set(Object.values(outcomes))).toEqual(new Set(['written']));
     expect(results.map((r) => r.counts)).toEqual([
       { written: 25, current: 0, stale: 0, failed: 0, missing: 0 },
@@ -39,16 +25,16 @@ describe('a worker resolving batch jobs', () => {
     expect(results.every((r) => Object.keys(r.errors).length === 0)).toBe(true);
 
     // Both stores: at the actor's version, current registryVersion, equal to the core's resolution.
-    expect(await cluster.snapshotProblems(ids)).toEqual([]);
-    const stored = await pgSnapshots(db.pool, ids);
+    expect(await cluster.snapshotProblems(file.ids)).toEqual([]);
+    const stored = await pgSnapshots(file.db.pool, file.ids);
     expect(stored.size).toBe(60);
     for (const record of stored.values()) {
-      expect(record.registryVersion).toBe(db.registries.registryVersion);
+      expect(record.registryVersion).toBe(file.db.registries.registryVersion);
       expect((record.snapshot as { Version: number }).Version).toBe(record.version);
     }
-    const raw = await cluster.redis.get(`${cluster.keyPrefix}:snapshot:${ids[0]}`);
+    const raw = await cluster.redis.get(`${cluster.keyPrefix}:snapshot:${file.ids[0]}`);
     expect(raw).toMatch(/^\{"version":\d+,"registryVersion":"[^"]+","snapshot":\{/);
-    expect(JSON.parse(raw!).version).toBe(stored.get(ids[0]!)!.version);
-    expect(await cluster.redis.ttl(`${cluster.keyPrefix}:snapshot:${ids[0]}`)).toBeGreaterThan(0);
+    expect(JSON.parse(raw!).version).toBe(stored.get(file.ids[0]!)!.version);
+    expect(await cluster.redis.ttl(`${cluster.keyPrefix}:snapshot:${file.ids[0]}`)).toBeGreaterThan(0);
   });
 });

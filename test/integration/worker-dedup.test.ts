@@ -1,26 +1,12 @@
 /** Deduplication: re-enqueueing a waiting actor adds no job, and re-enqueueing resolved actors adds no work. */
-import type { TestDatabase } from '../support/pg';
-import { clusterDatabase, closeClusters, pgSnapshots, seedWorkload, TestCluster } from '../support/cluster';
+import { clusterTestFile, pgSnapshots, TestCluster } from '../support/cluster';
 
-// Real processes and servers: far above jest's default 5 s, well under a minute a file.
-jest.setTimeout(60_000);
-
-let db: TestDatabase;
-let ids: string[];
-
-beforeAll(async () => {
-  db = await clusterDatabase('worker_dedup');
-  ids = await seedWorkload(db, 12, 5);
-});
-afterEach(closeClusters);
-afterAll(async () => {
-  await db?.close();
-});
+const file = clusterTestFile('worker_dedup', 12, 5);
 
 describe('deduplication', () => {
   it('keeps one job for an actor enqueued many times while it waits; a resolved actor costs no work', async () => {
-    const cluster = await TestCluster.open(db, 'worker-dedup');
-    const [single] = ids as [string];
+    const cluster = await TestCluster.open(file.db, 'worker-dedup');
+    const [single] = file.ids as [string];
 
     // No worker yet: every enqueue of the single actor lands on the same waiting job.
     const sequential: string[] = [];
@@ -39,7 +25,7 @@ describe('deduplication', () => {
     expect((await lane.getJob(singleJob))?.data.actorIds).toEqual([single]);
 
     // A bulk request for all of them (batches are not deduplicated: they are the bulk path).
-    const bulk = await cluster.producer.enqueueResolve(ids, { batchSize: 5 });
+    const bulk = await cluster.producer.enqueueResolve(file.ids, { batchSize: 5 });
     expect(bulk.jobIds).toHaveLength(3);
     expect(await cluster.queue.count()).toBe(3);
 
@@ -49,20 +35,20 @@ describe('deduplication', () => {
       30_000,
     );
     expect(singleResult!.outcomes).toEqual({ [single]: 'written' });
-    expect(bulkResults.reduce((n, r) => n + Object.keys(r.outcomes).length, 0)).toBe(ids.length);
-    expect(await cluster.snapshotProblems(ids)).toEqual([]);
-    const resolvedAt = await db.pool.query<{ actor_id: string; resolved_at: Date }>(
+    expect(bulkResults.reduce((n, r) => n + Object.keys(r.outcomes).length, 0)).toBe(file.ids.length);
+    expect(await cluster.snapshotProblems(file.ids)).toEqual([]);
+    const resolvedAt = await file.db.pool.query<{ actor_id: string; resolved_at: Date }>(
       'SELECT actor_id, resolved_at FROM snapshots ORDER BY actor_id',
     );
 
     // Again, in bulk: every actor is current, nothing is resolved or written.
-    const again = await cluster.producer.enqueueResolve(ids, { batchSize: 5 });
+    const again = await cluster.producer.enqueueResolve(file.ids, { batchSize: 5 });
     const againResults = await cluster.producer.waitForResults(again.jobIds, 30_000);
     const againOutcomes = Object.assign({}, ...againResults.map((r) => r.outcomes)) as Record<string, string>;
-    expect(Object.keys(againOutcomes).sort()).toEqual([...ids].sort());
+    expect(Object.keys(againOutcomes).sort()).toEqual([...file.ids].sort());
     expect(new Set(Object.values(againOutcomes))).toEqual(new Set(['current']));
-    expect(againResults.reduce((n, r) => n + r.counts.current, 0)).toBe(ids.length);
-    const after = await db.pool.query<{ actor_id: string; resolved_at: Date }>(
+    expect(againResults.reduce((n, r) => n + r.counts.current, 0)).toBe(file.ids.length);
+    const after = await file.db.pool.query<{ actor_id: string; resolved_at: Date }>(
       'SELECT actor_id, resolved_at FROM snapshots ORDER BY actor_id',
     );
     expect(after.rows).toEqual(resolvedAt.rows);
@@ -74,11 +60,11 @@ describe('deduplication', () => {
     expect(laterResult!.outcomes).toEqual({ [single]: 'current' });
 
     // `force` resolves even current actors (and rewrites them at the same version).
-    const forced = await cluster.producer.enqueueResolve(ids.slice(0, 3), { force: true });
+    const forced = await cluster.producer.enqueueResolve(file.ids.slice(0, 3), { force: true });
     const [forcedResult] = await cluster.producer.waitForResults(forced.jobIds, 30_000);
     expect(forcedResult!.counts.written).toBe(3);
-    const rewritten = await pgSnapshots(db.pool, ids.slice(0, 3));
+    const rewritten = await pgSnapshots(file.db.pool, file.ids.slice(0, 3));
     expect(rewritten.size).toBe(3);
-    expect(await cluster.snapshotProblems(ids)).toEqual([]);
+    expect(await cluster.snapshotProblems(file.ids)).toEqual([]);
   });
 });

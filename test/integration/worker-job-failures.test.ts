@@ -1,33 +1,12 @@
 /** Permanent vs transient job failures: a malformed job fails once for good; a lost store parks the job. */
-import type { TestDatabase } from '../support/pg';
-import {
-  clusterDatabase,
-  closeClusters,
-  holdTableLock,
-  seedWorkload,
-  TestCluster,
-  waitFor,
-} from '../support/cluster';
+import { clusterTestFile, holdTableLock, TestCluster, waitFor } from '../support/cluster';
 import type { ResolveJobData } from '../../src/producer';
 
-// Real processes and servers: far above jest's default 5 s, well under a minute a file.
-jest.setTimeout(60_000);
-
-let db: TestDatabase;
-let ids: string[];
-
-beforeAll(async () => {
-  db = await clusterDatabase('worker_job_failures');
-  ids = await seedWorkload(db, 10, 29);
-});
-afterEach(closeClusters);
-afterAll(async () => {
-  await db?.close();
-});
+const file = clusterTestFile('worker_job_failures', 10, 29);
 
 describe('job failures', () => {
   it('a job with malformed data fails at its first attempt, without retries, and the worker goes on', async () => {
-    const cluster = await TestCluster.open(db, 'worker-malformed');
+    const cluster = await TestCluster.open(file.db, 'worker-malformed');
     await cluster.startWorker();
     // Raw jobs, as a foreign or buggy producer would add them, each allowed 5 attempts.
     const malformed: unknown[] = [{}, { actorIds: 'actor-0000000' }, { actorIds: [1, 2] }, null];
@@ -54,20 +33,20 @@ describe('job failures', () => {
 
     // The worker is still serving good jobs.
     const [result] = await cluster.producer.waitForResults(
-      (await cluster.producer.enqueueResolve(ids, { batchSize: 20 })).jobIds,
+      (await cluster.producer.enqueueResolve(file.ids, { batchSize: 20 })).jobIds,
       20_000,
     );
-    expect(result!.counts.written).toBe(ids.length);
-    expect(await cluster.snapshotProblems(ids)).toEqual([]);
+    expect(result!.counts.written).toBe(file.ids.length);
+    expect(await cluster.snapshotProblems(file.ids)).toEqual([]);
   });
 
   it('a job whose Postgres connection is lost is parked without spending an attempt, then succeeds', async () => {
-    const cluster = await TestCluster.open(db, 'worker-transient', { backoffMs: 100 });
+    const cluster = await TestCluster.open(file.db, 'worker-transient', { backoffMs: 100 });
     const worker = await cluster.startWorker();
-    const release = await holdTableLock(db.pool, 'actors', 'ACCESS EXCLUSIVE');
+    const release = await holdTableLock(file.db.pool, 'actors', 'ACCESS EXCLUSIVE');
     let jobId: string;
     try {
-      [jobId] = (await cluster.producer.enqueueResolve(ids, { batchSize: 20, force: true })).jobIds as [
+      [jobId] = (await cluster.producer.enqueueResolve(file.ids, { batchSize: 20, force: true })).jobIds as [
         string,
       ];
       // The job's load waits on the lock; its connection is then terminated under it.
@@ -75,15 +54,17 @@ describe('job failures', () => {
         WHERE datname = current_database() AND application_name = 'actor-core-worker'
           AND wait_event_type = 'Lock'`;
       await waitFor('the job’s load to wait on the lock', async () => {
-        return ((await db.pool.query(blocked)).rowCount ?? 0) === 1;
+        return ((await file.db.pool.query(blocked)).rowCount ?? 0) === 1;
       });
-      const terminated = await db.pool.query(`SELECT pg_terminate_backend(pid) AS ok FROM (${blocked}) AS b`);
+      const terminated = await file.db.pool.query(
+        `SELECT pg_terminate_backend(pid) AS ok FROM (${blocked}) AS b`,
+      );
       expect(terminated.rows).toEqual([{ ok: true }]);
     } finally {
       await release();
     }
     const [result] = await cluster.producer.waitForResults([jobId], 20_000);
-    expect(result!.counts.written).toBe(ids.length);
+    expect(result!.counts.written).toBe(file.ids.length);
     const job = (await cluster.queue.getJob(jobId))!;
     expect(await job.getState()).toBe('completed');
     // Two runs, of which only the successful one counts as an attempt.
@@ -95,6 +76,6 @@ describe('job failures', () => {
     expect(parked[0]).toMatchObject({ jobId, run: 1, err: { code: 'STORE_UNAVAILABLE' } });
     expect(parked[0]!.delayMs).toBeGreaterThanOrEqual(50);
     expect(parked[0]!.delayMs).toBeLessThanOrEqual(100);
-    expect(await cluster.snapshotProblems(ids)).toEqual([]);
+    expect(await cluster.snapshotProblems(file.ids)).toEqual([]);
   });
 });

@@ -1,33 +1,22 @@
 /** Resolve on change: ActorWriter writes bump the actor's version, and the worker brings its snapshot up to it. */
 import { ActorRepository } from '../../src/adapters/pg';
 import { ActorWriter, type WriteResult } from '../../src/producer';
-import { outputOf, type TestDatabase } from '../support/pg';
+import { outputOf } from '../support/pg';
 import {
   actorVersions,
-  clusterDatabase,
-  closeClusters,
+  clusterTestFile,
   holdTableLock,
   pgSnapshots,
   redisSnapshots,
-  seedWorkload,
   TestCluster,
   waitFor,
   workerSessionsWaitingOnLocks,
 } from '../support/cluster';
 
-// Real processes and servers: far above jest's default 5 s, well under a minute a file.
-jest.setTimeout(60_000);
-
-let db: TestDatabase;
-let ids: string[];
 let actors: ActorRepository;
-
-beforeAll(async () => {
-  db = await clusterDatabase('worker_on_change');
-  ids = await seedWorkload(db, 4, 21);
+const file = clusterTestFile('worker_on_change', 4, 21, ({ db }) => {
   actors = new ActorRepository({ pool: db.pool, registries: db.registries.compiled });
 });
-afterEach(closeClusters);
 
 interface Snapshot {
   Primary: Record<string, number>;
@@ -35,7 +24,7 @@ interface Snapshot {
 }
 
 async function storedSnapshot(id: string): Promise<Snapshot> {
-  return (await pgSnapshots(db.pool, [id])).get(id)!.snapshot as Snapshot;
+  return (await pgSnapshots(file.db.pool, [id])).get(id)!.snapshot as Snapshot;
 }
 
 /** A valid output adding FLAT luck (strength would not do: the standard actors OVERRIDE it). */
@@ -47,21 +36,17 @@ function luckOutput(system: string, luck: number): Record<string, unknown> {
     meta: { system },
   };
 }
-afterAll(async () => {
-  await db?.close();
-});
-
 describe('resolve on change', () => {
   it('putSubsystem and deleteSubsystem bump the version and the worker resolves the actor at it', async () => {
-    const cluster = await TestCluster.open(db, 'worker-on-change');
+    const cluster = await TestCluster.open(file.db, 'worker-on-change');
     const writer = new ActorWriter(actors, cluster.producer);
     await cluster.startWorker();
-    const id = ids[0]!;
+    const id = file.ids[0]!;
     const [first] = await cluster.producer.waitForResults(
       (await cluster.producer.enqueueResolve([id])).jobIds,
     );
     expect(first!.outcomes).toEqual({ [id]: 'written' });
-    const before = (await actorVersions(db.pool, [id])).get(id)!;
+    const before = (await actorVersions(file.db.pool, [id])).get(id)!;
     const initial = await storedSnapshot(id);
     expect(initial.Version).toBe(before);
 
@@ -70,7 +55,7 @@ describe('resolve on change', () => {
     expect(put.version).toBe(before + 1);
     const [putResult] = await cluster.producer.waitForResults([put.jobId], 30_000);
     expect(putResult!.outcomes).toEqual({ [id]: 'written' });
-    expect((await pgSnapshots(db.pool, [id])).get(id)?.version).toBe(before + 1);
+    expect((await pgSnapshots(file.db.pool, [id])).get(id)?.version).toBe(before + 1);
     expect((await redisSnapshots(cluster.redis, cluster.keyPrefix, [id])).get(id)?.version).toBe(before + 1);
     expect(await cluster.snapshotProblems([id])).toEqual([]);
     const withOutput = await storedSnapshot(id);
@@ -91,13 +76,13 @@ describe('resolve on change', () => {
     const jobsBefore = await cluster.queue.getJobCounts();
     expect(await writer.deleteSubsystem(id, 'on_change_test')).toBeUndefined();
     expect(await cluster.queue.getJobCounts()).toEqual(jobsBefore);
-    expect((await actorVersions(db.pool, [id])).get(id)).toBe(before + 2);
+    expect((await actorVersions(file.db.pool, [id])).get(id)).toBe(before + 2);
   });
 
   it('a burst of writes enqueues one job per version; the first resolve the newest, the rest find it current', async () => {
-    const cluster = await TestCluster.open(db, 'worker-on-change-burst');
+    const cluster = await TestCluster.open(file.db, 'worker-on-change-burst');
     const writer = new ActorWriter(actors, cluster.producer);
-    const id = ids[1]!;
+    const id = file.ids[1]!;
     // No worker yet: one job per new version, deduplicated by actor and version.
     const writes = [];
     for (let i = 1; i <= 5; i++) writes.push(await writer.putSubsystem(id, outputOf(`burst_${i % 2}`, i)));
@@ -114,17 +99,17 @@ describe('resolve on change', () => {
     expect(written).toBeGreaterThanOrEqual(1);
     expect(written).toBeLessThanOrEqual(2);
     expect(outcomes.filter((o) => o === 'current')).toHaveLength(5 - written);
-    expect((await pgSnapshots(db.pool, [id])).get(id)?.version).toBe(writes[4]!.version);
+    expect((await pgSnapshots(file.db.pool, [id])).get(id)?.version).toBe(writes[4]!.version);
     expect(await cluster.snapshotProblems([id])).toEqual([]);
   });
 
   it('a write while the actor’s job is running gets a follow-up job that resolves the new version', async () => {
-    const cluster = await TestCluster.open(db, 'worker-on-change-active');
+    const cluster = await TestCluster.open(file.db, 'worker-on-change-active');
     const writer = new ActorWriter(actors, cluster.producer);
-    const id = ids[2]!;
+    const id = file.ids[2]!;
     await cluster.startWorker();
     // The first write's job loads the actor, resolves it, then waits on the snapshots table.
-    const release = await holdTableLock(db.pool, 'snapshots', 'EXCLUSIVE');
+    const release = await holdTableLock(file.db.pool, 'snapshots', 'EXCLUSIVE');
     let second: WriteResult;
     try {
       const first = await writer.putSubsystem(id, outputOf('active_test', 1));
@@ -132,7 +117,7 @@ describe('resolve on change', () => {
       // It has loaded the actor at the first version when it waits on the write: now the second write.
       await waitFor(
         'the first job to wait on the snapshot write',
-        async () => (await workerSessionsWaitingOnLocks(db.pool)) === 1,
+        async () => (await workerSessionsWaitingOnLocks(file.db.pool)) === 1,
       );
       second = await writer.putSubsystem(id, outputOf('active_test', 2));
       expect(second.version).toBe(first.version + 1);
@@ -143,7 +128,7 @@ describe('resolve on change', () => {
     // at the second write's version. (BullMQ answers a deduplicated add with the id of the job that is
     // running, and creates the follow-up under another id when that job finishes.)
     await cluster.producer.waitForResults([second.jobId], 30_000);
-    const afterReturnedJob = (await pgSnapshots(db.pool, [id])).get(id)?.version;
+    const afterReturnedJob = (await pgSnapshots(file.db.pool, [id])).get(id)?.version;
     // The follow-up job does bring the actor to its newest version in both stores.
     await cluster.waitUntilResolved([id], 20_000);
     expect(await cluster.queue.getJobCountByTypes('completed')).toBe(2);

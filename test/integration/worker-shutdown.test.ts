@@ -1,45 +1,29 @@
 /** Graceful shutdown: on SIGTERM a worker takes no new job, finishes its active ones and exits 0. */
-import type { TestDatabase } from '../support/pg';
 import {
-  clusterDatabase,
-  closeClusters,
+  clusterTestFile,
   holdTableLock,
-  seedWorkload,
   sleep,
   TestCluster,
-  waitFor,
   type ExitStatus,
+  waitFor,
 } from '../support/cluster';
 
-// Real processes and servers: far above jest's default 5 s, well under a minute a file.
-jest.setTimeout(60_000);
-
-let db: TestDatabase;
-let ids: string[];
-
-beforeAll(async () => {
-  db = await clusterDatabase('worker_shutdown');
-  ids = await seedWorkload(db, 200, 31);
-});
-afterEach(closeClusters);
-afterAll(async () => {
-  await db?.close();
-});
+const file = clusterTestFile('worker_shutdown', 200, 31);
 
 const TIMED_OUT_LINE = 'active jobs did not finish in time: leaving them to be retried as stalled';
 
 describe('a worker stopped with SIGTERM', () => {
   it('finishes its active jobs, takes no new ones and exits 0 within the shutdown timeout', async () => {
-    const cluster = await TestCluster.open(db, 'worker-shutdown', { shutdownTimeoutMs: 10_000 });
+    const cluster = await TestCluster.open(file.db, 'worker-shutdown', { shutdownTimeoutMs: 10_000 });
     const worker = await cluster.startWorker();
     // Loads wait on this lock: the worker's two jobs stay active until the test lets them go.
-    const release = await holdTableLock(db.pool, 'actors', 'ACCESS EXCLUSIVE');
+    const release = await holdTableLock(file.db.pool, 'actors', 'ACCESS EXCLUSIVE');
     let jobIds: string[];
     let active: string[];
     let exiting: Promise<ExitStatus>;
     let signalled: number;
     try {
-      ({ jobIds } = await cluster.producer.enqueueResolve(ids, { batchSize: 50, force: true }));
+      ({ jobIds } = await cluster.producer.enqueueResolve(file.ids, { batchSize: 50, force: true }));
       expect(jobIds).toHaveLength(4);
       await waitFor('2 active jobs', async () => (await cluster.queue.getActiveCount()) === 2);
       active = (await cluster.queue.getActive()).map((job) => job.id!).sort();
@@ -81,17 +65,20 @@ describe('a worker stopped with SIGTERM', () => {
   });
 
   it('exits 0 soon after the shutdown timeout when a job does not finish; the job is retried elsewhere', async () => {
-    const cluster = await TestCluster.open(db, 'worker-shutdown-timeout', {
+    const cluster = await TestCluster.open(file.db, 'worker-shutdown-timeout', {
       shutdownTimeoutMs: 1500,
       lockDurationMs: 3000,
       stalledIntervalMs: 1000,
     });
     const worker = await cluster.startWorker({ concurrency: 1 });
-    const release = await holdTableLock(db.pool, 'actors', 'ACCESS EXCLUSIVE');
+    const release = await holdTableLock(file.db.pool, 'actors', 'ACCESS EXCLUSIVE');
     let jobIds: string[];
     let exitedAfter: number;
     try {
-      ({ jobIds } = await cluster.producer.enqueueResolve(ids.slice(0, 40), { batchSize: 40, force: true }));
+      ({ jobIds } = await cluster.producer.enqueueResolve(file.ids.slice(0, 40), {
+        batchSize: 40,
+        force: true,
+      }));
       await waitFor('the job to be active', async () => (await cluster.queue.getActiveCount()) === 1);
       const signalled = Date.now();
       // The job's load is stuck on the lock for longer than the shutdown timeout.
@@ -110,6 +97,6 @@ describe('a worker stopped with SIGTERM', () => {
     const [result] = await cluster.producer.waitForResults(jobIds, 20_000);
     expect(result!.counts.written).toBe(40);
     expect(next.lines('job done').map((line) => line.jobId)).toEqual(jobIds);
-    expect(await cluster.snapshotProblems(ids.slice(0, 40))).toEqual([]);
+    expect(await cluster.snapshotProblems(file.ids.slice(0, 40))).toEqual([]);
   });
 });

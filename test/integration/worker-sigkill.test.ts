@@ -3,50 +3,34 @@
  * them over as stalled, and every actor still ends resolved at its version in both stores.
  */
 import { ActorRepository } from '../../src/adapters/pg';
-import type { TestDatabase } from '../support/pg';
 import {
   actorVersions,
-  clusterDatabase,
-  closeClusters,
+  clusterTestFile,
   holdTableLock,
   pgSnapshots,
   redisSnapshots,
-  seedWorkload,
   TestCluster,
   waitFor,
   workerSessionsWaitingOnLocks,
 } from '../support/cluster';
 
-// Real processes and servers: far above jest's default 5 s, well under a minute a file.
-jest.setTimeout(60_000);
-
-let db: TestDatabase;
-let ids: string[];
-
-beforeAll(async () => {
-  db = await clusterDatabase('worker_sigkill');
-  ids = await seedWorkload(db, 400, 17);
-});
-afterEach(closeClusters);
-afterAll(async () => {
-  await db?.close();
-});
+const file = clusterTestFile('worker_sigkill', 400, 17);
 
 const STALLED_LINE = 'job stalled: another worker will take it over';
 
 describe('a worker killed with SIGKILL', () => {
   it('loses its active jobs to the next worker, which recovers them as stalled and resolves every actor', async () => {
-    const cluster = await TestCluster.open(db, 'worker-sigkill', {
+    const cluster = await TestCluster.open(file.db, 'worker-sigkill', {
       lockDurationMs: 3000,
       stalledIntervalMs: 1000,
     });
     const first = await cluster.startWorker();
     // The jobs' loads wait on this lock, so they are certainly active (not yet finished) when killed.
-    const release = await holdTableLock(db.pool, 'actors', 'ACCESS EXCLUSIVE');
+    const release = await holdTableLock(file.db.pool, 'actors', 'ACCESS EXCLUSIVE');
     let jobIds: string[];
     let killed: string[];
     try {
-      ({ jobIds } = await cluster.producer.enqueueResolve(ids, { batchSize: 100 }));
+      ({ jobIds } = await cluster.producer.enqueueResolve(file.ids, { batchSize: 100 }));
       expect(jobIds).toHaveLength(4);
       await waitFor('2 active jobs', async () => (await cluster.queue.getActiveCount()) === 2);
       killed = (await cluster.queue.getActive()).map((job) => job.id!).sort();
@@ -59,7 +43,7 @@ describe('a worker killed with SIGKILL', () => {
     expect(await cluster.queue.getActiveCount()).toBe(2); // still locked by the dead worker
 
     const second = await cluster.startWorker();
-    await cluster.waitUntilResolved(ids, 30_000);
+    await cluster.waitUntilResolved(file.ids, 30_000);
     const results = await cluster.producer.waitForResults(jobIds, 30_000);
     expect(results.reduce((n, r) => n + r.counts.written, 0)).toBe(400);
 
@@ -92,11 +76,11 @@ describe('a worker killed with SIGKILL', () => {
   });
 
   it('between its Postgres write and its Redis write: the recovered job still brings Redis up to date', async () => {
-    const cluster = await TestCluster.open(db, 'worker-sigkill-write', {
+    const cluster = await TestCluster.open(file.db, 'worker-sigkill-write', {
       lockDurationMs: 3000,
       stalledIntervalMs: 1000,
     });
-    const some = ids.slice(0, 100);
+    const some = file.ids.slice(0, 100);
     const first = await cluster.startWorker();
     await cluster.producer.waitForResults(
       // Forced: the first test resolved them in Postgres already, but this test's Redis prefix is new.
@@ -104,10 +88,10 @@ describe('a worker killed with SIGKILL', () => {
       30_000,
     );
     expect(await cluster.snapshotProblems(some)).toEqual([]);
-    const before = await actorVersions(db.pool, some);
+    const before = await actorVersions(file.db.pool, some);
 
     // A write to each actor: every snapshot is now one version behind, in both stores.
-    const actors = new ActorRepository({ pool: db.pool, registries: db.registries.compiled });
+    const actors = new ActorRepository({ pool: file.db.pool, registries: file.db.registries.compiled });
     for (const id of some) {
       await actors.putSubsystem(id, {
         primary: [{ dimension: 'luck', bucket: 'FLAT', value: 3, system: 'late_write' }],
@@ -118,13 +102,13 @@ describe('a worker killed with SIGKILL', () => {
     }
 
     // The jobs resolve, then wait on the snapshots table: the worker dies before its Redis writes.
-    const release = await holdTableLock(db.pool, 'snapshots', 'EXCLUSIVE');
+    const release = await holdTableLock(file.db.pool, 'snapshots', 'EXCLUSIVE');
     let jobIds: string[];
     try {
       ({ jobIds } = await cluster.producer.enqueueResolve(some, { batchSize: 50 }));
       await waitFor(
         'both jobs to wait on the snapshot write',
-        async () => (await workerSessionsWaitingOnLocks(db.pool)) === 2,
+        async () => (await workerSessionsWaitingOnLocks(file.db.pool)) === 2,
       );
       await first.signal('SIGKILL');
     } finally {
@@ -132,7 +116,7 @@ describe('a worker killed with SIGKILL', () => {
     }
     // The dead worker's statements were sent whole: Postgres commits them once the lock is released.
     await waitFor('the orphaned Postgres writes', async () => {
-      const stored = await pgSnapshots(db.pool, some);
+      const stored = await pgSnapshots(file.db.pool, some);
       return some.every((id) => stored.get(id)?.version === before.get(id)! + 1);
     });
     const cached = await redisSnapshots(cluster.redis, cluster.keyPrefix, some);

@@ -1,40 +1,19 @@
 /** Two worker processes on one queue share its jobs, and each job is done exactly once. */
-import type { TestDatabase } from '../support/pg';
-import {
-  clusterDatabase,
-  closeClusters,
-  holdTableLock,
-  seedWorkload,
-  TestCluster,
-  waitFor,
-} from '../support/cluster';
+import { clusterTestFile, holdTableLock, TestCluster, waitFor } from '../support/cluster';
 
-// Real processes and servers: far above jest's default 5 s, well under a minute a file.
-jest.setTimeout(60_000);
-
-let db: TestDatabase;
-let ids: string[];
-
-beforeAll(async () => {
-  db = await clusterDatabase('worker_two_workers');
-  ids = await seedWorkload(db, 300, 37);
-});
-afterEach(closeClusters);
-afterAll(async () => {
-  await db?.close();
-});
+const file = clusterTestFile('worker_two_workers', 300, 37);
 
 describe('two worker processes on one queue', () => {
   it('both take jobs, no job runs twice, and every actor ends resolved at its version', async () => {
-    const cluster = await TestCluster.open(db, 'worker-two');
+    const cluster = await TestCluster.open(file.db, 'worker-two');
     const [a, b] = await Promise.all([cluster.startWorker(), cluster.startWorker()]);
     expect(a!.pid).not.toBe(b!.pid);
 
     // Hold the loads until both workers are busy (2 jobs each), so neither can take everything.
-    const release = await holdTableLock(db.pool, 'actors', 'ACCESS EXCLUSIVE');
+    const release = await holdTableLock(file.db.pool, 'actors', 'ACCESS EXCLUSIVE');
     let jobIds: string[];
     try {
-      ({ jobIds } = await cluster.producer.enqueueResolve(ids, { batchSize: 20 }));
+      ({ jobIds } = await cluster.producer.enqueueResolve(file.ids, { batchSize: 20 }));
       expect(jobIds).toHaveLength(15);
       await waitFor('4 active jobs (2 per worker)', async () => (await cluster.queue.getActiveCount()) === 4);
     } finally {
@@ -42,7 +21,7 @@ describe('two worker processes on one queue', () => {
     }
     const results = await cluster.producer.waitForResults(jobIds, 30_000);
     expect(results.reduce((n, r) => n + r.counts.written, 0)).toBe(300);
-    expect(await cluster.snapshotProblems(ids)).toEqual([]);
+    expect(await cluster.snapshotProblems(file.ids)).toEqual([]);
 
     const done = cluster.jobsDoneByWorker();
     const doneByA = done.get(a!.pid)!;

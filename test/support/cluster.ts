@@ -386,3 +386,35 @@ export async function closeClusters(): Promise<void> {
   await killLeftoverWorkers();
   if (errors.length > 0) throw errors[0];
 }
+
+/** A cluster test file's database and its seeded standard actors, set before its first test. */
+export interface ClusterTestFile {
+  db: TestDatabase;
+  ids: string[];
+}
+
+/**
+ * Registers what every cluster test file needs: a timeout for real processes and servers (far above
+ * jest's 5 s, well under a minute a file), a migrated database of its own seeded with `actors` standard
+ * actors from `seed`, then `ready` (beforeAll); each test's clusters closed after it; the database closed
+ * at the end.
+ */
+export function clusterTestFile(
+  name: string,
+  actors: number,
+  seed: number,
+  ready?: (file: ClusterTestFile) => Promise<void> | void,
+): ClusterTestFile {
+  jest.setTimeout(60_000);
+  const file = {} as ClusterTestFile;
+  beforeAll(async () => {
+    file.db = await clusterDatabase(name);
+    file.ids = await seedWorkload(file.db, actors, seed);
+    await ready?.(file);
+  });
+  afterEach(closeClusters);
+  afterAll(async () => {
+    await file.db?.close();
+  });
+  return file;
+}
