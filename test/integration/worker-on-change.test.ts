@@ -27,15 +27,6 @@ async function storedSnapshot(id: string): Promise<Snapshot> {
   return (await pgSnapshots(file.db.pool, [id])).get(id)!.snapshot as Snapshot;
 }
 
-/** A valid output adding FLAT luck (strength would not do: the standard actors OVERRIDE it). */
-function luckOutput(system: string, luck: number): Record<string, unknown> {
-  return {
-    primary: [{ dimension: 'luck', bucket: 'FLAT', value: luck, system }],
-    derived: [],
-    caps: [],
-    meta: { system },
-  };
-}
 describe('resolve on change', () => {
   it('putSubsystem and deleteSubsystem bump the version and the worker resolves the actor at it', async () => {
     const cluster = await TestCluster.open(file.db, 'worker-on-change');
@@ -51,7 +42,7 @@ describe('resolve on change', () => {
     expect(initial.Version).toBe(before);
 
     // A new output: version + 1, and the job returned resolves the actor at that version.
-    const put = await writer.putSubsystem(id, luckOutput('on_change_test', 5));
+    const put = await writer.putSubsystem(id, outputOf('on_change_test', 5, 'luck'));
     expect(put.version).toBe(before + 1);
     const [putResult] = await cluster.producer.waitForResults([put.jobId], 30_000);
     expect(putResult!.outcomes).toEqual({ [id]: 'written' });

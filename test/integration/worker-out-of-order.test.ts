@@ -17,14 +17,6 @@ let actors: ActorRepository;
 const file = clusterTestFile('worker_out_of_order', 30, 13, ({ db }) => {
   actors = new ActorRepository({ pool: db.pool, registries: db.registries.compiled });
 });
-function luckOutput(system: string, luck: number): Record<string, unknown> {
-  return {
-    primary: [{ dimension: 'luck', bucket: 'FLAT', value: luck, system }],
-    derived: [],
-    caps: [],
-    meta: { system },
-  };
-}
 
 describe('out-of-order resolutions', () => {
   it('an older record written after the worker’s newer one is skipped by Postgres and by Redis', async () => {
@@ -83,7 +75,7 @@ describe('out-of-order resolutions', () => {
       jobIds.push(
         ...(await cluster.producer.enqueueResolve(file.ids, { force: true, batchSize: 10 })).jobIds,
       );
-      await writer.putSubsystem(hot, luckOutput(`race_${round % 3}`, round));
+      await writer.putSubsystem(hot, outputOf(`race_${round % 3}`, round, 'luck'));
       await sleep(Math.floor(Math.random() * 25));
     }
     const finalVersion = (await actorVersions(file.db.pool, [hot])).get(hot)!;

@@ -27,10 +27,13 @@ export async function migratedDatabase(name: string): Promise<TestDatabase> {
   };
 }
 
-/** A valid SubsystemOutput of `system` with one FLAT contribution to strength. */
-export function outputOf(system: string, strength = 10): Record<string, unknown> {
+/**
+ * A valid SubsystemOutput of `system` with one FLAT contribution to a primary dimension (`luck` for a
+ * standard actor whose value must show it: they OVERRIDE strength).
+ */
+export function outputOf(system: string, value = 10, dimension = 'strength'): Record<string, unknown> {
   return {
-    primary: [{ dimension: 'strength', bucket: 'FLAT', value: strength, system }],
+    primary: [{ dimension, bucket: 'FLAT', value, system }],
     derived: [],
     caps: [],
     meta: { system },
