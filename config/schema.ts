@@ -5,9 +5,9 @@
  * variable or `file: yaml.path` in front (`PORT must be a port number …`), and every problem is kept.
  * Secrets are never quoted back.
  */
-import * as os from 'node:os';
 import { z } from 'zod';
 import type { ConfigProblem } from './config-error';
+import { usableCpus } from './usable-cpus';
 import type { Origins } from './origins';
 import { isMapping, type Tree } from './tree';
 
@@ -127,9 +127,9 @@ const url = (protocols: readonly string[]): ((raw: unknown) => string | Invalid)
   };
 };
 
-/** `auto`: one resolve thread per CPU the process may use. */
+/** `auto`: one resolve thread per CPU the process may use (its cgroup CPU limit included). */
 function threads(raw: unknown): number | Invalid {
-  if (raw === 'auto') return Math.max(1, os.availableParallelism());
+  if (raw === 'auto') return usableCpus();
   const n = integer(1, 256)(raw);
   return n instanceof Invalid ? new Invalid(`must be an integer from 1 to 256 (or auto), ${got(raw)}`) : n;
 }

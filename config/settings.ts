@@ -11,12 +11,12 @@
  * then validation: every problem is collected and thrown at once as a ConfigError, one line each,
  * naming the variable or the file and YAML path.
  */
-import * as os from 'node:os';
 import { ConfigError, type ConfigProblem } from './config-error';
 import { databaseUrl, redisUrl } from './connection-urls';
 import { applyEnvOverrides } from './env-overrides';
 import { configFiles, loadLayers } from './load-yaml';
 import { Origins } from './origins';
+import { usableCpus } from './usable-cpus';
 import { crossCheck, validateTree, type ConfigTree, type TrustProxy } from './schema';
 import type { Env } from './tree';
 
@@ -124,7 +124,7 @@ export const DEFAULT_SETTINGS = {
   queue: { name: 'actor-resolve', prefix: '{actor-core}', batchSize: 500, attempts: 5, backoffMs: 1000 },
   worker: {
     concurrency: 2,
-    threads: Math.max(1, os.availableParallelism()),
+    threads: usableCpus(),
     shutdownTimeoutMs: 30_000,
     lockDurationMs: 30_000,
     stalledIntervalMs: 30_000,

@@ -1,9 +1,9 @@
 /** config/: which files are read, default.yaml's values, and every variable Actor Core has always read. */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { ENV_OVERRIDES } from '../../config/env-overrides';
 import { loadSettings, type Settings } from '../../config/settings';
+import { usableCpus } from '../../config/usable-cpus';
 import { configDir, configProblems, fixture } from '../support/config';
 
 describe('default.yaml', () => {
@@ -18,7 +18,7 @@ describe('default.yaml', () => {
       queue: { name: 'actor-resolve', prefix: '{actor-core}', batchSize: 500, attempts: 5, backoffMs: 1000 },
       worker: {
         concurrency: 2,
-        threads: Math.max(1, os.availableParallelism()),
+        threads: usableCpus(),
         shutdownTimeoutMs: 30_000,
         lockDurationMs: 30_000,
         stalledIntervalMs: 30_000,

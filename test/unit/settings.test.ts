@@ -1,7 +1,7 @@
 /** config/settings.ts: the environment read once, with defaults and errors naming the variable. */
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { DEFAULT_OPS, DEFAULT_SETTINGS, loadSettings, required } from '../../config/settings';
+import { usableCpus } from '../../config/usable-cpus';
 
 const fixtures = path.join(__dirname, '..', 'fixtures', 'config');
 
@@ -121,7 +121,7 @@ describe('loadSettings with YAML', () => {
       workerSidecarPort: DEFAULT_OPS.monitoring.workerSidecarPort,
       tracing: { enabled: false, endpoint: undefined, serviceName: DEFAULT_OPS.monitoring.serviceName },
     });
-    expect(settings.worker.threads).toBe(Math.max(1, os.availableParallelism()));
+    expect(settings.worker.threads).toBe(usableCpus());
   });
 
   it('takes a config file as the second parameter, over default.yaml', () => {
