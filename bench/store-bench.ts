@@ -30,6 +30,7 @@ import {
   snapshotRecordOf,
   table,
 } from './support';
+import { deleteKeys } from '../src/demo/isolated-stores';
 
 interface Rate {
   name: string;
@@ -187,8 +188,7 @@ async function main(): Promise<void> {
       );
     }
   } finally {
-    const keys = await redis.keys(`${prefix}:*`);
-    for (let i = 0; i < keys.length; i += 1000) await redis.del(...keys.slice(i, i + 1000));
+    await deleteKeys(redis, `${prefix}:*`);
     redis.disconnect();
     await pool.end();
     await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);

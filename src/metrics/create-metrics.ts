@@ -162,30 +162,27 @@ export function createMetrics(options: MetricsOptions = {}) {
       }
     },
   });
-  const poolUtilization = new Gauge({
-    name: WORKER_METRICS.poolUtilization,
-    help: 'Utilisation of the resolve thread pool since it started (0..1, piscina.utilization)',
-    registers,
-    collect() {
-      if (pool !== undefined) this.set(pool.utilization);
-    },
-  });
-  const poolQueueSize = new Gauge({
-    name: WORKER_METRICS.poolQueueSize,
-    help: 'Resolve tasks waiting for a thread',
-    registers,
-    collect() {
-      if (pool !== undefined) this.set(pool.queueSize);
-    },
-  });
-  const poolThreads = new Gauge({
-    name: WORKER_METRICS.poolThreads,
-    help: 'Live resolve threads',
-    registers,
-    collect() {
-      if (pool !== undefined) this.set(pool.threads.length);
-    },
-  });
+  /** A gauge read from the resolve pool at scrape time (nothing until a pool is observed). */
+  const poolGauge = (name: string, help: string, read: (source: PoolStatsSource) => number): Gauge =>
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        if (pool !== undefined) this.set(read(pool));
+      },
+    });
+  const poolUtilization = poolGauge(
+    WORKER_METRICS.poolUtilization,
+    'Utilisation of the resolve thread pool since it started (0..1, piscina.utilization)',
+    (p) => p.utilization,
+  );
+  const poolQueueSize = poolGauge(
+    WORKER_METRICS.poolQueueSize,
+    'Resolve tasks waiting for a thread',
+    (p) => p.queueSize,
+  );
+  const poolThreads = poolGauge(WORKER_METRICS.poolThreads, 'Live resolve threads', (p) => p.threads.length);
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
 
   return {
