@@ -21,12 +21,10 @@ import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import pg from 'pg';
 import { loadSettings } from '../config/settings';
 import { createPgPool, migrateDatabase, plaintextCodec, SnapshotRepository } from '../src/adapters/pg';
 import { SnapshotCache } from '../src/adapters/redis';
 import { signToken } from '../src/api/auth/sign-token';
-import { startLocalServices } from '../src/local-services';
 import { loadRegistries } from '../src/registry';
 import { seedActors } from '../src/seed/seed-actors';
 import type { LoadResult } from './api-load';
@@ -40,7 +38,7 @@ import {
   snapshotRecordOf,
   table,
 } from './support';
-import { deleteKeys } from '../src/demo/isolated-stores';
+import { openIsolatedStores } from '../src/demo/isolated-stores';
 
 /** `node args…`, under `taskset -c <cpu>` when a CPU is given. */
 function nodeCommand(args: string[], cpu: number | undefined): [string, string[]] {
@@ -123,20 +121,17 @@ async function main(): Promise<void> {
   const serverCpu = values.pin ? 0 : undefined;
   const clientCpu = values.pin ? 1 : undefined;
 
-  const settings = loadSettings();
-  const services = await startLocalServices({
-    databaseUrl: settings.databaseUrl,
-    redisUrl: settings.redisUrl,
+  const stores = await openIsolatedStores({
+    settings: loadSettings(),
+    database: `bench_api_${process.pid}`,
+    fallbackDatabase: `bench_api_${process.pid}_2`,
+    namespace: `bench-api-${process.pid}`,
+    log,
   });
-  const database = `bench_api_${process.pid}`;
-  const keyPrefix = `bench-api-${process.pid}`;
-  const admin = new pg.Client({ connectionString: services.databaseUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${database}`);
-  const databaseUrl = new URL(services.databaseUrl);
-  databaseUrl.pathname = `/${database}`;
-  const pool = createPgPool({ url: databaseUrl.toString(), max: 2 });
-  const redis = new Redis(services.redisUrl);
+  const settings = stores.settings;
+  const { databaseUrl, redisUrl, redisKeyPrefix: keyPrefix } = settings;
+  const pool = createPgPool({ url: databaseUrl, max: 2 });
+  const redis = new Redis(redisUrl);
   let api: ChildProcess | undefined;
   try {
     await migrateDatabase(pool);
@@ -161,10 +156,11 @@ async function main(): Promise<void> {
     const started = await startApi(
       {
         ...process.env,
-        DATABASE_URL: databaseUrl.toString(),
-        REDIS_URL: services.redisUrl,
+        DATABASE_URL: databaseUrl,
+        REDIS_URL: redisUrl,
         REDIS_KEY_PREFIX: keyPrefix,
-        QUEUE_NAME: keyPrefix,
+        QUEUE_NAME: settings.queue.name,
+        QUEUE_PREFIX: settings.queue.prefix,
         JWT_SECRET: secret,
         HOST: '127.0.0.1',
         LOG_LEVEL: 'info',
@@ -174,7 +170,7 @@ async function main(): Promise<void> {
       serverCpu,
     );
     api = started.child;
-    if (serverCpu !== undefined && services.started.redis) {
+    if (serverCpu !== undefined && stores.started.redis) {
       const info = await redis.info('server');
       pinProcess(Number(/process_id:(\d+)/.exec(info)![1]), serverCpu);
       log('pinned: API and Redis on CPU 0, the load client on CPU 1');
@@ -268,12 +264,9 @@ async function main(): Promise<void> {
       api.kill('SIGTERM');
       await exited;
     }
-    await deleteKeys(redis, `${keyPrefix}:*`).catch(() => undefined);
     redis.disconnect();
     await pool.end();
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await admin.end();
-    await services.stop();
+    await stores.close();
   }
 }
 

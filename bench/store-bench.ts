@@ -7,7 +7,6 @@
  *   npm run bench:store -- [--actors N | --input FILE.jsonl] [--batch B] [--concurrency 1,2,4] [--json]
  */
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { Redis } from 'ioredis';
 import { loadSettings } from '../config/settings';
 import {
@@ -18,7 +17,6 @@ import {
   SnapshotRepository,
 } from '../src/adapters/pg';
 import { SnapshotCache } from '../src/adapters/redis';
-import { startLocalServices } from '../src/local-services';
 import { seedActors } from '../src/seed/seed-actors';
 import {
   WORKLOAD_OPTIONS,
@@ -30,7 +28,7 @@ import {
   snapshotRecordOf,
   table,
 } from './support';
-import { deleteKeys } from '../src/demo/isolated-stores';
+import { openIsolatedStores } from '../src/demo/isolated-stores';
 
 interface Rate {
   name: string;
@@ -74,20 +72,15 @@ async function main(): Promise<void> {
   const { lines, workload, registries } = loadBenchInput(values);
   const batch = positiveInt(values.batch, '--batch') ?? 1000;
   const concurrencies = intList(values.concurrency ?? '1,2,4', '--concurrency');
-  const settings = loadSettings();
-  const services = await startLocalServices({
-    databaseUrl: settings.databaseUrl,
-    redisUrl: settings.redisUrl,
+  const stores = await openIsolatedStores({
+    settings: loadSettings(),
+    database: `bench_store_${process.pid}`,
+    fallbackDatabase: `bench_store_${process.pid}_2`,
+    namespace: `bench-store-${process.pid}`,
   });
-  const database = `bench_store_${process.pid}`;
-  const admin = new pg.Client({ connectionString: services.databaseUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${database}`);
-  const url = new URL(services.databaseUrl);
-  url.pathname = `/${database}`;
-  const pool = createPgPool({ url: url.toString(), max: Math.max(...concurrencies) + 1 });
-  const redis = new Redis(services.redisUrl, { maxRetriesPerRequest: 1 });
-  const prefix = `bench-store-${process.pid}`;
+  const { databaseUrl, redisUrl, redisKeyPrefix: prefix } = stores.settings;
+  const pool = createPgPool({ url: databaseUrl, max: Math.max(...concurrencies) + 1 });
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
   const rates: Rate[] = [];
   try {
     await migrateDatabase(pool);
@@ -157,8 +150,8 @@ async function main(): Promise<void> {
       `snapshot JSON ${Math.round(snapshotBytes)} bytes on average; ${env.cpus} CPUs (${env.cpu}), Node ${env.node}`,
     );
     console.log(
-      `postgres ${services.started.postgres ? 'private (started here)' : 'from DATABASE_URL'}, ` +
-        `redis ${services.started.redis ? 'private (started here)' : 'from REDIS_URL'}\n`,
+      `postgres ${stores.started.postgres ? 'private (started here)' : 'from DATABASE_URL'}, ` +
+        `redis ${stores.started.redis ? 'private (started here)' : 'from REDIS_URL'}\n`,
     );
     console.log(
       table([
@@ -188,12 +181,9 @@ async function main(): Promise<void> {
       );
     }
   } finally {
-    await deleteKeys(redis, `${prefix}:*`);
     redis.disconnect();
     await pool.end();
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await admin.end();
-    await services.stop();
+    await stores.close();
   }
 }
 
