@@ -189,7 +189,9 @@ async function main(): Promise<void> {
     const results: LoadResult[] = [];
     for (const rate of rates) {
       const connections = connectionsFor(rate);
-      log(`${rate} req/s for ${duration} s on ${connections} connection(s), after a 2 s warm-up…`);
+      log(
+        `${rate} req/s for ${duration} s on ${connections} connection(s), after a 2 s warm-up on the same connections…`,
+      );
       const args = [
         '--url',
         url,
