@@ -8,7 +8,9 @@
  *          → JSON 404 → JSON errors
  *
  * The snapshot route is registered first in /v1, so the hot path matches on its first try, and it
- * counts itself against the rate limit, in the same Redis call as its cache read.
+ * counts itself against the rate limit, in the same Redis call as its cache read. In front of all of
+ * it, `createApiHandler`'s listener answers plain snapshot reads before Express (snapshot-fast-path.ts)
+ * and gives the app everything else: servers and tests send requests to the listener.
  */
 import express, { type Express, type Router } from 'express';
 import helmet from 'helmet';
@@ -32,6 +34,9 @@ import { addActorRoutes } from './routes/actor-routes';
 import { addJobRoutes } from './routes/job-routes';
 import { addExplainRoute } from './routes/explain-route';
 import { addSnapshotRoute } from './routes/snapshot-route';
+import { headersSetBy } from './security-headers';
+import { snapshotFastPath, type RequestListener } from './snapshot-fast-path';
+import { SnapshotHandover } from './snapshot-handover';
 import { SnapshotReader } from './snapshot-reader';
 
 export type { OpsMount } from './ops-mount';
@@ -55,14 +60,20 @@ export interface ApiDeps {
   ops?: OpsMount;
 }
 
-function v1Router(deps: ApiDeps, verifier: TokenVerifier, limiter: RateLimiter): Router {
+/** What the snapshot route and its fast path share. */
+interface SnapshotParts {
+  reader: SnapshotReader;
+  limiter: RateLimiter;
+  handover: SnapshotHandover;
+}
+
+function v1Router(deps: ApiDeps, verifier: TokenVerifier, snapshot: SnapshotParts): Router {
   const router = express.Router();
+  const { limiter } = snapshot;
   const bodyLimitBytes = deps.settings.server.bodyLimitBytes;
   router.use(authenticate(verifier));
   // First, and before the rate-limit middleware: it counts its requests itself (see the route).
-  const onHit = deps.ops?.onCacheLookup;
-  const reader = new SnapshotReader(deps.snapshots, deps.redis, limiter, onHit && (() => onHit('hit')));
-  addSnapshotRoute(router, { reader, limiter });
+  addSnapshotRoute(router, snapshot);
   router.use(rateLimit(limiter));
   addExplainRoute(router, deps);
   addActorRoutes(router, { ...deps, bodyLimitBytes });
@@ -83,7 +94,13 @@ function adminRouter(deps: ApiDeps, verifier: TokenVerifier, limiter: RateLimite
   return router;
 }
 
-export function createApiApp(deps: ApiDeps): Express {
+/** The API: the Express app, and the listener to give requests to (the fast path, then the app). */
+export interface ApiHandler {
+  app: Express;
+  listener: RequestListener;
+}
+
+export function createApiHandler(deps: ApiDeps): ApiHandler {
   const { settings, ops } = deps;
   const verifier =
     deps.tokens ??
@@ -100,6 +117,16 @@ export function createApiApp(deps: ApiDeps): Express {
     max: settings.security.rateLimit.max,
     logger: deps.logger,
   });
+  const onHit = deps.ops?.onCacheLookup;
+  const snapshot: SnapshotParts = {
+    reader: new SnapshotReader(deps.snapshots, deps.redis, limiter, onHit && (() => onHit('hit'))),
+    limiter,
+    handover: new SnapshotHandover(),
+  };
+  // upgrade-insecure-requests would send a plain-HTTP Bull Board's own assets to https (dev, in-cluster).
+  const securityHeaders = helmet({
+    contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+  });
 
   const app = express();
   app.disable('x-powered-by');
@@ -108,9 +135,8 @@ export function createApiApp(deps: ApiDeps): Express {
   // Behind HAProxy or an ingress, req.ip (the per-IP rate limit) must come from X-Forwarded-For.
   app.set('trust proxy', settings.server.trustProxy);
   if (ops?.requestMiddleware !== undefined) app.use(ops.requestMiddleware);
-  // upgrade-insecure-requests would send a plain-HTTP Bull Board's own assets to https (dev, in-cluster).
-  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
-  app.use('/v1', v1Router(deps, verifier, limiter));
+  app.use(securityHeaders);
+  app.use('/v1', v1Router(deps, verifier, snapshot));
   app.use('/admin', adminRouter(deps, verifier, limiter));
   if (ops !== undefined) {
     if (settings.security.openOpsEndpoints) app.use(ops.routes);
@@ -118,5 +144,23 @@ export function createApiApp(deps: ApiDeps): Express {
   }
   app.use(notFoundHandler());
   app.use(errorHandler(deps.logger, settings.server.bodyLimitBytes));
-  return app;
+
+  const fastPath = snapshotFastPath({
+    ...snapshot,
+    verifier,
+    app,
+    securityHeaders: headersSetBy(securityHeaders),
+    ...(ops?.observeRequest === undefined ? {} : { observe: ops.observeRequest }),
+  });
+  return {
+    app,
+    listener: (req, res) => {
+      if (!fastPath(req, res)) app(req, res);
+    },
+  };
+}
+
+/** The Express app alone (no fast path): for route listings. Serve requests with createApiHandler. */
+export function createApiApp(deps: ApiDeps): Express {
+  return createApiHandler(deps).app;
 }

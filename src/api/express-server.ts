@@ -7,13 +7,17 @@
  * 8 s, a full mark-compact every second and a p50 nearly three times that of the same app served
  * otherwise (0.088 → 0.032 ms). Created by constructors whose prototypes already are `app.request` /
  * `app.response`, the objects make Express's `setPrototypeOf` a no-op (same prototype): no map change,
- * nothing promoted, no mark-compacts. Everything else about the server is Node's own.
+ * nothing promoted, no mark-compacts. Everything else about the server is Node's own. Requests go to
+ * `listener` (default: the app), which may answer some before the app (the snapshot fast path).
  */
 import * as http from 'node:http';
 import type { Socket } from 'node:net';
 import type { Express } from 'express';
 
-export function createExpressServer(app: Express): http.Server {
+export function createExpressServer(
+  app: Express,
+  listener: (req: http.IncomingMessage, res: http.ServerResponse) => void = app,
+): http.Server {
   // Function constructors (Node's own are too), so that their `prototype` can be the app's objects.
   function ApiRequest(this: http.IncomingMessage, socket: Socket): void {
     http.IncomingMessage.call(this, socket);
@@ -32,6 +36,6 @@ export function createExpressServer(app: Express): http.Server {
       IncomingMessage: ApiRequest as unknown as typeof http.IncomingMessage,
       ServerResponse: ApiResponse as unknown as typeof http.ServerResponse,
     },
-    app,
+    listener,
   );
 }

@@ -12,6 +12,7 @@ import type pg from 'pg';
 import type { Settings } from '../../config/settings';
 import type { LookupOutcome, SnapshotCache } from '../adapters/redis/snapshot-cache';
 import type { Logger } from '../logging/create-logger';
+import type { ObserveRequest } from '../metrics/request-metrics';
 import type { ResolveProducer } from '../producer/resolve-producer';
 import type { LoadedRegistries } from '../registry';
 
@@ -21,6 +22,8 @@ export type OpsMount = {
   bullBoard?: Router;
   /** Optional: runs first on every request (request metrics). */
   requestMiddleware?: RequestHandler;
+  /** Optional: records the request metrics of a request answered before Express (the snapshot fast path). */
+  observeRequest?: ObserveRequest;
   /** Optional: told the outcome of every snapshot read-through lookup (cache hit/miss metrics). */
   onCacheLookup?: (outcome: LookupOutcome) => void;
 };

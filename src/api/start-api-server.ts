@@ -24,7 +24,7 @@ import { producerRedisOptions, ResolveProducer } from '../producer/resolve-produ
 import type { LoadedRegistries } from '../registry';
 import { BULL_BOARD_PATH } from './auth/admin-routes';
 import { TokenVerifier } from './auth/token-verifier';
-import { createApiApp } from './create-app';
+import { createApiHandler } from './create-app';
 import { createExpressServer } from './express-server';
 import type { OpsContext, OpsMount, OpsMountFactory } from './ops-mount';
 
@@ -146,7 +146,7 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ap
     };
     const ops = typeof options.opsMount === 'function' ? await options.opsMount(context) : options.opsMount;
     onCacheLookup = ops?.onCacheLookup;
-    app = createApiApp({
+    const handler = createApiHandler({
       settings,
       pool,
       actors,
@@ -159,7 +159,8 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ap
       tokens,
       ...(ops === undefined ? {} : { ops }),
     });
-    server = createExpressServer(app);
+    app = handler.app;
+    server = createExpressServer(app, handler.listener);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port ?? settings.server.port, options.host ?? settings.server.host, () => {

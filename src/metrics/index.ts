@@ -9,6 +9,6 @@ export {
 } from './create-metrics';
 export type { JobPhase, JobRecord, Metrics, MetricsOptions } from './create-metrics';
 export { GUIDE_METRICS, WORKER_METRICS } from './metric-names';
-export { requestMetrics, UNMATCHED_ROUTE } from './request-metrics';
+export { requestMetrics, requestObserver, UNMATCHED_ROUTE, type ObserveRequest } from './request-metrics';
 export type { JobCountsSource, PoolStatsSource } from './scrape-sources';
 export { SlidingWindowCount } from './sliding-window-count';

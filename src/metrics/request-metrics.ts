@@ -8,6 +8,7 @@
  * `baseUrl` already. Requests no route matched are labelled `<mount>/*` when served by middleware under
  * a mount path (static files) and `unmatched` otherwise (404s), so scanners cannot mint new series.
  */
+import type { ServerResponse } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Metrics } from './create-metrics';
 
@@ -58,26 +59,44 @@ function trackRouteAssignments(req: Request): void {
   });
 }
 
-/** Records the request metrics; mount it first, before the routers. */
-export function requestMetrics(metrics: Pick<Metrics, 'requestsTotal' | 'requestDuration'>): RequestHandler {
-  return (req: Request, res: Response, next: NextFunction): void => {
-    const start = process.hrtime.bigint();
-    trackRouteAssignments(req);
+/**
+ * Records one request's metrics when its response is done: `route()` gives the label then. A response
+ * whose client went away before it was sent is nginx's 499, so it is not counted as a 200.
+ */
+export type ObserveRequest = (
+  method: string,
+  res: ServerResponse,
+  start: bigint,
+  route: () => string,
+) => void;
+
+export function requestObserver(metrics: Pick<Metrics, 'requestsTotal' | 'requestDuration'>): ObserveRequest {
+  return (method, res, start, route) => {
     let recorded = false;
     const record = (): void => {
       if (recorded) return;
       recorded = true;
-      const matched = (req as unknown as TrackedRequest)[MATCHED];
-      const label =
-        matched ?? (req.baseUrl !== '' && res.statusCode < 400 ? `${req.baseUrl}/*` : UNMATCHED_ROUTE);
-      // A client that went away before the response was sent: nginx's 499, so it is not counted as a 200.
+      const label = route();
       const status = res.writableFinished ? String(res.statusCode) : '499';
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      metrics.requestsTotal.inc({ method: req.method, route: label, status });
-      metrics.requestDuration.observe({ method: req.method, route: label }, seconds);
+      metrics.requestsTotal.inc({ method, route: label, status });
+      metrics.requestDuration.observe({ method, route: label }, seconds);
     };
     res.once('finish', record);
     res.once('close', record);
+  };
+}
+
+/** Records the request metrics; mount it first, before the routers. */
+export function requestMetrics(metrics: Pick<Metrics, 'requestsTotal' | 'requestDuration'>): RequestHandler {
+  const observe = requestObserver(metrics);
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const start = process.hrtime.bigint();
+    trackRouteAssignments(req);
+    observe(req.method, res, start, () => {
+      const matched = (req as unknown as TrackedRequest)[MATCHED];
+      return matched ?? (req.baseUrl !== '' && res.statusCode < 400 ? `${req.baseUrl}/*` : UNMATCHED_ROUTE);
+    });
     next();
   };
 }

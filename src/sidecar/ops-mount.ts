@@ -12,7 +12,7 @@ import type { RequestHandler, Router } from 'express';
 import type pg from 'pg';
 import type { LookupOutcome } from '../adapters/redis/snapshot-cache';
 import { createMetrics, type Metrics } from '../metrics/create-metrics';
-import { requestMetrics } from '../metrics/request-metrics';
+import { requestMetrics, requestObserver, type ObserveRequest } from '../metrics/request-metrics';
 import { createBullBoardRouter, DEFAULT_BULL_BOARD_PATH } from './bull-board-router';
 import type { HealthCheck } from './health-checks';
 import { migrationsCheck } from './migrations-check';
@@ -49,6 +49,8 @@ export interface ApiOpsContext {
 export interface ApiOpsMount extends OpsMount {
   /** `requestMetrics(metrics)`: mounted first, it labels every request with its route pattern. */
   requestMiddleware: RequestHandler;
+  /** The same metrics for requests the snapshot fast path answers before Express. */
+  observeRequest: ObserveRequest;
   /** For the read-through cache's `onLookup`: the cache hit and miss counters. */
   onCacheLookup: (outcome: LookupOutcome) => void;
   metrics: Metrics;
@@ -66,6 +68,7 @@ export function createApiOpsMount(context: ApiOpsContext): ApiOpsMount {
   return {
     ...mount,
     requestMiddleware: requestMetrics(metrics),
+    observeRequest: requestObserver(metrics),
     onCacheLookup: metrics.onCacheLookup,
     metrics,
   };

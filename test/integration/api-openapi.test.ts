@@ -30,6 +30,6 @@ it('serves the OpenAPI 3.1 document of exactly the routes the app has', async ()
   const documented = Object.entries(paths).flatMap(([path, item]) =>
     Object.keys(item).map((m) => `${m} ${path}`),
   );
-  const routed = expressRoutes(api.app).map((r) => `${r.method} ${r.path}`);
+  const routed = expressRoutes(api.express).map((r) => `${r.method} ${r.path}`);
   expect([...routed].sort()).toEqual([...documented].sort());
 });

@@ -1,5 +1,5 @@
 /**
- * The API against real stores for the integration tests: `createApiApp` on a TestCluster's database,
+ * The API against real stores for the integration tests: `createApiHandler` on a TestCluster's database,
  * queue (unique name and key prefix) and producer, with its own Redis connection for the cache and the
  * rate limiter, and HS256 tokens signed with a test secret. Settings are the cluster's, with the
  * security and server sections the test asks for.
@@ -16,7 +16,8 @@ import {
 } from '../../src/adapters/pg';
 import { SnapshotCache } from '../../src/adapters/redis';
 import { signToken } from '../../src/api/auth/sign-token';
-import { createApiApp, type ApiDeps } from '../../src/api/create-app';
+import { createApiHandler, type ApiDeps } from '../../src/api/create-app';
+import type { RequestListener } from '../../src/api/snapshot-fast-path';
 import type { OpsMount } from '../../src/api/ops-mount';
 import { ActorWriter, producerRedisOptions, ResolveProducer } from '../../src/producer';
 import type { TestCluster } from './cluster';
@@ -44,7 +45,10 @@ export interface TokenOptions {
 }
 
 export interface TestApi {
-  app: Express;
+  /** What to send requests to (supertest): the snapshot fast path, then the Express app, as served. */
+  app: RequestListener;
+  /** The Express app alone (its routes). */
+  express: Express;
   deps: ApiDeps;
   settings: Settings;
   /** The cache's and the rate limiter's connection. */
@@ -119,8 +123,10 @@ export async function openTestApi(cluster: TestCluster, options: TestApiOptions 
     redis,
     ...(options.ops === undefined ? {} : { ops: options.ops }),
   };
+  const handler = createApiHandler(deps);
   const api: TestApi = {
-    app: createApiApp(deps),
+    app: handler.listener,
+    express: handler.app,
     deps,
     settings,
     redis,

@@ -4,6 +4,7 @@
  * itself, so that the rate limiter can count unauthenticated requests by IP before they are refused.
  * `requireScope` then answers 401 (no token, or a bad one) or 403 (a good token without the scope).
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Request, RequestHandler, Response } from 'express';
 import { ApiError } from '../api-error';
 import { hasScope, type Scope } from './scopes';
@@ -24,7 +25,7 @@ export function principalOf(res: Response): Principal | undefined {
 }
 
 /** The token of `Authorization: Bearer <token>`; undefined without the header; '' when malformed. */
-function bearerToken(req: Request): string | undefined {
+export function bearerToken(req: { readonly headers: IncomingHttpHeaders }): string | undefined {
   const header = req.headers.authorization;
   if (header === undefined) return undefined;
   // RFC 6750: the scheme is case-insensitive; exactly one space, then a token68.
