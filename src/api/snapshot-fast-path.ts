@@ -3,7 +3,7 @@
  * in the last minute is answered here, straight on Node's request and response. Express's router,
  * helmet and the metrics middleware cost ~30 µs of CPU a request here, which is a sixth of the
  * server's work for this route and shows in its p99 at 1,000 req/s (bench:api: 0.86–1.16 ms through
- * Express, 0.61–0.73 ms from here, same machine and load).
+ * Express, 0.68–0.82 ms from here, same machine and load).
  *
  * It takes only what it can answer exactly as Express would, and declines everything else (returns
  * false, and the app serves the request): another method or URL form (a query string, a trailing
