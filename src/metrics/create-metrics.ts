@@ -48,8 +48,14 @@ export interface JobRecord {
   errorCode?: string;
 }
 
-/** Prometheus' DefBuckets, as the guide's histogram uses. */
-export const REQUEST_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/**
+ * Prometheus' DefBuckets, as the guide's histogram uses, with sub-millisecond buckets in front: the
+ * guide promises sub-millisecond responses, and the snapshot route answers in ~0.15 ms (p50) to
+ * ~0.35 ms (p99) server-side, all of which DefBuckets (5 ms and up) would put in its first bucket.
+ */
+export const REQUEST_BUCKETS = [
+  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
 /** A job of 500 actors takes tens to hundreds of ms; a stuck one up to the lock duration. */
 export const JOB_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 /** One actor: ~16 µs of resolution plus ~45 µs of parsing on the reference VM (README). */

@@ -12,6 +12,7 @@ import request from 'supertest';
 import type { Settings } from '../../config/settings';
 import { parseKeyRing } from '../../src/adapters/crypto';
 import { secretKey } from '../../src/api/auth/token-verifier';
+import { openApiDocument } from '../../src/api/openapi';
 import { buildProgram } from '../../src/cli/main';
 import { createMetrics } from '../../src/metrics';
 import { createOpsRouter, type OpsChecks } from '../../src/sidecar/ops-router';
@@ -42,6 +43,12 @@ export function opsApp(checks: OpsChecks = healthyChecks, draining = false): exp
 /** GET `p` answers 200 on a healthy ops router. */
 export async function isOpsRoute(p: string): Promise<boolean> {
   return (await request(opsApp()).get(p)).status === 200;
+}
+
+/** The `route` labels of the API's routes: the OpenAPI document's paths in Express's `:param` form. */
+export function apiRouteLabels(): Set<string> {
+  const paths = openApiDocument().paths as Record<string, unknown>;
+  return new Set(Object.keys(paths).map((p) => p.replace(/\{([^}]+)\}/g, ':$1')));
 }
 
 export async function listen(app: express.Express): Promise<{ server: Server; port: number }> {
@@ -185,7 +192,8 @@ export function bullmqJobStates(): Set<string> {
 
 /**
  * Why `expr` does not fit the code: metric names the registry does not export, label names those
- * series lack, `route` values the ops router does not serve, `state` values BullMQ does not report.
+ * series lack, `route` values neither the ops router nor the API serves, `state` values BullMQ does
+ * not report.
  */
 export async function promqlProblems(expr: string, series: ExportedSeries): Promise<string[]> {
   const problems: string[] = [];
@@ -193,11 +201,12 @@ export async function promqlProblems(expr: string, series: ExportedSeries): Prom
   if (names.size === 0) problems.push('reads no metric');
   for (const name of names) if (!series.names.has(name)) problems.push(`${name} is not exported`);
   const states = bullmqJobStates();
+  const apiRoutes = apiRouteLabels();
   for (const { metric, label, value } of promqlSelectors(expr)) {
     if (series.labels.get(metric)?.has(label) !== true) problems.push(`${metric} has no label ${label}`);
     for (const alternative of value.split('|')) {
-      if (label === 'route' && !(await isOpsRoute(alternative)))
-        problems.push(`route ${alternative} is not an ops route`);
+      if (label === 'route' && !apiRoutes.has(alternative) && !(await isOpsRoute(alternative)))
+        problems.push(`route ${alternative} is not a route of the API or the ops router`);
       if (label === 'state' && !states.has(alternative))
         problems.push(`state ${alternative} is not a BullMQ state`);
     }

@@ -9,6 +9,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { loadSettings } from '../../config/settings';
+import { SNAPSHOT_ROUTE } from '../../src/api/routes/snapshot-route';
+import { REQUEST_BUCKETS } from '../../src/metrics/create-metrics';
 import { GUIDE_METRICS, WORKER_METRICS } from '../../src/metrics/metric-names';
 import {
   exportedSeries,
@@ -107,6 +109,18 @@ describe('Prometheus', () => {
     expect(uses(GUIDE_METRICS.cacheHits, GUIDE_METRICS.cacheMisses)).toBe(true);
     expect(uses(GUIDE_METRICS.errorsTotal, GUIDE_METRICS.requestsTotal)).toBe(true);
     expect(uses(WORKER_METRICS.queueJobs)).toBe(true);
+  });
+
+  it("alerts when snapshot reads break the guide's sub-millisecond promise, on a histogram bucket", () => {
+    const route = `route="${SNAPSHOT_ROUTE}"`;
+    const rule = rules.find(
+      (r) =>
+        r.expr.includes(route) && promqlMetricNames(r.expr).has(`${GUIDE_METRICS.requestDuration}_bucket`),
+    );
+    expect(rule?.alert).toBe('ActorCoreSnapshotReadSlow');
+    const threshold = Number(/>\s*([0-9.e-]+)\s*$/.exec(rule!.expr.trim())?.[1]);
+    expect(threshold).toBe(0.001);
+    expect(REQUEST_BUCKETS).toContain(threshold);
   });
 });
 
