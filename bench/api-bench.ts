@@ -40,6 +40,7 @@ import {
   loadWorkload,
   positiveInt,
   repoRoot,
+  runMain,
   snapshotRecordOf,
   table,
 } from './support';
@@ -301,7 +302,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+runMain(main);

@@ -27,7 +27,16 @@ import { SnapshotCache } from '../src/adapters/redis';
 import { countKeys, openIsolatedStores } from '../src/demo/isolated-stores';
 import { loadRegistries } from '../src/registry';
 import { seedActors } from '../src/seed/seed-actors';
-import { environment, fig, generatorFile, positiveInt, repoRoot, snapshotRecordOf, table } from './support';
+import {
+  environment,
+  fig,
+  generatorFile,
+  positiveInt,
+  repoRoot,
+  runMain,
+  snapshotRecordOf,
+  table,
+} from './support';
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
@@ -289,7 +298,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+runMain(main);

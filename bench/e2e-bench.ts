@@ -30,7 +30,7 @@ import { seedActors } from '../src/seed/seed-actors';
 import { runBare, type BareJob, type BareResult } from './e2e-bare';
 import { jsonLine, printReport, verified, writeChart, writeResults, type ConfigReport } from './e2e-report';
 import { runE2eConfig, type E2eConfig, type E2eContext } from './e2e-run';
-import { environment, intList, positiveInt, repoRoot } from './support';
+import { environment, intList, positiveInt, repoRoot, runMain } from './support';
 
 const DEFAULTS = { actors: 20_000, workers: 2, threads: 1, interactive: 50, bareJobs: 20_000 } as const;
 const SWEEP = { workers: [1, 2], threads: [1, 2], batch: [100, 500, 1000] } as const;
@@ -270,7 +270,4 @@ async function main(): Promise<void> {
   if (!ok) process.exitCode = 1;
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+runMain(main);

@@ -19,14 +19,15 @@ import {
 import { SnapshotCache } from '../src/adapters/redis';
 import { seedActors } from '../src/seed/seed-actors';
 import {
-  WORKLOAD_OPTIONS,
   environment,
   fig,
   intList,
   loadBenchInput,
   positiveInt,
+  runMain,
   snapshotRecordOf,
   table,
+  WORKLOAD_OPTIONS,
 } from './support';
 import { openIsolatedStores } from '../src/demo/isolated-stores';
 
@@ -187,7 +188,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+runMain(main);

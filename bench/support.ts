@@ -177,3 +177,11 @@ export function snapshotRecordOf(line: string, registries: LoadedRegistries): Sn
     snapshotJson: JSON.stringify(result.snapshot),
   };
 }
+
+/** Runs a benchmark's `main`: a failure is printed and the exit code set, nothing is thrown. */
+export function runMain(main: () => Promise<void>): void {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}
