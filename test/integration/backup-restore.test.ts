@@ -188,21 +188,31 @@ describe('backup.sh upload to an S3-compatible endpoint (a local stand-in that v
     AWS_REGION: 'eu-west-3',
   };
 
+  /** backup.sh into a new directory, uploading to `s3` (its bucket `actor-core-backups`). */
+  async function backupToS3(
+    s3: { endpoint: string },
+    dirPrefix: string,
+    env: Record<string, string> = {},
+  ): Promise<{ dir: string; run: Awaited<ReturnType<typeof runScript>> }> {
+    const dir = fs.mkdtempSync(path.join(workDir, dirPrefix));
+    const run = await runScript(
+      BACKUP_SCRIPT,
+      [],
+      scriptEnv({
+        BACKUP_DIR: dir,
+        S3_BUCKET: 'actor-core-backups',
+        S3_ENDPOINT_URL: s3.endpoint,
+        ...credentials,
+        ...env,
+      }),
+    );
+    return { dir, run };
+  }
+
   it('PUTs the dump and its .sha256 to /<bucket>/<prefix><name>, signed, with the exact bytes', async () => {
     const s3 = await startS3StandIn({ secretKey: credentials.AWS_SECRET_ACCESS_KEY, region: 'eu-west-3' });
     try {
-      const dir = fs.mkdtempSync(path.join(workDir, 's3-'));
-      const run = await runScript(
-        BACKUP_SCRIPT,
-        [],
-        scriptEnv({
-          BACKUP_DIR: dir,
-          S3_BUCKET: 'actor-core-backups',
-          S3_PREFIX: 'prod/',
-          S3_ENDPOINT_URL: s3.endpoint,
-          ...credentials,
-        }),
-      );
+      const { run } = await backupToS3(s3, 's3-', { S3_PREFIX: 'prod/' });
       expect(run).toMatchObject({ code: 0 });
       const file = linesOf(run.stdout).pop()!;
       const name = path.basename(file);
@@ -231,17 +241,7 @@ describe('backup.sh upload to an S3-compatible endpoint (a local stand-in that v
       status: 403,
     });
     try {
-      const dir = fs.mkdtempSync(path.join(workDir, 's3-refused-'));
-      const run = await runScript(
-        BACKUP_SCRIPT,
-        [],
-        scriptEnv({
-          BACKUP_DIR: dir,
-          S3_BUCKET: 'actor-core-backups',
-          S3_ENDPOINT_URL: s3.endpoint,
-          ...credentials,
-        }),
-      );
+      const { dir, run } = await backupToS3(s3, 's3-refused-');
       expect(run.code).toBe(1);
       expect(run.stdout).toBe('');
       const last = linesOf(run.stderr).pop()!;
