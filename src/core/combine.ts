@@ -32,11 +32,11 @@ export function countBucket(counts: BucketCounts, bucket: Bucket, value: number)
   } else if (fractional) counts.fractional |= 8;
 }
 
-export function resetCounts(counts: BucketCounts): void {
-  counts.flat = 0;
-  counts.mult = 0;
-  counts.post = 0;
-  counts.fractional = 0;
+/** The bucket counts of a list of contributions. */
+export function countBuckets(contributions: readonly Contribution[]): BucketCounts {
+  const counts: BucketCounts = { flat: 0, mult: 0, post: 0, fractional: 0 };
+  for (const c of contributions) countBucket(counts, c.bucket, c.value);
+  return counts;
 }
 
 /**
@@ -48,16 +48,28 @@ export function resetCounts(counts: BucketCounts): void {
  * mode, groups) of three or more terms need the sort.
  */
 export function needsOrder(length: number, counts: BucketCounts, rule: CompiledRule): boolean {
+  return needsOrderFor(length, counts.flat, counts.mult, counts.post, counts.fractional, rule);
+}
+
+/** `needsOrder` over the counts themselves (the hot path keeps them in typed arrays). */
+export function needsOrderFor(
+  length: number,
+  flat: number,
+  mult: number,
+  post: number,
+  fractional: number,
+  rule: CompiledRule,
+): boolean {
   if (length < 3) return false;
   const exactInt32 = length < MAX_EXACT_INT32_TERMS;
   if (!rule.usePipeline) {
     if (rule.operator === 'MAX' || rule.operator === 'MIN') return false;
-    return rule.operator === 'MULTIPLY' || !exactInt32 || counts.fractional !== 0;
+    return rule.operator === 'MULTIPLY' || !exactInt32 || fractional !== 0;
   }
   return (
-    counts.mult > 2 ||
-    (counts.flat > 2 && (!exactInt32 || (counts.fractional & FRACTIONAL_FLAT) !== 0)) ||
-    (counts.post > 2 && (!exactInt32 || (counts.fractional & FRACTIONAL_POST_ADD) !== 0))
+    mult > 2 ||
+    (flat > 2 && (!exactInt32 || (fractional & FRACTIONAL_FLAT) !== 0)) ||
+    (post > 2 && (!exactInt32 || (fractional & FRACTIONAL_POST_ADD) !== 0))
   );
 }
 

@@ -2,34 +2,25 @@
  * The aggregator: SubsystemOutput[] → Snapshot, exactly as AGGREGATION.md decides.
  * Validation runs as the inputs are gathered and throws; nothing partial is ever returned.
  */
-import { boundLayer, emptyLayer, RangeFold, type LayerBounds } from './caps';
-import { candidateValue, clampTo, countBucket, needsOrder, resetCounts, type BucketCounts } from './combine';
+import { ActorWorkspace, DERIVED, PRIMARY } from './actor-workspace';
+import { boundLayer, emptyLayer, RangeFold, singleCapRange, type LayerBounds } from './caps';
+import { candidateValue, clampTo, countBuckets, needsOrder, type BucketCounts } from './combine';
 import { mergeContexts } from './context';
 import { ActorCoreError } from './errors';
+import { gatherActor } from './gather';
 import { sortCaps, sortContributions } from './order';
 import type { CompiledRegistries, CompiledRule } from './registries';
-import { isKnownDimension } from './check';
 import type { CapContribution, CapRange, Contribution, Snapshot, SubsystemOutput } from './types';
-import {
-  checkEnvelope,
-  diagnoseCap,
-  diagnoseContribution,
-  isCapBody,
-  isContributionBody,
-} from './validate-output';
 
 /** Everything one dimension received from all subsystems (empty arrays when it received none). */
 export interface DimensionInputs {
   readonly name: string;
   readonly rule: CompiledRule;
-  /** Registry slot, or -1 for a dimension the registry does not list. */
-  readonly slot: number;
   primary: Contribution[];
   derived: Contribution[];
   caps: CapContribution[];
   readonly primaryCounts: BucketCounts;
   readonly derivedCounts: BucketCounts;
-  used: boolean;
 }
 
 export function checkVersion(version: unknown): number {
@@ -46,150 +37,32 @@ export function checkVersion(version: unknown): number {
 }
 
 /**
- * Per-dimension inputs of one actor, kept by registry slot so that no name sort is needed. One table
- * per compiled registry is reused from actor to actor (resolving is synchronous, so it is never shared
- * by two resolutions at once): its per-slot records are made once, and a reset touches only the
- * dimensions the previous actor used.
+ * Validates the outputs and gathers their contributions and caps by dimension, ascending: the
+ * reference view `explain` reads, built from the same gather as `resolveSnapshot`.
  */
-class DimensionTable {
-  private readonly bySlot: DimensionInputs[];
-  private readonly unlisted = new Map<string, DimensionInputs>();
-  private touched: DimensionInputs[] = [];
-  private order: DimensionInputs[] = [];
-
-  constructor(private readonly registries: CompiledRegistries) {
-    this.bySlot = registries.slotNames.map((name, slot) =>
-      newInputs(name, registries.slotRules[slot]!, slot),
-    );
-  }
-
-  /** Forgets the previous actor. */
-  reset(): void {
-    for (const dim of this.touched) {
-      if (dim.primary.length > 0) dim.primary = [];
-      if (dim.derived.length > 0) dim.derived = [];
-      if (dim.caps.length > 0) dim.caps = [];
-      resetCounts(dim.primaryCounts);
-      resetCounts(dim.derivedCounts);
-      dim.used = false;
-    }
-    this.touched = [];
-    this.order = [];
-    if (this.unlisted.size > 0) this.unlisted.clear();
-  }
-
-  /**
-   * The inputs of dimension `name`, or undefined when the name is not a valid dimension. Registry
-   * dimensions are valid by construction, so only unlisted names are pattern-checked.
-   */
-  get(name: unknown): DimensionInputs | undefined {
-    const slot = this.registries.slotIndex.get(name);
-    let found: DimensionInputs | undefined;
-    if (slot >= 0) {
-      found = this.bySlot[slot]!;
-    } else {
-      if (!isKnownDimension(name)) return undefined;
-      found = this.unlisted.get(name as string);
-      if (found === undefined) {
-        found = newInputs(name as string, this.registries.fallback, -1);
-        this.unlisted.set(name as string, found);
-      }
-    }
-    if (!found.used) {
-      found.used = true;
-      this.touched.push(found);
-    }
-    return found;
-  }
-
-  /** Every dimension seen, in ascending name order (valid until the next reset). */
-  ordered(): readonly DimensionInputs[] {
-    const out = this.order;
-    for (let i = 0; i < this.bySlot.length; i++) if (this.bySlot[i]!.used) out.push(this.bySlot[i]!);
-    if (this.unlisted.size > 0) {
-      for (const found of this.unlisted.values()) out.push(found);
-      out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    }
-    return out;
-  }
-}
-
-function newInputs(name: string, rule: CompiledRule, slot: number): DimensionInputs {
-  return {
-    name,
-    rule,
-    slot,
-    primary: [],
-    derived: [],
-    caps: [],
-    primaryCounts: { flat: 0, mult: 0, post: 0, fractional: 0 },
-    derivedCounts: { flat: 0, mult: 0, post: 0, fractional: 0 },
-    used: false,
-  };
-}
-
-const tables = new WeakMap<CompiledRegistries, DimensionTable>();
-
-function tableFor(registries: CompiledRegistries): DimensionTable {
-  let table = tables.get(registries);
-  if (table === undefined) tables.set(registries, (table = new DimensionTable(registries)));
-  table.reset();
-  return table;
-}
-
-/** Validates the outputs and gathers their contributions and caps by dimension, ascending. */
 export function gatherInputs(
   outputs: unknown,
   registries: CompiledRegistries,
-): {
-  outputs: SubsystemOutput[];
-  /** Valid until the next resolution with the same registries: read them, do not keep them. */
-  dimensions: readonly DimensionInputs[];
-} {
-  if (!Array.isArray(outputs)) checkEnvelopeList(outputs);
-  const list = outputs as unknown[];
-  const table = tableFor(registries);
-  for (let i = 0; i < list.length; i++) {
-    const output = checkEnvelope(list[i], i);
-    const { primary, derived, caps } = output;
-    for (let j = 0; j < primary.length; j++) {
-      const c = primary[j]!;
-      const dim = table.get(c?.dimension); // `?.`: a null entry is diagnosed, not a TypeError
-      if (dim === undefined || !isContributionBody(c)) {
-        diagnoseContribution(c, `subsystems[${i}].primary[${j}]`, { subsystem: output.meta.system });
-      }
-      dim.primary.push(c);
-      countBucket(dim.primaryCounts, c.bucket, c.value);
-    }
-    for (let j = 0; j < derived.length; j++) {
-      const c = derived[j]!;
-      const dim = table.get(c?.dimension); // `?.`: a null entry is diagnosed, not a TypeError
-      if (dim === undefined || !isContributionBody(c)) {
-        diagnoseContribution(c, `subsystems[${i}].derived[${j}]`, { subsystem: output.meta.system });
-      }
-      dim.derived.push(c);
-      countBucket(dim.derivedCounts, c.bucket, c.value);
-    }
-    for (let j = 0; j < caps.length; j++) {
-      const cap = caps[j]!;
-      const dim = table.get(cap?.dimension);
-      if (dim === undefined || !isCapBody(cap, registries)) {
-        diagnoseCap(cap, `subsystems[${i}].caps[${j}]`, { subsystem: output.meta.system }, registries);
-      }
-      dim.caps.push(cap);
-    }
+): { outputs: SubsystemOutput[]; dimensions: DimensionInputs[] } {
+  const gathered = gatherActor(outputs, registries);
+  const work = gathered.work;
+  const dimensions: DimensionInputs[] = [];
+  const n = work.ordered();
+  for (let i = 0; i < n; i++) {
+    const dim = work.order[i]!;
+    const primary = work.contributions(dim, PRIMARY);
+    const derived = work.contributions(dim, DERIVED);
+    dimensions.push({
+      name: work.names[dim]!,
+      rule: work.rules[dim]!,
+      primary,
+      derived,
+      caps: work.caps(dim),
+      primaryCounts: countBuckets(primary),
+      derivedCounts: countBuckets(derived),
+    });
   }
-  return { outputs: list as SubsystemOutput[], dimensions: table.ordered() };
-}
-
-function checkEnvelopeList(outputs: unknown): never {
-  throw new ActorCoreError(
-    'INVALID_TYPE',
-    `subsystems must be an array of SubsystemOutput, got ${outputs === null ? 'null' : typeof outputs}`,
-    {
-      field: 'subsystems',
-    },
-  );
+  return { outputs: gathered.outputs, dimensions };
 }
 
 /**
@@ -216,8 +89,11 @@ export function foldCaps(
       fold.add(layer, bounds);
       onLayer?.(layer, bounds);
     } else {
-      // Registry order; a layer without caps for this dimension is skipped.
-      for (let l = 0; l < layers.length; l++) {
+      // Registry order; a layer without caps for this dimension is skipped, unvisited where the
+      // layers fit a bit set.
+      let present = layers.length <= 31 ? layersHolding(caps, layers) : -1;
+      for (let l = 0; l < layers.length && present !== 0; l++, present >>>= 1) {
+        if ((present & 1) === 0) continue;
         const bounds = boundLayer(caps, layers[l]!, rule, scratch);
         if (bounds.count === 0) continue;
         fold.add(layers[l]!, bounds);
@@ -228,6 +104,21 @@ export function foldCaps(
   return fold.finish(rule);
 }
 
+/** Bit l is set when a cap's scope is `layers[l]` (validated caps always name a registry layer). */
+function layersHolding(caps: readonly CapContribution[], layers: readonly string[]): number {
+  let present = 0;
+  for (let i = 0; i < caps.length; i++) {
+    const scope = caps[i]!.scope ?? 'TOTAL';
+    for (let l = 0; l < layers.length; l++) {
+      if (layers[l] === scope) {
+        present |= 1 << l;
+        break;
+      }
+    }
+  }
+  return present;
+}
+
 /** The value of one section (Primary or Derived) of a dimension, clamped into its caps. */
 export function sectionValue(dim: DimensionInputs, range: CapRange, section: 'Primary' | 'Derived'): number {
   const contributions = section === 'Primary' ? dim.primary : dim.derived;
@@ -235,14 +126,31 @@ export function sectionValue(dim: DimensionInputs, range: CapRange, section: 'Pr
   const ordered = needsOrder(contributions.length, counts, dim.rule)
     ? sortContributions(contributions)
     : contributions;
-  const value = clampTo(candidateValue(ordered, dim.rule), range.Min, range.Max);
+  return checkedValue(clampTo(candidateValue(ordered, dim.rule), range.Min, range.Max), dim.name, section);
+}
+
+/** `sectionValue` on the workspace: the arrival-order fold when it is exact, else the sorted fold. */
+function workspaceSectionValue(work: ActorWorkspace, dim: number, section: number, range: CapRange): number {
+  let candidate = work.foldedValue(dim, section);
+  if (candidate !== candidate) {
+    const contributions = work.contributions(dim, section);
+    if (work.sectionNeedsOrder(dim, section)) sortContributions(contributions);
+    candidate = candidateValue(contributions, work.rules[dim]!);
+  }
+  const value = clampTo(candidate, range.Min, range.Max);
+  return value === value
+    ? value
+    : checkedValue(value, work.names[dim]!, section === PRIMARY ? 'Primary' : 'Derived');
+}
+
+function checkedValue(value: number, name: string, section: 'Primary' | 'Derived'): number {
   if (value !== value) {
     throw new ActorCoreError(
       'NON_FINITE_RESULT',
-      `${section}.${dim.name} is not a number: its contributions overflow (∞ × 0 or ∞ − ∞)`,
+      `${section}.${name} is not a number: its contributions overflow (∞ × 0 or ∞ − ∞)`,
       {
-        dimension: dim.name,
-        field: `${section}.${dim.name}`,
+        dimension: name,
+        field: `${section}.${name}`,
       },
     );
   }
@@ -256,27 +164,37 @@ export function resolveSnapshot(
   version: unknown,
 ): Snapshot {
   const actorVersion = checkVersion(version);
-  const gathered = gatherInputs(outputs, registries);
+  const { outputs: list, work } = gatherActor(outputs, registries);
   // Null-prototype records: dimension names are data keys, and V8 stores them without shape transitions.
   const Primary: Record<string, number> = Object.create(null);
   const Derived: Record<string, number> = Object.create(null);
   const CapsUsed: Record<string, CapRange> = Object.create(null);
   const scratch = emptyLayer();
   const fold = new RangeFold(registries.policy);
-  for (const dim of gathered.dimensions) {
+  const n = work.ordered();
+  const order = work.order;
+  for (let i = 0; i < n; i++) {
+    const dim = order[i]!;
+    const name = work.names[dim]!;
+    const rule = work.rules[dim]!;
     let range: CapRange;
-    if (dim.caps.length === 0) {
-      range = { Min: dim.rule.min, Max: dim.rule.max }; // no caps: exactly clamp_default
+    const capCount = work.capCountOf(dim);
+    if (capCount === 0) {
+      range = { Min: rule.min, Max: rule.max }; // no caps: exactly clamp_default
+    } else if (capCount === 1) {
+      range = singleCapRange(work.lastCap(dim), rule);
     } else {
-      foldCaps(dim.caps, dim.rule, registries, scratch, undefined, fold);
+      foldCaps(work.caps(dim), rule, registries, scratch, undefined, fold);
       range = { Min: fold.Min, Max: fold.Max };
     }
-    if (dim.primary.length > 0) Primary[dim.name] = sectionValue(dim, range, 'Primary');
-    if (dim.derived.length > 0) Derived[dim.name] = sectionValue(dim, range, 'Derived');
-    CapsUsed[dim.name] = range;
+    if (work.contributionCount(dim, PRIMARY) > 0)
+      Primary[name] = workspaceSectionValue(work, dim, PRIMARY, range);
+    if (work.contributionCount(dim, DERIVED) > 0)
+      Derived[name] = workspaceSectionValue(work, dim, DERIVED, range);
+    CapsUsed[name] = range;
   }
   const snapshot: Snapshot = { Primary, Derived, CapsUsed, Version: actorVersion };
-  const context = mergeContexts(gathered.outputs);
+  const context = mergeContexts(list);
   if (context !== undefined) snapshot.Context = context;
   return snapshot;
 }

@@ -238,11 +238,15 @@ export function isCapBody(c: unknown, registries: CompiledRegistries): boolean {
     typeof value === 'number' &&
     value - value === 0 &&
     (priority === undefined || (typeof priority === 'number' && Number.isInteger(priority))) &&
-    (scope === undefined
-      ? registries.layerIndex.has('TOTAL')
-      : typeof scope === 'string' && registries.layerIndex.has(scope)) &&
+    isLayer(registries.layers, scope === undefined ? 'TOTAL' : scope) &&
     (realm === undefined ? scope !== 'REALM' : typeof realm === 'string')
   );
+}
+
+/** A scan, not `layerIndex.has`: there are a handful of layers, and their parsed names are interned. */
+function isLayer(layers: readonly string[], scope: unknown): boolean {
+  for (let l = 0; l < layers.length; l++) if (layers[l] === scope) return true;
+  return false;
 }
 
 function isStringArray(v: unknown): boolean {

@@ -2,7 +2,7 @@
  * When a section's fold may skip the sort (combine.ts `needsOrder`): only where no order can change the
  * bits. Each `false` below is backed by the shuffle-invariance properties in properties.test.ts.
  */
-import { countBucket, needsOrder, resetCounts, type BucketCounts } from '../../src/core/combine';
+import { countBuckets, needsOrder } from '../../src/core/combine';
 import { compileRegistries, type Bucket, type CompiledRule } from '../../src/core';
 
 const WIDE = { min: -1e18, max: 1e18 };
@@ -19,15 +19,9 @@ function rule(name: string): CompiledRule {
   return registries.slotRules[registries.slotIndex.get(name)]!;
 }
 
-function counted(terms: readonly [Bucket, number][]): BucketCounts {
-  const counts: BucketCounts = { flat: 0, mult: 0, post: 0, fractional: 0 };
-  resetCounts(counts);
-  for (const [bucket, value] of terms) countBucket(counts, bucket, value);
-  return counts;
-}
-
 function needs(name: string, terms: readonly [Bucket, number][]): boolean {
-  return needsOrder(terms.length, counted(terms), rule(name));
+  const contributions = terms.map(([bucket, value]) => ({ dimension: name, bucket, value, system: 's' }));
+  return needsOrder(terms.length, countBuckets(contributions), rule(name));
 }
 
 describe('needsOrder', () => {

@@ -1,0 +1,311 @@
+/**
+ * The hot path's per-actor state. One workspace per compiled registry is reused from actor to actor
+ * (resolving is synchronous, so it is never shared by two resolutions at once), so gathering an actor
+ * allocates nothing: each contribution is folded into its dimension's running sums as it arrives, and
+ * linked into a per-dimension chain in case its section turns out to need the sort order after all.
+ *
+ * Folding in arrival order is exact wherever `needsOrder` says order cannot change the bits (sums of
+ * int32 terms, products and sums of at most two terms, MAX, MIN, and the OVERRIDE chosen by
+ * comparison); the other sections, about one in six in the standard workload, are collected from their
+ * chain, sorted and folded by the same `candidateValue` the reference path uses.
+ *
+ * State lives in a few flat typed arrays with fixed strides, so the gather loops load them once.
+ */
+import { isKnownDimension } from './check';
+import { needsOrderFor } from './combine';
+import { compareContributions } from './order';
+import type { CompiledRegistries, CompiledRule } from './registries';
+import type { CapContribution, Contribution, SubsystemOutput } from './types';
+import { isCapBody, isContributionBody } from './validate-output';
+
+/** Section codes: a dimension's two sections sit side by side at `dim * 2 + section`. */
+export const PRIMARY = 0;
+export const DERIVED = 1;
+
+// Per section, Int32 fields at `(dim * 2 + section) * SECTION_INTS`.
+const SECTION_INTS = 8;
+const COUNT = 0;
+const FLAT_COUNT = 1;
+const MULT_COUNT = 2;
+const POST_COUNT = 3;
+/** Bit set of the buckets holding a value that is not an int32 (as `BucketCounts.fractional`). */
+const FRACTIONAL = 4;
+/** The last item of the section's chain plus one, or 0 (so that a cleared table is all zeros). */
+const HEAD = 5;
+/** The item that is the section's OVERRIDE so far plus one, or 0. */
+const OVERRIDE = 6;
+// Per section, Float64 running folds at `(dim * 2 + section) * SECTION_SUMS`. All start at 0: the
+// product is only read once a MULT has set it.
+const SECTION_SUMS = 4;
+const FLAT_SUM = 0;
+const MULT_PRODUCT = 1;
+const POST_SUM = 2;
+// Per dimension, Int32 fields at `dim * DIM_INTS`.
+const DIM_INTS = 4;
+const USED = 0;
+/** As HEAD, plus one. */
+const CAP_HEAD = 1;
+const CAP_COUNT = 2;
+// Per item (contribution or cap), Int32 fields at `k * ITEM_INTS`: kept as (output, index) pairs, not
+// references, since storing young objects into these long-lived tables costs a write barrier each.
+const ITEM_INTS = 4;
+const NEXT = 0;
+const OUTPUT = 1;
+const INDEX = 2;
+
+const FRACTIONAL_FLAT = 1;
+const FRACTIONAL_MULT = 2;
+const FRACTIONAL_POST_ADD = 4;
+const FRACTIONAL_OVERRIDE = 8;
+
+export class ActorWorkspace {
+  /** Dimension ids: registry slots first (in ascending name order), then this actor's unlisted names. */
+  readonly names: string[];
+  readonly rules: CompiledRule[];
+  private readonly slotCount: number;
+  private readonly unlisted = new Map<string, number>();
+  private capacity = 0;
+
+  private sections: Int32Array = new Int32Array(0);
+  private sums: Float64Array = new Float64Array(0);
+  private dims: Int32Array = new Int32Array(0);
+  private touched: Int32Array = new Int32Array(0);
+  private touchedCount = 0;
+  /** Filled by `ordered`. */
+  order: Int32Array = new Int32Array(0);
+
+  private outputs: readonly SubsystemOutput[] = [];
+  private items: Int32Array = new Int32Array(256 * ITEM_INTS);
+  private itemCount = 0;
+
+  constructor(private readonly registries: CompiledRegistries) {
+    this.slotCount = registries.slotNames.length;
+    this.names = [...registries.slotNames];
+    this.rules = [...registries.slotRules];
+    this.grow(this.slotCount + 8);
+  }
+
+  /** Forgets the previous actor and starts on these outputs. */
+  begin(outputs: readonly SubsystemOutput[]): this {
+    // Clearing the whole tables is a memset; an actor touches most of the registry anyway.
+    const dimsUsed = this.names.length;
+    this.sections.fill(0, 0, dimsUsed * 2 * SECTION_INTS);
+    this.sums.fill(0, 0, dimsUsed * 2 * SECTION_SUMS);
+    this.dims.fill(0, 0, dimsUsed * DIM_INTS);
+    this.touchedCount = 0;
+    this.itemCount = 0;
+    if (this.unlisted.size > 0) {
+      this.unlisted.clear();
+      this.names.length = this.slotCount;
+      this.rules.length = this.slotCount;
+    }
+    this.outputs = outputs;
+    return this;
+  }
+
+  /**
+   * Folds in `outputs[output][section]`, the section's contributions, in order. Returns the index of
+   * the first one that is not a valid contribution (the caller diagnoses it), or -1.
+   */
+  addContributions(list: readonly Contribution[], section: number, output: number): number {
+    const slotIndex = this.registries.slotIndex;
+    let { sections, sums } = this;
+    for (let j = 0; j < list.length; j++) {
+      const c = list[j]!;
+      const name = c?.dimension; // `?.`: a null entry is diagnosed, not a TypeError
+      let dim = slotIndex.get(name);
+      if (dim < 0) {
+        dim = this.unlistedDimension(name);
+        if (dim < 0) return j;
+        ({ sections, sums } = this); // may have grown
+      }
+      if (!isContributionBody(c)) return j;
+      this.use(dim);
+      const idx = dim * 2 + section;
+      const at = idx * SECTION_INTS;
+      const k = this.link(output, j, sections[at + HEAD]!);
+      sections[at + HEAD] = k + 1;
+      sections[at + COUNT]++;
+      const value = c.value;
+      const fractional = (value | 0) !== value; // -0 counts as an integer: the folds start from +0
+      const bucket = c.bucket;
+      if (bucket === 'FLAT') {
+        sums[idx * SECTION_SUMS + FLAT_SUM] += value;
+        sections[at + FLAT_COUNT]++;
+        if (fractional) sections[at + FRACTIONAL] |= FRACTIONAL_FLAT;
+      } else if (bucket === 'MULT') {
+        // 1 × (1 + v) is exactly 1 + v: starting from the first factor is the fold from 1.
+        const product = idx * SECTION_SUMS + MULT_PRODUCT;
+        sums[product] = sections[at + MULT_COUNT]++ === 0 ? 1 + value : sums[product]! * (1 + value);
+        if (fractional) sections[at + FRACTIONAL] |= FRACTIONAL_MULT;
+      } else if (bucket === 'POST_ADD') {
+        sums[idx * SECTION_SUMS + POST_SUM] += value;
+        sections[at + POST_COUNT]++;
+        if (fractional) sections[at + FRACTIONAL] |= FRACTIONAL_POST_ADD;
+      } else {
+        const current = sections[at + OVERRIDE]!;
+        if (current === 0 || compareContributions(c, this.contributionAt(section, current - 1)) < 0)
+          sections[at + OVERRIDE] = k + 1;
+        if (fractional) sections[at + FRACTIONAL] |= FRACTIONAL_OVERRIDE;
+      }
+    }
+    return -1;
+  }
+
+  /** Records `outputs[output].caps`, in order; returns the index of the first invalid cap, or -1. */
+  addCaps(list: readonly CapContribution[], output: number): number {
+    const slotIndex = this.registries.slotIndex;
+    for (let j = 0; j < list.length; j++) {
+      const cap = list[j]!;
+      const name = cap?.dimension;
+      let dim = slotIndex.get(name);
+      if (dim < 0 && (dim = this.unlistedDimension(name)) < 0) return j;
+      if (!isCapBody(cap, this.registries)) return j;
+      this.use(dim);
+      const dims = this.dims;
+      dims[dim * DIM_INTS + CAP_HEAD] = this.link(output, j, dims[dim * DIM_INTS + CAP_HEAD]!) + 1;
+      dims[dim * DIM_INTS + CAP_COUNT]++;
+    }
+    return -1;
+  }
+
+  /** The touched dimensions in ascending name order, written into `order`; returns how many. */
+  ordered(): number {
+    const out = this.order;
+    let n = 0;
+    if (this.unlisted.size === 0) {
+      for (let dim = 0; dim < this.slotCount; dim++)
+        if (this.dims[dim * DIM_INTS + USED] === 1) out[n++] = dim;
+      return n;
+    }
+    for (let t = 0; t < this.touchedCount; t++) out[n++] = this.touched[t]!;
+    const names = this.names;
+    out.subarray(0, n).sort((a, b) => (names[a]! < names[b]! ? -1 : names[a]! > names[b]! ? 1 : 0));
+    return n;
+  }
+
+  contributionCount(dim: number, section: number): number {
+    return this.sections[(dim * 2 + section) * SECTION_INTS + COUNT]!;
+  }
+
+  capCountOf(dim: number): number {
+    return this.dims[dim * DIM_INTS + CAP_COUNT]!;
+  }
+
+  /**
+   * The candidate value of a section when its arrival-order fold is exact, else NaN. (A fold never
+   * yields NaN from finite inputs except ∞ × 0 or ∞ − ∞, which the sorted fold then reports.)
+   */
+  foldedValue(dim: number, section: number): number {
+    const idx = dim * 2 + section;
+    if (!this.rules[dim]!.usePipeline || this.sectionNeedsOrder(dim, section)) return NaN;
+    const override = this.sections[idx * SECTION_INTS + OVERRIDE]!;
+    if (override > 0) return this.contributionAt(section, override - 1).value;
+    const sums = this.sums;
+    const at = idx * SECTION_SUMS;
+    const mult = this.sections[idx * SECTION_INTS + MULT_COUNT] === 0 ? 1 : sums[at + MULT_PRODUCT]!;
+    return sums[at + FLAT_SUM]! * mult + sums[at + POST_SUM]!;
+  }
+
+  /** Whether folding the section in arrival order could give other bits than the sort order. */
+  sectionNeedsOrder(dim: number, section: number): boolean {
+    const s = this.sections;
+    const at = (dim * 2 + section) * SECTION_INTS;
+    return needsOrderFor(
+      s[at + COUNT]!,
+      s[at + FLAT_COUNT]!,
+      s[at + MULT_COUNT]!,
+      s[at + POST_COUNT]!,
+      s[at + FRACTIONAL]!,
+      this.rules[dim]!,
+    );
+  }
+
+  /** The contributions of a section, in a new array (any order). */
+  contributions(dim: number, section: number): Contribution[] {
+    const at = (dim * 2 + section) * SECTION_INTS;
+    const n = this.sections[at + COUNT]!;
+    const out = new Array<Contribution>(n);
+    for (let i = 0, k = this.sections[at + HEAD]! - 1; i < n; i++, k = this.items[k * ITEM_INTS + NEXT]! - 1)
+      out[i] = this.contributionAt(section, k);
+    return out;
+  }
+
+  /** The caps of a dimension, in a new array (any order). */
+  caps(dim: number): CapContribution[] {
+    const items = this.items;
+    const n = this.dims[dim * DIM_INTS + CAP_COUNT]!;
+    const out = new Array<CapContribution>(n);
+    for (
+      let i = 0, k = this.dims[dim * DIM_INTS + CAP_HEAD]! - 1;
+      i < n;
+      i++, k = items[k * ITEM_INTS + NEXT]! - 1
+    )
+      out[i] = this.outputs[items[k * ITEM_INTS + OUTPUT]!]!.caps[items[k * ITEM_INTS + INDEX]!]!;
+    return out;
+  }
+
+  /** The cap of a dimension that arrived last. */
+  lastCap(dim: number): CapContribution {
+    const k = this.dims[dim * DIM_INTS + CAP_HEAD]! - 1;
+    return this.outputs[this.items[k * ITEM_INTS + OUTPUT]!]!.caps[this.items[k * ITEM_INTS + INDEX]!]!;
+  }
+
+  private contributionAt(section: number, k: number): Contribution {
+    const output = this.outputs[this.items[k * ITEM_INTS + OUTPUT]!]!;
+    return (section === PRIMARY ? output.primary : output.derived)[this.items[k * ITEM_INTS + INDEX]!]!;
+  }
+
+  private use(dim: number): void {
+    if (this.dims[dim * DIM_INTS + USED] === 0) {
+      this.dims[dim * DIM_INTS + USED] = 1;
+      this.touched[this.touchedCount++] = dim;
+    }
+  }
+
+  /** Appends an item to a chain whose last item is `previous` (plus one, as HEAD); returns the new item. */
+  private link(output: number, index: number, previous: number): number {
+    const k = this.itemCount++;
+    let items = this.items;
+    if ((k + 1) * ITEM_INTS > items.length) {
+      items = new Int32Array(items.length * 2);
+      items.set(this.items);
+      this.items = items;
+    }
+    items[k * ITEM_INTS + NEXT] = previous;
+    items[k * ITEM_INTS + OUTPUT] = output;
+    items[k * ITEM_INTS + INDEX] = index;
+    return k;
+  }
+
+  /** The id of a name the registry does not list, or -1 when it is not a valid dimension name. */
+  private unlistedDimension(name: unknown): number {
+    if (!isKnownDimension(name)) return -1;
+    const found = this.unlisted.get(name as string);
+    if (found !== undefined) return found;
+    const dim = this.names.length;
+    if (dim === this.capacity) this.grow(this.capacity * 2);
+    this.names.push(name as string);
+    this.rules.push(this.registries.fallback);
+    this.unlisted.set(name as string, dim);
+    return dim;
+  }
+
+  /** Sizes the per-dimension tables for `capacity` dimensions, keeping what they hold. */
+  private grow(capacity: number): void {
+    const sections = new Int32Array(capacity * 2 * SECTION_INTS);
+    const sums = new Float64Array(capacity * 2 * SECTION_SUMS);
+    sections.set(this.sections);
+    sums.set(this.sums);
+    const dims = new Int32Array(capacity * DIM_INTS);
+    dims.set(this.dims);
+    const touched = new Int32Array(capacity);
+    touched.set(this.touched);
+    this.sections = sections;
+    this.sums = sums;
+    this.dims = dims;
+    this.touched = touched;
+    this.order = new Int32Array(capacity);
+    this.capacity = capacity;
+  }
+}

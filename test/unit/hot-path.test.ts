@@ -1,0 +1,132 @@
+/**
+ * The hot path's shortcuts (actor-workspace.ts, `singleCapRange`) give the same bits as the reference
+ * folds `explain` is built on: `gatherInputs` → `foldCaps` → `sectionValue`.
+ */
+import fc from 'fast-check';
+import { emptyLayer, singleCapRange } from '../../src/core/caps';
+import { compileRegistries, resolveSnapshot, type CompiledRegistries } from '../../src/core';
+import { foldCaps, gatherInputs, sectionValue } from '../../src/core/resolve';
+import type { AcrossPolicy, CapRange } from '../../src/core';
+import {
+  capArb,
+  contributionArb,
+  DENSE_POOL,
+  LAYER_POOL,
+  outputsArb,
+  validInputArb,
+} from '../support/arbitraries';
+
+/** The snapshot's numbers as the reference path computes them, -0 kept (JSON would lose it). */
+function referenceValues(outputs: unknown, registries: CompiledRegistries): Map<string, number> {
+  const values = new Map<string, number>();
+  for (const dim of gatherInputs(outputs, registries).dimensions) {
+    const fold = foldCaps(dim.caps, dim.rule, registries);
+    const range: CapRange = { Min: fold.Min, Max: fold.Max };
+    values.set(`CapsUsed.${dim.name}.Min`, range.Min);
+    values.set(`CapsUsed.${dim.name}.Max`, range.Max);
+    if (dim.primary.length > 0) values.set(`Primary.${dim.name}`, sectionValue(dim, range, 'Primary'));
+    if (dim.derived.length > 0) values.set(`Derived.${dim.name}`, sectionValue(dim, range, 'Derived'));
+  }
+  return values;
+}
+
+function snapshotValues(outputs: unknown, registries: CompiledRegistries): Map<string, number> {
+  const snapshot = resolveSnapshot(outputs, registries, 1);
+  const values = new Map<string, number>();
+  for (const [name, range] of Object.entries(snapshot.CapsUsed)) {
+    values.set(`CapsUsed.${name}.Min`, range.Min);
+    values.set(`CapsUsed.${name}.Max`, range.Max);
+  }
+  for (const [name, value] of Object.entries(snapshot.Primary)) values.set(`Primary.${name}`, value);
+  for (const [name, value] of Object.entries(snapshot.Derived)) values.set(`Derived.${name}`, value);
+  return values;
+}
+
+function expectSameBits(actual: Map<string, number>, expected: Map<string, number>): void {
+  expect([...actual.keys()].sort()).toEqual([...expected.keys()].sort());
+  for (const [key, value] of expected) {
+    if (!Object.is(actual.get(key), value)) throw new Error(`${key}: ${actual.get(key)} ≠ ${value}`);
+  }
+}
+
+describe('the hot path', () => {
+  it.each([['default pool'], ['dense pool']])(
+    'resolves every value to the reference fold’s bits (%s)',
+    (pool) => {
+      fc.assert(
+        fc.property(validInputArb(pool === 'dense pool' ? { pool: DENSE_POOL } : {}), (input) => {
+          const registries = compileRegistries(input.combiner, input.capLayers);
+          // Reference first: resolving sorts the collected sections in place, the reference does too.
+          const expected = referenceValues(input.outputs, registries);
+          expectSameBits(snapshotValues(input.outputs, registries), expected);
+        }),
+        { numRuns: 400 },
+      );
+    },
+  );
+
+  it('folds a crowded section to the sorted fold’s bits, whatever order its terms arrive in', () => {
+    // Many terms on one dimension, from few systems and priorities: where arrival order would show.
+    const sectionArb = fc.array(contributionArb(DENSE_POOL), { minLength: 3, maxLength: 9 });
+    const ruleArb = fc.constantFrom(
+      { use_pipeline: true, clamp_default: { min: -1e18, max: 1e18 } },
+      { use_pipeline: false, operator: 'SUM' as const, clamp_default: { min: -1e18, max: 1e18 } },
+      { use_pipeline: false, operator: 'AVERAGE' as const, clamp_default: { min: -1e18, max: 1e18 } },
+      { use_pipeline: false, operator: 'MULTIPLY' as const, clamp_default: { min: -1e18, max: 1e18 } },
+    );
+    fc.assert(
+      fc.property(sectionArb, sectionArb, ruleArb, (primary, derived, rule) => {
+        const registries = compileRegistries({ dimensions: { strength: rule } });
+        const outputs = [{ primary, derived, caps: [], meta: { system: 'a' } }];
+        const expected = referenceValues(outputs, registries);
+        expectSameBits(snapshotValues(outputs, registries), expected);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('gives the same bits when one workspace serves actors of different shapes in turn', () => {
+    const actorsArb = validInputArb().chain((input) =>
+      fc
+        .array(outputsArb(input.capLayers.order), { minLength: 1, maxLength: 4 })
+        .map((more) => ({ ...input, actors: [input.outputs, ...more] })),
+    );
+    fc.assert(
+      fc.property(actorsArb, ({ combiner, capLayers, actors }) => {
+        const registries = compileRegistries(combiner, capLayers);
+        const expected = actors.map((outputs) => referenceValues(outputs, registries));
+        actors.forEach((outputs, i) => expectSameBits(snapshotValues(outputs, registries), expected[i]!));
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('singleCapRange', () => {
+  const clampArb = fc
+    .tuple(
+      fc.constantFrom(-0, 0, -10, 0.1, 5, 100, 1000, 1e6),
+      fc.constantFrom(-0, 0, 0.1, 5, 100, 1000, 1e6, 1e9),
+    )
+    .filter(([min, max]) => min <= max);
+
+  it.each<[AcrossPolicy]>([['INTERSECT'], ['PRIORITIZED_OVERRIDE']])(
+    'is foldCaps for any one cap and clamp_default (%s)',
+    (policy) => {
+      fc.assert(
+        fc.property(capArb(LAYER_POOL.slice(0, 4)), clampArb, (cap, [min, max]) => {
+          const registries = compileRegistries(
+            { dimensions: { [cap.dimension]: { use_pipeline: true, clamp_default: { min, max } } } },
+            { order: LAYER_POOL.slice(0, 4), across_policy: policy },
+          );
+          const rule = registries.rules.get(cap.dimension)!;
+          const fold = foldCaps([cap], rule, registries, emptyLayer());
+          const range = singleCapRange(cap, rule);
+          expect(Object.is(range.Min, fold.Min)).toBe(true);
+          expect(Object.is(range.Max, fold.Max)).toBe(true);
+        }),
+        { numRuns: 1000 },
+      );
+    },
+  );
+});
