@@ -25,7 +25,7 @@ function comparePacks(a: SourcedPack, b: SourcedPack): number {
 
 /** Merges packs: `additive_percent` and `post_add` summed, `multipliers` concatenated. */
 export function mergePacks(packs: readonly SourcedPack[]): MergedPack {
-  const sorted = [...packs].sort(comparePacks);
+  const sorted = packs.length > 1 ? [...packs].sort(comparePacks) : packs;
   const merged: MergedPack = { additive_percent: 0, multipliers: [], post_add: 0 };
   for (const { pack } of sorted) {
     if (pack.additive_percent !== undefined) merged.additive_percent += pack.additive_percent;
@@ -37,6 +37,25 @@ export function mergePacks(packs: readonly SourcedPack[]): MergedPack {
 
 /** The merged `Context` of a snapshot, or undefined when no subsystem sent one. Names in ASC order. */
 export function mergeContexts(outputs: readonly SubsystemOutput[]): Record<string, MergedPack> | undefined {
+  let sender = -1;
+  for (let i = 0; i < outputs.length; i++) {
+    if (outputs[i]!.context === undefined) continue;
+    if (sender >= 0) return mergeSentContexts(outputs); // two or more senders
+    sender = i;
+  }
+  if (sender < 0) return undefined;
+  // The common case: one subsystem sends context, so each name has one pack and nothing to sort by.
+  const { context, meta } = outputs[sender]!;
+  const names = Object.keys(context!);
+  if (names.length === 0) return undefined;
+  const result: Record<string, MergedPack> = {};
+  for (const name of names.sort()) {
+    setEntry(result, name, mergePacks([{ system: meta.system, pack: context![name]! }]));
+  }
+  return result;
+}
+
+function mergeSentContexts(outputs: readonly SubsystemOutput[]): Record<string, MergedPack> | undefined {
   let byName: Map<string, SourcedPack[]> | undefined;
   for (const output of outputs) {
     const context = output.context;
@@ -50,16 +69,17 @@ export function mergeContexts(outputs: readonly SubsystemOutput[]): Record<strin
   }
   if (byName === undefined) return undefined;
   const result: Record<string, MergedPack> = {};
-  for (const name of [...byName.keys()].sort()) {
-    // defineProperty, not assignment: a pack named "__proto__" must stay an entry, not a prototype.
-    Object.defineProperty(result, name, {
-      value: mergePacks(byName.get(name)!),
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  }
+  for (const name of [...byName.keys()].sort()) setEntry(result, name, mergePacks(byName.get(name)!));
   return result;
+}
+
+function setEntry(result: Record<string, MergedPack>, name: string, pack: MergedPack): void {
+  if (name !== '__proto__') {
+    result[name] = pack;
+    return;
+  }
+  // defineProperty, not assignment: a pack named "__proto__" must stay an entry, not a prototype.
+  Object.defineProperty(result, name, { value: pack, enumerable: true, writable: true, configurable: true });
 }
 
 /** `base × (1 + additive_percent) × Π multipliers + post_add`; 100 with {0.2, [1.5, 1.2], 50} gives 266. */
