@@ -9,7 +9,7 @@
  */
 import type pg from 'pg';
 import { loadActorLines, type LoadedActor } from '../adapters/pg/actor-loader';
-import { clearFailures, recordFailures, type ResolutionFailure } from '../adapters/pg/resolution-errors';
+import { recordFailures, type ResolutionFailure } from '../adapters/pg/resolution-errors';
 import type { SnapshotRepository } from '../adapters/pg/snapshot-repository';
 import type { SnapshotCache } from '../adapters/redis/snapshot-cache';
 import type { SnapshotRecord } from '../adapters/snapshot-record';
@@ -118,12 +118,9 @@ export async function resolveBatch(
     const writtenIds = new Set(written.written);
     for (const id of written.skipped) outcomes[id] = 'stale';
     const fresh = records.filter((r) => writtenIds.has(r.actorId));
-    // Redis after Postgres: the cache never holds a snapshot the database does not.
-    await Promise.all([
-      deps.cache.setMany(fresh),
-      recordFailures(deps.pool, failures),
-      clearFailures(deps.pool, fresh),
-    ]);
+    // Redis after Postgres: the cache never holds a snapshot the database does not. (The write also
+    // cleared the written actors' old resolution errors.)
+    await Promise.all([deps.cache.setMany(fresh), recordFailures(deps.pool, failures)]);
     for (const r of fresh) outcomes[r.actorId] = 'written';
     annotate(span, () => ({
       'actor_core.snapshots.written': fresh.length,

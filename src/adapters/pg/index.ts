@@ -16,7 +16,6 @@ export { SnapshotRepository, snapshotBatchJson, type SnapshotWriteResult } from 
 export { writeSeedBatch, type SeedActor, type SeedBatchResult } from './seed-writer';
 export { rotateActorKeys, type RotationOptions, type RotationResult } from './rotate-keys';
 export {
-  clearFailures,
   listFailures,
   recordFailures,
   type ResolutionFailure,

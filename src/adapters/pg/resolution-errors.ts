@@ -44,21 +44,6 @@ export async function recordFailures(
   ]);
 }
 
-/** Forgets the failures of actors that have just resolved (at this version or later). */
-export async function clearFailures(
-  db: pg.Pool | pg.PoolClient,
-  resolved: readonly { actorId: string; version: number }[],
-): Promise<void> {
-  if (resolved.length === 0) return;
-  await runQuery(
-    db,
-    `clearing resolution errors`,
-    `DELETE FROM resolution_errors e USING json_to_recordset($1::json) AS b(actor_id varchar, version bigint)
-     WHERE e.actor_id = b.actor_id AND e.version <= b.version`,
-    [JSON.stringify(resolved.map((r) => ({ actor_id: r.actorId, version: r.version })))],
-  );
-}
-
 export async function listFailures(db: pg.Pool | pg.PoolClient, limit = 100): Promise<StoredFailure[]> {
   const result = await runQuery<{
     actor_id: string;

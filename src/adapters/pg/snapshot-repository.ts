@@ -1,7 +1,8 @@
 /**
  * Snapshots in Postgres: the hot write path of the workers. N snapshots go in ONE statement whose
  * rows arrive as one JSON text parameter (json_to_recordset), so node-pg does no per-row array escaping
- * and Postgres parses the batch once. A stored newer version is never replaced by an older one.
+ * and Postgres parses the batch once. A stored newer version is never replaced by an older one, and
+ * the resolution errors of the actors written are cleared in the same statement.
  */
 import type pg from 'pg';
 import type { SnapshotRecord, SnapshotSource } from '../snapshot-record';
@@ -51,16 +52,23 @@ export function snapshotBatchJson(records: readonly SnapshotRecord[]): string {
 
 // Equal versions overwrite: re-resolving the same version under a new registry must refresh it.
 // The join with actors skips actors deleted since they were loaded instead of failing the batch on the FK.
+// An actor that resolved no longer has a resolution error at or below that version: the same statement
+// forgets it, saving the job a round trip.
 const WRITE_SNAPSHOTS = `
-  INSERT INTO snapshots AS s (actor_id, version, registry_version, snapshot, resolved_at)
-  SELECT b.actor_id, b.version, b.registry_version, b.snapshot, now()
-  FROM json_to_recordset($1::json) AS b(actor_id varchar, version bigint, registry_version text, snapshot json)
-  JOIN actors ON actors.id = b.actor_id
-  ON CONFLICT (actor_id) DO UPDATE
-    SET version = excluded.version, registry_version = excluded.registry_version,
-        snapshot = excluded.snapshot, resolved_at = excluded.resolved_at
-    WHERE s.version <= excluded.version
-  RETURNING s.actor_id`;
+  WITH written AS (
+    INSERT INTO snapshots AS s (actor_id, version, registry_version, snapshot, resolved_at)
+    SELECT b.actor_id, b.version, b.registry_version, b.snapshot, now()
+    FROM json_to_recordset($1::json) AS b(actor_id varchar, version bigint, registry_version text, snapshot json)
+    JOIN actors ON actors.id = b.actor_id
+    ON CONFLICT (actor_id) DO UPDATE
+      SET version = excluded.version, registry_version = excluded.registry_version,
+          snapshot = excluded.snapshot, resolved_at = excluded.resolved_at
+      WHERE s.version <= excluded.version
+    RETURNING s.actor_id, s.version
+  ), cleared AS (
+    DELETE FROM resolution_errors e USING written w WHERE e.actor_id = w.actor_id AND e.version <= w.version
+  )
+  SELECT actor_id FROM written`;
 
 export class SnapshotRepository implements SnapshotSource {
   constructor(private readonly db: pg.Pool | pg.PoolClient) {}
