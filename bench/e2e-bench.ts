@@ -3,11 +3,14 @@
  * in Postgres and Redis (each job writes both before it completes; both are counted afterwards). Worker
  * processes are `actor-core worker` children on a fresh queue; the database is created for the run.
  * While the bulk run goes, single-actor interactive jobs are enqueued, spread over it, for their
- * latency. Bare BullMQ on the same Redis (no-op jobs: as many as the run used, and 20,000 single jobs
+ * latency; by default they are served by one interactive-lane worker process of their own, while the W
+ * bulk-lane processes run at nice 19 (--interactive-workers 0: every process serves every lane, at
+ * normal priority). Bare BullMQ on the same Redis (no-op jobs: as many as the run used, and 20,000 single jobs
  * at concurrency 1 and 50) makes the pipeline's overhead a ratio.
  *
  *   npm run bench:e2e -- [--actors N] [--workers W] [--threads T] [--batch B] [--concurrency C]
- *                        [--interactive K] [--bare-jobs J] [--bare-concurrency 1,50] [--json]
+ *                        [--interactive K] [--interactive-workers I] [--bulk-nice N]
+ *                        [--bare-jobs J] [--bare-concurrency 1,50] [--json]
  *   npm run bench:e2e -- --sweep [--workers 1,2] [--threads 1,2] [--batch 100,500,1000] ...
  *
  * Writes bench/results/e2e-<timestamp>.json, and with --sweep bench/results/e2e-throughput.svg.
@@ -32,7 +35,16 @@ import { jsonLine, printReport, verified, writeChart, writeResults, type ConfigR
 import { runE2eConfig, type E2eConfig, type E2eContext } from './e2e-run';
 import { environment, intList, positiveInt, repoRoot, runMain } from './support';
 
-const DEFAULTS = { actors: 20_000, workers: 2, threads: 1, interactive: 50, bareJobs: 20_000 } as const;
+const DEFAULTS = {
+  actors: 20_000,
+  workers: 2,
+  threads: 1,
+  interactive: 50,
+  // The recommended layout on a shared machine: interactive jobs in a process of their own, bulk at nice 19.
+  interactiveWorkers: 1,
+  bulkNice: 19,
+  bareJobs: 20_000,
+} as const;
 const SWEEP = { workers: [1, 2], threads: [1, 2], batch: [100, 500, 1000] } as const;
 
 interface Options {
@@ -72,6 +84,8 @@ function parseOptions(settings: Settings): Options {
       batch: { type: 'string' },
       concurrency: { type: 'string' },
       interactive: { type: 'string' },
+      'interactive-workers': { type: 'string' },
+      'bulk-nice': { type: 'string' },
       'bare-jobs': { type: 'string' },
       'bare-concurrency': { type: 'string' },
       sweep: { type: 'boolean', default: false },
@@ -84,10 +98,20 @@ function parseOptions(settings: Settings): Options {
   const workers = list(values.workers, '--workers', sweep, sweep ? SWEEP.workers : [DEFAULTS.workers]);
   const threads = list(values.threads, '--threads', sweep, sweep ? SWEEP.threads : [DEFAULTS.threads]);
   const batches = list(values.batch, '--batch', sweep, sweep ? SWEEP.batch : [settings.queue.batchSize]);
+  const interactiveWorkers = count(
+    values['interactive-workers'],
+    '--interactive-workers',
+    DEFAULTS.interactiveWorkers,
+  );
+  const bulkNice = values['bulk-nice'] === undefined ? DEFAULTS.bulkNice : Number(values['bulk-nice']);
+  if (!Number.isInteger(bulkNice) || bulkNice < 0 || bulkNice > 19) {
+    throw new Error(`--bulk-nice must be an integer from 0 to 19, got ${values['bulk-nice']}`);
+  }
   const configs: E2eConfig[] = [];
   for (const batch of batches)
     for (const w of workers)
-      for (const t of threads) configs.push({ workers: w, threads: t, batch, concurrency });
+      for (const t of threads)
+        configs.push({ workers: w, threads: t, batch, concurrency, interactiveWorkers, bulkNice });
   return {
     actors: positiveInt(values.actors, '--actors') ?? DEFAULTS.actors,
     interactive: count(values.interactive, '--interactive', DEFAULTS.interactive),

@@ -43,6 +43,8 @@ export function compact({ result: e, bare }: ConfigReport): Record<string, unkno
     threads: e.threads,
     batch: e.batch,
     concurrency: e.concurrency,
+    interactive_workers: e.interactiveWorkers,
+    bulk_nice: e.interactiveWorkers > 0 ? e.bulkNice : 0,
     actors: e.actors,
     interactive: e.interactive,
     seconds: fig(e.seconds),
@@ -94,7 +96,13 @@ export function printReport(report: BenchReport): void {
   console.log(
     `postgres ${report.stores.postgres ? 'private (started here)' : 'from DATABASE_URL'}, ` +
       `redis ${report.stores.redis ? 'private (started here)' : 'from REDIS_URL'}; clock: first enqueue → ` +
-      'last completed event (each job has then written Postgres and Redis; both counted after)\n',
+      'last completed event (each job has then written Postgres and Redis; both counted after)',
+  );
+  console.log(
+    first === undefined || first.interactiveWorkers === 0
+      ? 'lanes: every worker process serves bulk and interactive jobs, at normal priority\n'
+      : `lanes: ${first.interactiveWorkers} interactive-lane process(es) besides the W bulk-lane ones, ` +
+          `which run at nice ${first.bulkNice}\n`,
   );
   const head = ['W', 'T', 'batch'];
   const key = (e: E2eResult): number[] => [e.workers, e.threads, e.batch];

@@ -25,10 +25,15 @@ import { producerRedisOptions, ResolveProducer } from '../src/producer/resolve-p
 import type { ActorOutcome } from '../src/queue/resolve-jobs';
 
 export interface E2eConfig {
+  /** Worker processes serving bulk jobs (and, without interactive ones, every lane). */
   workers: number;
   threads: number;
   batch: number;
   concurrency: number;
+  /** Processes serving only the interactive lane; with any, the others serve only bulk jobs. */
+  interactiveWorkers: number;
+  /** Niceness of the bulk-lane processes when the lanes are split. */
+  bulkNice: number;
 }
 
 export interface E2eContext {
@@ -132,6 +137,9 @@ export async function runE2eConfig(ctx: E2eContext, config: E2eConfig, index: nu
       count: config.workers,
       settings,
       logFile,
+      ...(config.interactiveWorkers > 0
+        ? { lanes: { interactive: config.interactiveWorkers, bulkNice: config.bulkNice } }
+        : {}),
       abort: ctx.abort,
       onRecord: (record) => {
         if (record.jobId === undefined) return;

@@ -40,6 +40,7 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
   { variable: 'JOB_BACKOFF_MS', path: 'queue.backoff_ms' },
   { variable: 'WORKER_CONCURRENCY', path: 'worker.concurrency' },
   { variable: 'WORKER_THREADS', path: 'worker.threads' },
+  { variable: 'WORKER_LANE', path: 'worker.lane' },
   { variable: 'SHUTDOWN_TIMEOUT_MS', path: 'worker.shutdown_timeout_ms' },
   { variable: 'LOCK_DURATION_MS', path: 'worker.lock_duration_ms' },
   { variable: 'STALLED_INTERVAL_MS', path: 'worker.stalled_interval_ms' },

@@ -103,6 +103,9 @@ const matching = (pattern: RegExp, what: string): ((raw: unknown) => string | In
   };
 };
 
+/** Which queues a worker process serves (see WorkerSettings.lane). */
+export const WORKER_LANES = ['all', 'bulk', 'interactive'] as const;
+
 const oneOf = <T extends string>(values: readonly T[]): ((raw: unknown) => T | Invalid) => {
   return (raw) =>
     (values as readonly unknown[]).includes(raw)
@@ -232,6 +235,7 @@ export const configSchema = section({
   worker: section({
     concurrency: field(integer(1, 1000)),
     threads: field(threads),
+    lane: field(oneOf(WORKER_LANES)),
     shutdown_timeout_ms: field(MS),
     lock_duration_ms: field(MS),
     stalled_interval_ms: field(MS),

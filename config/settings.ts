@@ -17,7 +17,7 @@ import { applyEnvOverrides } from './env-overrides';
 import { configFiles, loadLayers } from './load-yaml';
 import { Origins } from './origins';
 import { usableCpus } from './usable-cpus';
-import { crossCheck, validateTree, type ConfigTree, type TrustProxy } from './schema';
+import { crossCheck, validateTree, WORKER_LANES, type ConfigTree, type TrustProxy } from './schema';
 import type { Env } from './tree';
 
 export { ConfigError, isConfigError } from './config-error';
@@ -99,11 +99,20 @@ export interface QueueSettings {
   backoffMs: number;
 }
 
+export type WorkerLane = (typeof WORKER_LANES)[number];
+
 export interface WorkerSettings {
   /** Jobs one worker process runs at once (`WORKER_CONCURRENCY`). */
   concurrency: number;
   /** Resolve threads of one worker process (`WORKER_THREADS`). */
   threads: number;
+  /**
+   * Which queues the process serves (`WORKER_LANE`): `all` (bulk and change jobs, and the interactive
+   * lane on its main thread), `bulk` (no interactive lane), or `interactive` (only the interactive
+   * lane). Split lanes keep interactive latency apart from bulk runs: their own event loop, and the bulk
+   * processes can run at a lower CPU priority (`nice`) on a shared machine.
+   */
+  lane: WorkerLane;
   /** How long a stopping worker waits for its active jobs (`SHUTDOWN_TIMEOUT_MS`). */
   shutdownTimeoutMs: number;
   /** BullMQ job lock; a dead worker's job is taken over after about this long (`LOCK_DURATION_MS`). */
@@ -125,6 +134,7 @@ export const DEFAULT_SETTINGS = {
   worker: {
     concurrency: 2,
     threads: usableCpus(),
+    lane: 'all',
     shutdownTimeoutMs: 30_000,
     lockDurationMs: 30_000,
     stalledIntervalMs: 30_000,
@@ -181,6 +191,7 @@ function toSettings(c: ConfigTree): Settings {
     worker: {
       concurrency: c.worker.concurrency,
       threads: c.worker.threads,
+      lane: c.worker.lane,
       shutdownTimeoutMs: c.worker.shutdown_timeout_ms,
       lockDurationMs: c.worker.lock_duration_ms,
       stalledIntervalMs: c.worker.stalled_interval_ms,

@@ -10,10 +10,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
-import type { Settings } from '../../config/settings';
+import type { Settings, WorkerLane } from '../../config/settings';
 import { ActorCoreError } from '../core/errors';
 import { guardChild } from '../local-services/exit-guard';
-import { wrapCommand } from '../local-services/run-command';
+import { findOnPath } from '../local-services/find-binary';
+import { wrapCommand, type CommandLine } from '../local-services/run-command';
 import { settlesWithin } from '../local-services/server-process';
 
 /** The package's root folder (with package.json and bin/), from both src/demo and dist/src/demo. */
@@ -80,6 +81,12 @@ export interface WorkerChildrenOptions {
   startTimeoutMs?: number;
   /** Rejecting it while the workers start stops them and rejects the start with its reason. */
   abort?: Promise<never>;
+  /**
+   * Split lanes: `interactive` more processes serve only the interactive lane, and the `count` ones
+   * only bulk and change jobs, at CPU niceness `bulkNice` (0–19, through nice(1)). Without it, every
+   * process serves all lanes at normal priority.
+   */
+  lanes?: { interactive: number; bulkNice: number };
 }
 
 export interface WorkerChildren {
@@ -92,6 +99,33 @@ export interface WorkerChildren {
 }
 
 const STARTED = 'worker started';
+
+/** Each child's lane (undefined: the settings' own) and niceness. */
+export function childLanes(options: WorkerChildrenOptions): { lane?: WorkerLane; nice: number }[] {
+  const { count, lanes } = options;
+  if (lanes === undefined) return Array.from({ length: count }, () => ({ nice: 0 }));
+  return [
+    ...Array.from({ length: count }, () => ({ lane: 'bulk' as const, nice: lanes.bulkNice })),
+    ...Array.from({ length: lanes.interactive }, () => ({ lane: 'interactive' as const, nice: 0 })),
+  ];
+}
+
+/**
+ * `line` run at niceness `nice` through nice(1): set before node starts, so that every thread it
+ * creates (resolve threads, V8's and libuv's) inherits it. On Linux a niceness is per thread, so
+ * setting it on a running process would reach its main thread only.
+ */
+export function niced(line: CommandLine, nice: number): CommandLine {
+  if (nice === 0) return line;
+  const command = findOnPath('nice');
+  if (command === undefined) {
+    throw new ActorCoreError(
+      'SERVICE_START_FAILED',
+      'running workers at a lower priority needs nice(1): install "coreutils"',
+    );
+  }
+  return { command, args: ['-n', String(nice), line.command, ...line.args] };
+}
 
 interface Child {
   process: ChildProcess;
@@ -109,11 +143,14 @@ export async function startWorkerChildren(options: WorkerChildrenOptions): Promi
   let onStarted = (): void => undefined;
 
   const children: Child[] = [];
-  for (let i = 0; i < options.count; i++) {
+  for (const { lane, nice } of childLanes(options)) {
     // SIGTERM from the kernel if we are killed outright (where setpriv can ask for it).
-    const line = wrapCommand(process.execPath, [cli, 'worker'], { parentDeathSignal: 'SIGTERM' });
+    const line = niced(
+      wrapCommand(process.execPath, [cli, 'worker'], { parentDeathSignal: 'SIGTERM' }),
+      nice,
+    );
     const child = spawn(line.command, line.args, {
-      env,
+      env: lane === undefined ? env : { ...env, WORKER_LANE: lane },
       cwd: packageRoot(),
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,

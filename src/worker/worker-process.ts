@@ -47,9 +47,13 @@ export interface StopResult {
 export const INTERACTIVE_CONCURRENCY = 4;
 
 export interface WorkerProcess {
-  readonly worker: Worker<ResolveJobData, ResolveJobResult>;
-  /** The interactive lane: single actors, resolved on the main thread (about 0.1 ms each). */
-  readonly interactiveWorker: Worker<ResolveJobData, ResolveJobResult>;
+  /** The bulk and change jobs' Worker; undefined in an `interactive`-lane process. */
+  readonly worker: Worker<ResolveJobData, ResolveJobResult> | undefined;
+  /**
+   * The interactive lane: single actors, resolved on the main thread (about 0.1 ms each); undefined in
+   * a `bulk`-lane process.
+   */
+  readonly interactiveWorker: Worker<ResolveJobData, ResolveJobResult> | undefined;
   readonly resolvePool: ResolvePool;
   /** This process's Prometheus registry and instruments (served by the sidecar at /metrics). */
   readonly metrics: Metrics;
@@ -114,7 +118,11 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
   // Cache writes: fail fast so that a job fails (and is retried) instead of hanging on a dead Redis.
   const cacheRedis = new Redis(options.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true });
   cacheRedis.on('error', (err) => logger.warn({ err: err.message }, 'Redis (cache) connection error'));
-  const resolvePool = createResolvePool({ registries: options.registries, threads: settings.worker.threads });
+  // The interactive lane resolves on the main thread; an interactive-only process keeps one idle thread.
+  const resolvePool = createResolvePool({
+    registries: options.registries,
+    threads: settings.worker.lane === 'interactive' ? 1 : settings.worker.threads,
+  });
   metrics.observePool(resolvePool.piscina);
   const deps = {
     pool,
@@ -230,21 +238,34 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
   // Options, not an instance: BullMQ makes its own connections (a worker blocks on one).
   const connection = { url: options.redisUrl } as ConnectionOptions;
   const interactiveName = interactiveQueueName(settings.queue.name);
-  const worker = new Worker<ResolveJobData, ResolveJobResult>(
-    settings.queue.name,
-    processWith(deps, settings.queue.name),
-    workerOptions(settings.queue, settings.worker, connection),
-  );
-  const interactiveWorker = new Worker<ResolveJobData, ResolveJobResult>(
-    interactiveName,
-    processWith(interactiveDeps, interactiveName),
-    workerOptions(settings.queue, { ...settings.worker, concurrency: INTERACTIVE_CONCURRENCY }, connection),
-  );
-  for (const w of [worker, interactiveWorker]) {
+  // A lane the process does not serve gets no BullMQ Worker at all: it never takes such a job.
+  const lane = settings.worker.lane;
+  const worker =
+    lane === 'interactive'
+      ? undefined
+      : new Worker<ResolveJobData, ResolveJobResult>(
+          settings.queue.name,
+          processWith(deps, settings.queue.name),
+          workerOptions(settings.queue, settings.worker, connection),
+        );
+  const interactiveWorker =
+    lane === 'bulk'
+      ? undefined
+      : new Worker<ResolveJobData, ResolveJobResult>(
+          interactiveName,
+          processWith(interactiveDeps, interactiveName),
+          workerOptions(
+            settings.queue,
+            { ...settings.worker, concurrency: INTERACTIVE_CONCURRENCY },
+            connection,
+          ),
+        );
+  const workers = [worker, interactiveWorker].filter((w) => w !== undefined);
+  for (const w of workers) {
     w.on('error', (err) => logger.error({ err: err.message }, 'worker error'));
     w.on('stalled', (jobId) => logger.warn({ jobId }, 'job stalled: another worker will take it over'));
   }
-  await Promise.all([worker.waitUntilReady(), interactiveWorker.waitUntilReady()]);
+  await Promise.all(workers.map((w) => w.waitUntilReady()));
 
   // Job counts for /metrics, read at scrape time through the cache connection (a Queue is a handful
   // of commands on a shared client; the Workers above have no getJobCounts).
@@ -264,6 +285,7 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
   logger.info(
     {
       queue: settings.queue.name,
+      lane,
       concurrency: settings.worker.concurrency,
       threads: resolvePool.settings.threads,
       registryVersion: options.registries.registryVersion,
@@ -278,7 +300,7 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
       draining = true;
       const timeoutMs = settings.worker.shutdownTimeoutMs;
       logger.info({ reason, timeoutMs }, 'stopping: no new jobs');
-      const finished = await withinTime(Promise.all([worker.close(), interactiveWorker.close()]), timeoutMs);
+      const finished = await withinTime(Promise.all(workers.map((w) => w.close())), timeoutMs);
       if (!finished) {
         // The stuck jobs keep their locks until these expire; the stalled check then hands them to
         // another worker. Nothing here waits for them any longer.

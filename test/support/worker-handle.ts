@@ -130,6 +130,8 @@ export class WorkerHandle {
 export interface StartWorkerOptions {
   threads?: number;
   concurrency?: number;
+  /** `--lane` (default: the worker's own, all). */
+  lane?: 'all' | 'bulk' | 'interactive';
   /** Wait for the "worker started" line (default true). */
   waitStarted?: boolean;
 }
@@ -148,6 +150,7 @@ export async function startWorkerProcess(
       String(options.threads ?? 1),
       '--concurrency',
       String(options.concurrency ?? 2),
+      ...(options.lane === undefined ? [] : ['--lane', options.lane]),
     ],
     { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );

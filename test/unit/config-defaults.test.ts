@@ -19,6 +19,7 @@ describe('default.yaml', () => {
       worker: {
         concurrency: 2,
         threads: usableCpus(),
+        lane: 'all',
         shutdownTimeoutMs: 30_000,
         lockDurationMs: 30_000,
         stalledIntervalMs: 30_000,
@@ -76,6 +77,7 @@ describe('every variable read before YAML existed still works', () => {
     JOB_BACKOFF_MS: ['500', (s) => s.queue.backoffMs, 500],
     WORKER_CONCURRENCY: ['4', (s) => s.worker.concurrency, 4],
     WORKER_THREADS: ['2', (s) => s.worker.threads, 2],
+    WORKER_LANE: ['bulk', (s) => s.worker.lane, 'bulk'],
     SHUTDOWN_TIMEOUT_MS: ['10000', (s) => s.worker.shutdownTimeoutMs, 10_000],
     LOCK_DURATION_MS: ['5000', (s) => s.worker.lockDurationMs, 5000],
     STALLED_INTERVAL_MS: ['2000', (s) => s.worker.stalledIntervalMs, 2000],

@@ -117,6 +117,7 @@ describe('invalid values', () => {
       'security.open_ops_endpoints must be true or false, got "sometimes"',
     ],
     ['worker:\n  concurrency: 1.5\n', 'worker.concurrency must be an integer from 1 to 1000, got 1.5'],
+    ['worker:\n  lane: fast\n', 'worker.lane must be one of all, bulk, interactive, got "fast"'],
     ['server: 8080\n', 'server must be a mapping with port, host, body_limit_bytes, trust_proxy, got 8080'],
     ['server:\n  port:\n', 'server.port must be a port number (1 to 65535), got an empty value'],
   ])('%j', (yaml, problem) => {
