@@ -116,6 +116,14 @@ describe('actor-core main, in process', () => {
     );
   });
 
+  it('refuses a worker lane it does not know with one line naming the choices, exit 2', async () => {
+    const result = await run(['worker', '--lane', 'fast']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      /'--lane <lane>' argument 'fast' is invalid\. Allowed choices are all, bulk, interactive/,
+    );
+  });
+
   it('reports an unexpected failure as one line, exit 1', async () => {
     const stdout = new Writable({ write: (_chunk, _encoding, done) => done() });
     stdout.write = () => {
