@@ -18,6 +18,7 @@ import { Redis } from 'ioredis';
 import { loadSettings } from '../config/settings';
 import {
   createPgPool,
+  actorLine,
   loadActorLines,
   migrateDatabase,
   plaintextCodec,
@@ -126,7 +127,7 @@ async function writeSnapshots(
       pool,
       page.rows.map((row) => row.id),
     );
-    const records = loaded.actors.map((actor) => snapshotRecordOf(actor.line, registries));
+    const records = loaded.actors.map((actor) => snapshotRecordOf(actorLine(actor), registries));
     await repository.writeSnapshots(records);
     await cache.setMany(records);
     written += records.length;

@@ -11,6 +11,7 @@ import { Redis } from 'ioredis';
 import { loadSettings } from '../config/settings';
 import {
   createPgPool,
+  actorLine,
   loadActorLines,
   migrateDatabase,
   plaintextCodec,
@@ -109,7 +110,7 @@ async function main(): Promise<void> {
           inSlices(ids, batch, c, async (slice) => {
             const result = await loadActorLines(pool, slice);
             for (const actor of result.actors) {
-              loaded.push(actor.line);
+              loaded.push(actorLine(actor));
               versions.set(actor.actorId, actor.version);
             }
           }),

@@ -5,7 +5,13 @@
  */
 import { workerData } from 'piscina';
 import { compileRegistries } from '../src/core';
-import type { ChunkResult, ResolveTask, ResolveThreadData, StoreChunkResult } from '../src/pool/messages';
+import type {
+  ChunkResult,
+  ResolveTask,
+  ResolveThreadData,
+  StoreChunkResult,
+  StoreTask,
+} from '../src/pool/messages';
 import { runResolveTask } from '../src/pool/run-resolve-task';
 import { runStoreTask } from '../src/pool/run-store-task';
 
@@ -16,6 +22,6 @@ export default function resolveThread(task: ResolveTask): ChunkResult {
   return runResolveTask(task, registries);
 }
 
-export function resolveForStore(task: ResolveTask): StoreChunkResult {
+export function resolveForStore(task: StoreTask): StoreChunkResult {
   return runStoreTask(task, registries);
 }

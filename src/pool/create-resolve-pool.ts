@@ -17,6 +17,7 @@ import {
   type ResolveTask,
   type ResolveThreadData,
   type StoreChunkResult,
+  type StoreTask,
 } from './messages';
 
 export interface ResolvePoolOptions {
@@ -119,12 +120,12 @@ export function resolveThreadFile(): string {
 export interface ResolvePool {
   readonly settings: Readonly<ResolvePoolSettings>;
   /** The underlying pool, for metrics (`utilization`, `queueSize`, …); submit work through `run`. */
-  readonly piscina: Piscina<ResolveTask, ChunkResult | StoreChunkResult>;
+  readonly piscina: Piscina<ResolveTask | StoreTask, ChunkResult | StoreChunkResult>;
   run(task: ResolveTask): Promise<ChunkResult>;
   /** Resolves a chunk of actor lines joined by '\n' on some thread. */
   resolveChunk(lines: string, firstLine?: number): Promise<ChunkResult>;
-  /** Resolves a chunk of loaded actor lines into snapshots ready to store (the queue worker's task). */
-  resolveForStore(lines: string): Promise<StoreChunkResult>;
+  /** Resolves a chunk of loaded actors into snapshots ready to store (the queue worker's task). */
+  resolveForStore(task: StoreTask): Promise<StoreChunkResult>;
   /** Refuses new tasks, lets queued and running ones finish, then stops the threads. Idempotent. */
   close(): Promise<void>;
 }
@@ -136,7 +137,7 @@ export function createResolvePool(options: ResolvePoolOptions): ResolvePool {
     JSON.stringify({ combiner: options.registries.combiner, capLayers: options.registries.capLayers }),
   ) as ResolveThreadData;
   compileRegistries(workerData.combiner, workerData.capLayers);
-  const piscina = new Piscina<ResolveTask, ChunkResult | StoreChunkResult>({
+  const piscina = new Piscina<ResolveTask | StoreTask, ChunkResult | StoreChunkResult>({
     filename: resolveThreadFile(),
     minThreads: settings.minThreads,
     maxThreads: settings.threads,
@@ -148,7 +149,7 @@ export function createResolvePool(options: ResolvePoolOptions): ResolvePool {
   // referenced, which keeps the process alive that long. We drain our own tasks, then destroy.
   const inFlight = new Set<Promise<unknown>>();
   let closing: Promise<void> | undefined;
-  const submit = <R>(task: ResolveTask, name?: string): Promise<R> => {
+  const submit = <R>(task: ResolveTask | StoreTask, name?: string): Promise<R> => {
     if (closing !== undefined) return Promise.reject(new Error('the resolve pool is closed'));
     const pending = (name === undefined ? piscina.run(task) : piscina.run(task, { name })) as Promise<R>;
     inFlight.add(pending);
@@ -162,7 +163,7 @@ export function createResolvePool(options: ResolvePoolOptions): ResolvePool {
     piscina,
     run,
     resolveChunk: (lines, firstLine) => run(firstLine === undefined ? { lines } : { lines, firstLine }),
-    resolveForStore: (lines) => submit<StoreChunkResult>({ lines }, STORE_TASK_NAME),
+    resolveForStore: (task) => submit<StoreChunkResult>(task, STORE_TASK_NAME),
     close: () =>
       (closing ??= Promise.allSettled([...inFlight]).then(async () => {
         await piscina.destroy();

@@ -38,13 +38,24 @@ export interface ChunkResult {
 export type ActorErrorJson = ReturnType<ActorCoreError['toJSON']>;
 
 /**
- * What a thread returns for one chunk of a worker's job (piscina export `resolveForStore`): the input
- * is a `ResolveTask` of actor lines loaded from Postgres, one actor per line, no empty lines.
+ * One chunk of a worker's job (piscina export `resolveForStore`): the loaded actors' outputs as the
+ * text Postgres returned, one string per actor. Separate strings, not one joined text: a joined chunk
+ * of ~50 actors (~550 KB) is a large object in V8, and both the main thread (to join it) and the
+ * thread (to receive it) would map fresh pages for it on every chunk; a few dozen ~11 KB strings are
+ * cloned into the message buffer and land in the thread's young generation instead.
  */
+export interface StoreTask {
+  /** Per actor, the JSON text of its SubsystemOutput[] (`actor_inputs.outputs`). */
+  outputs: string[];
+  /** Per actor (same index), its version: the snapshot's `Version`. */
+  versions: number[];
+}
+
+/** What a thread returns for a `StoreTask`. */
 export interface StoreChunkResult {
-  /** Per input line, in order, joined by '\n': the snapshot's JSON, or an empty line where the actor failed. */
+  /** Per actor, in order, joined by '\n': the snapshot's JSON, or an empty line where the actor failed. */
   snapshots: string;
-  /** The actors that failed (their outputs are invalid): index of the line in the chunk, and the error. */
+  /** The actors that failed (their outputs are invalid): index of the actor in the chunk, and the error. */
   failures: { index: number; error: ActorErrorJson }[];
   /** Time spent resolving inside the thread, in nanoseconds. */
   resolveNs: number;

@@ -1,19 +1,33 @@
 /**
- * The worker's task on a thread: actor lines in, snapshots out as JSON text ready for Postgres and
- * Redis. The main thread never parses an actor or a snapshot; it only slices strings.
+ * The worker's task on a thread: each actor's outputs text in, snapshots out as JSON text ready for
+ * Postgres and Redis. The main thread never parses an actor or a snapshot; it only slices strings.
  */
-import { isActorCoreError, resolveSnapshot, parseActorLine, type CompiledRegistries } from '../core';
-import type { ResolveTask, StoreChunkResult } from './messages';
+import { ActorCoreError, isActorCoreError, resolveSnapshot, type CompiledRegistries } from '../core';
+import type { StoreChunkResult, StoreTask } from './messages';
 
-export function runStoreTask(task: ResolveTask, registries: CompiledRegistries): StoreChunkResult {
+function parseOutputs(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ActorCoreError('INVALID_JSON', `subsystems: not valid JSON: ${(err as Error).message}`, {
+      field: 'subsystems',
+    });
+  }
+}
+
+export function runStoreTask(task: StoreTask, registries: CompiledRegistries): StoreChunkResult {
   const start = process.hrtime.bigint();
-  const lines = task.lines.split('\n');
-  const snapshots: string[] = new Array<string>(lines.length);
+  const { outputs, versions } = task;
+  if (outputs.length !== versions.length) {
+    throw new RangeError(
+      `a store task needs one version per actor: ${outputs.length} outputs, ${versions.length} versions`,
+    );
+  }
+  const snapshots: string[] = new Array<string>(outputs.length);
   const failures: StoreChunkResult['failures'] = [];
-  for (let i = 0; i < lines.length; i++) {
+  for (let i = 0; i < outputs.length; i++) {
     try {
-      const actor = parseActorLine(lines[i]!);
-      snapshots[i] = JSON.stringify(resolveSnapshot(actor.subsystems, registries, actor.version));
+      snapshots[i] = JSON.stringify(resolveSnapshot(parseOutputs(outputs[i]!), registries, versions[i]!));
     } catch (err) {
       if (!isActorCoreError(err)) throw err; // a bug, not bad data: fail the task
       snapshots[i] = '';

@@ -13,7 +13,7 @@ import { recordFailures, type ResolutionFailure } from '../adapters/pg/resolutio
 import type { SnapshotRepository } from '../adapters/pg/snapshot-repository';
 import type { SnapshotCache } from '../adapters/redis/snapshot-cache';
 import type { SnapshotRecord } from '../adapters/snapshot-record';
-import type { StoreChunkResult } from '../pool/messages';
+import type { StoreChunkResult, StoreTask } from '../pool/messages';
 import { annotate, inSpan } from '../tracing/spans';
 import {
   emptyCounts,
@@ -26,8 +26,8 @@ export interface BatchDependencies {
   pool: pg.Pool;
   snapshots: SnapshotRepository;
   cache: SnapshotCache;
-  /** Resolves a chunk of actor lines ('\n'-joined) on some thread. */
-  resolveChunk: (lines: string) => Promise<StoreChunkResult>;
+  /** Resolves a chunk of loaded actors on some thread. */
+  resolveChunk: (task: StoreTask) => Promise<StoreChunkResult>;
   /** The registries' content hash, stored with each snapshot. */
   registryVersion: string;
   /** Actors per thread task: each should be ≥ 1 ms of work (see bench:pool). */
@@ -81,7 +81,9 @@ export async function resolveBatch(
   await inSpan('aggregate', async (span) => {
     annotate(span, () => ({ 'actor_core.actors': loaded.actors.length, 'actor_core.chunks': parts.length }));
     const results = await Promise.all(
-      parts.map((part) => deps.resolveChunk(part.map((a) => a.line).join('\n'))),
+      parts.map((part) =>
+        deps.resolveChunk({ outputs: part.map((a) => a.outputs), versions: part.map((a) => a.version) }),
+      ),
     );
     results.forEach((result, p) => {
       const part = parts[p]!;

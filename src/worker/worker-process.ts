@@ -23,6 +23,7 @@ import { workerOptions } from '../queue/queue-options';
 import { storeOutageDelay } from '../queue/store-outage';
 import { interactiveQueueName, type ResolveJobData, type ResolveJobResult } from '../queue/resolve-jobs';
 import { runStoreTask } from '../pool/run-store-task';
+import type { StoreTask } from '../pool/messages';
 import type { LoadedRegistries } from '../registry';
 import { annotate, inSpan } from '../tracing/spans';
 import { resolveBatch, type BatchTimings } from './resolve-batch';
@@ -133,7 +134,7 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
       ttlSeconds: settings.cacheTtlSeconds,
       onLookup: metrics.onCacheLookup,
     }),
-    resolveChunk: (lines: string) => resolvePool.resolveForStore(lines),
+    resolveChunk: (task: StoreTask) => resolvePool.resolveForStore(task),
     registryVersion: options.registries.registryVersion,
     chunkSize: options.chunkSize ?? DEFAULT_CHUNK_SIZE,
     onChunk: metrics.recordChunk,
@@ -142,7 +143,7 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
   // One actor costs ~0.1 ms to resolve: done on the main thread, it never queues behind bulk chunks.
   const interactiveDeps = {
     ...deps,
-    resolveChunk: async (lines: string) => runStoreTask({ lines }, options.registries.compiled),
+    resolveChunk: async (task: StoreTask) => runStoreTask(task, options.registries.compiled),
   };
 
   const recordPhases = (queue: string, t: BatchTimings): void => {

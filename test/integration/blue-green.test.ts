@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { Redis } from 'ioredis';
 import YAML from 'yaml';
 import { ENV_OVERRIDES } from '../../config/env-overrides';
-import { loadActorLines, SnapshotRepository } from '../../src/adapters/pg';
+import { actorLine, loadActorLines, SnapshotRepository } from '../../src/adapters/pg';
 import { resolveActorLine } from '../../src/core';
 import { freePort } from '../../src/local-services/free-port';
 import { bearer, signTestToken, TEST_JWT_SECRET } from '../support/api';
@@ -50,7 +50,7 @@ beforeAll(async () => {
   db = await clusterDatabase('blue_green');
   [actorId] = (await seedWorkload(db, 1, 23)) as [string];
   const [actor] = (await loadActorLines(db.pool, [actorId])).actors;
-  const resolved = resolveActorLine(actor!.line, db.registries.compiled);
+  const resolved = resolveActorLine(actorLine(actor!), db.registries.compiled);
   if (!('snapshot' in resolved)) throw new Error(`the seeded actor does not resolve: ${resolved.error.code}`);
   snapshotJson = JSON.stringify(resolved.snapshot);
   await new SnapshotRepository(db.pool).writeSnapshots([

@@ -1,5 +1,5 @@
 /** Snapshot writes (version-guarded, one statement) and the workers' bulk load, in a real Postgres. */
-import { ActorRepository, loadActorLines, SnapshotRepository } from '../../src/adapters/pg';
+import { ActorRepository, actorLine, loadActorLines, SnapshotRepository } from '../../src/adapters/pg';
 import { resolveActorLine } from '../../src/core';
 import type { SnapshotRecord } from '../../src/adapters/snapshot-record';
 import { migratedDatabase, outputOf, type TestDatabase } from '../support/pg';
@@ -90,7 +90,7 @@ describe('loadActorLines', () => {
     expect(result.actors).toHaveLength(1);
     const [actor] = result.actors;
     expect(actor).toMatchObject({ actorId: 'loaded', version: 2 });
-    const resolved = resolveActorLine(actor!.line, db.registries.compiled);
+    const resolved = resolveActorLine(actorLine(actor!), db.registries.compiled);
     expect(resolved).toMatchObject({
       actorId: 'loaded',
       snapshot: { Primary: { strength: 15 }, Version: 2 },
@@ -102,6 +102,7 @@ describe('loadActorLines', () => {
     const {
       actors: [bare],
     } = await loadActorLines(db.pool, ['bare']);
-    expect(JSON.parse(bare!.line)).toEqual({ actorId: 'bare', version: 1, subsystems: [] });
+    expect(bare!.outputs).toBe('[]');
+    expect(JSON.parse(actorLine(bare!))).toEqual({ actorId: 'bare', version: 1, subsystems: [] });
   });
 });

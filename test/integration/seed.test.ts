@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadActorLines } from '../../src/adapters/pg';
+import { actorLine, loadActorLines } from '../../src/adapters/pg';
 import { resolveActorLine } from '../../src/core';
 import { assertBuilt, runCli } from '../support/cli';
 import { migratedDatabase, type TestDatabase } from '../support/pg';
@@ -61,7 +61,7 @@ describe('actor-core seed', () => {
     const first = JSON.parse(workload[0]!);
     const { actors } = await loadActorLines(db.pool, [first.actorId]);
     expect(actors[0]!.version).toBe(first.version);
-    const fromDb = resolveActorLine(actors[0]!.line, db.registries.compiled);
+    const fromDb = resolveActorLine(actorLine(actors[0]!), db.registries.compiled);
     const fromInput = resolveActorLine(workload[0]!, db.registries.compiled);
     expect(fromDb).toEqual(fromInput);
   });

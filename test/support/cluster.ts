@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { Redis } from 'ioredis';
 import type pg from 'pg';
 import { loadSettings, type Settings } from '../../config/settings';
-import { loadActorLines, plaintextCodec } from '../../src/adapters/pg';
+import { actorLine, loadActorLines, plaintextCodec } from '../../src/adapters/pg';
 import { resolveActorLine } from '../../src/core';
 import { ResolveProducer } from '../../src/producer';
 import { seedActors } from '../../src/seed/seed-actors';
@@ -332,7 +332,7 @@ export class TestCluster {
         if (record.registryVersion !== registryVersion)
           problems.push(`${id}: ${store} registryVersion ${record.registryVersion} ≠ ${registryVersion}`);
       }
-      const expected = resolveActorLine(actor.line, this.db.registries.compiled);
+      const expected = resolveActorLine(actorLine(actor), this.db.registries.compiled);
       if (!('snapshot' in expected)) {
         problems.push(`${id}: its stored outputs do not resolve (${expected.error.code})`);
         continue;

@@ -4,7 +4,7 @@
  * an integration test.
  */
 import * as os from 'node:os';
-import { resolveLineToJson } from '../../src/core';
+import { resolveLineToJson, resolveSnapshot } from '../../src/core';
 import {
   createResolvePool,
   kDefaultResolvePoolOptions,
@@ -13,6 +13,7 @@ import {
   runResolveTask,
   type ResolvePoolOptions,
 } from '../../src/pool';
+import { runStoreTask } from '../../src/pool/run-store-task';
 import { loadRegistries } from '../../src/registry';
 import { goldenCases } from '../support/shared';
 
@@ -55,6 +56,44 @@ describe('runResolveTask', () => {
       actors: 0,
       errors: 0,
     });
+  });
+});
+
+describe('runStoreTask', () => {
+  const cases = goldenCases();
+  const outputs = cases.map((c) => JSON.stringify(c.subsystems));
+  const versions = cases.map((_, i) => i + 1);
+
+  it('gives each actor the JSON of resolveSnapshot of its outputs at its version, in order', () => {
+    const result = runStoreTask({ outputs, versions }, registries.compiled);
+    expect(result.failures).toEqual([]);
+    expect(result.snapshots).toBe(
+      cases
+        .map((c, i) => JSON.stringify(resolveSnapshot(c.subsystems, registries.compiled, versions[i]!)))
+        .join('\n'),
+    );
+    expect(typeof result.resolveNs).toBe('number');
+  });
+
+  it('fails only the actors whose outputs do not parse or validate, with an empty line in their place', () => {
+    const texts = [outputs[0]!, '[{"primary":', '{"not":"an array"}', outputs[1]!];
+    const result = runStoreTask({ outputs: texts, versions: [1, 2, 3, 4] }, registries.compiled);
+    const lines = result.snapshots.split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[1]).toBe('');
+    expect(lines[2]).toBe('');
+    expect(JSON.parse(lines[0]!)).toHaveProperty('Version', 1);
+    expect(JSON.parse(lines[3]!)).toHaveProperty('Version', 4);
+    expect(result.failures).toEqual([
+      { index: 1, error: expect.objectContaining({ code: 'INVALID_JSON', field: 'subsystems' }) },
+      { index: 2, error: expect.objectContaining({ code: 'INVALID_TYPE', field: 'subsystems' }) },
+    ]);
+  });
+
+  it('refuses a task whose versions do not match its outputs one to one', () => {
+    expect(() => runStoreTask({ outputs, versions: versions.slice(1) }, registries.compiled)).toThrow(
+      /one version per actor/,
+    );
   });
 });
 

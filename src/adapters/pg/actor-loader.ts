@@ -1,8 +1,8 @@
 /**
- * The workers' bulk read: N actors with all their subsystem outputs in one round trip, each as the
- * JSON line the core resolves (`{"actorId","version","subsystems":[…]}`). The outputs come as text from
- * `actor_inputs` (kept by triggers), so Postgres reads text instead of printing jsonb; the line goes to
- * the resolver threads as is: no object graph is built on the main thread.
+ * The workers' bulk read: N actors with all their subsystem outputs in one round trip, each actor's
+ * outputs as one JSON text. The text comes from `actor_inputs` (kept by triggers), so Postgres reads
+ * text instead of printing jsonb; it goes to the resolver threads as is: no object graph is built on
+ * the main thread.
  */
 import type pg from 'pg';
 import { runQuery } from './pg-pool';
@@ -10,8 +10,8 @@ import { runQuery } from './pg-pool';
 export interface LoadedActor {
   actorId: string;
   version: number;
-  /** `{"actorId","version","subsystems":[SubsystemOutput…]}` (the standard workload's line format). */
-  line: string;
+  /** The JSON text of the actor's SubsystemOutput[] (`[]` when it has none). */
+  outputs: string;
 }
 
 export interface LoadResult {
@@ -41,9 +41,9 @@ const LOAD_ACTORS = `
   LEFT JOIN snapshots snap ON snap.actor_id = a.id
   WHERE a.id = ANY($1::varchar[])`;
 
-/** The resolver's line, built around the outputs' text without parsing it. */
-export function actorLine(actorId: string, version: number, outputs: string): string {
-  return `{"actorId":${JSON.stringify(actorId)},"version":${version},"subsystems":${outputs}}`;
+/** The actor as a line of the standard workload format, built around the outputs' text without parsing it. */
+export function actorLine(actor: LoadedActor): string {
+  return `{"actorId":${JSON.stringify(actor.actorId)},"version":${actor.version},"subsystems":${actor.outputs}}`;
 }
 
 export async function loadActorLines(
@@ -65,8 +65,7 @@ export async function loadActorLines(
     found.add(row.id);
     if (row.current) current.push(row.id);
     else {
-      const version = Number(row.version);
-      actors.push({ actorId: row.id, version, line: actorLine(row.id, version, row.outputs!) });
+      actors.push({ actorId: row.id, version: Number(row.version), outputs: row.outputs! });
     }
   }
   return { actors, missing: actorIds.filter((id) => !found.has(id)), current };

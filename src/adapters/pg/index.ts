@@ -11,7 +11,13 @@ export { MIGRATIONS_DIR, migrateDatabase, type MigrationResult } from './migrate
 export { ActorRepository, type ActorRecord, type ActorRepositoryOptions } from './actor-repository';
 export { actorDataAad, actorDataCodec, plaintextCodec, type ActorDataCodec } from './actor-data-codec';
 export { checkActorId, MAX_ACTOR_ID_LENGTH } from './actor-id';
-export { loadActorLines, type LoadedActor, type LoadOptions, type LoadResult } from './actor-loader';
+export {
+  actorLine,
+  loadActorLines,
+  type LoadedActor,
+  type LoadOptions,
+  type LoadResult,
+} from './actor-loader';
 export { SnapshotRepository, snapshotBatchJson, type SnapshotWriteResult } from './snapshot-repository';
 export { writeSeedBatch, type SeedActor, type SeedBatchResult } from './seed-writer';
 export { rotateActorKeys, type RotationOptions, type RotationResult } from './rotate-keys';

@@ -25,10 +25,9 @@ export function addExplainRoute(router: Router, deps: ExplainRouteDeps): void {
     const loaded = await loadActorLines(deps.pool, [actorId]);
     const actor = loaded.actors[0];
     if (actor === undefined) throw notFound('no such actor');
-    const line = JSON.parse(actor.line) as { subsystems: unknown; version: number };
     let explanation: Explanation;
     try {
-      explanation = explain(line.subsystems, dimension, deps.registries.compiled, line.version);
+      explanation = explain(JSON.parse(actor.outputs), dimension, deps.registries.compiled, actor.version);
     } catch (err) {
       // Stored outputs are validated on write; failing now means the registries changed under them.
       if (isActorCoreError(err)) {

@@ -6,7 +6,7 @@
  */
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
-import { loadActorLines } from '../../../src/adapters/pg';
+import { actorLine, loadActorLines } from '../../../src/adapters/pg';
 import { resolveActorLine } from '../../../src/core';
 import type { LoadedRegistries } from '../../../src/registry';
 import { pgSnapshots, redisSnapshots } from '../../support/cluster';
@@ -75,7 +75,7 @@ export async function verifyAllSnapshots(
     for (const id of loaded.missing) problem(`${id}: deleted during the check`);
     for (const actor of loaded.actors) {
       const id = actor.actorId;
-      const expected = resolveActorLine(actor.line, registries.compiled);
+      const expected = resolveActorLine(actorLine(actor), registries.compiled);
       if (!('snapshot' in expected)) {
         problem(`${id}: its stored outputs do not resolve (${expected.error.code})`);
         continue;
