@@ -73,6 +73,43 @@ describe('SnapshotRepository.writeSnapshots', () => {
     expect(result).toEqual({ written: ['b'], skipped: ['ghost'] });
   });
 
+  it('stores each snapshot of a batch whole: non-ASCII text, and raw newlines only as whitespace', async () => {
+    for (const id of ['n1', 'n2']) await actors.putSubsystem(id, outputOf('items'));
+    const pretty = JSON.stringify(
+      { Primary: { strength: 1.5 }, Derived: {}, CapsUsed: {}, Version: 9 },
+      null,
+      2,
+    );
+    const accented = JSON.stringify({ Primary: { strength: 2 }, Derived: { tốc_độ: 0.25 }, Version: 9 });
+    const result = await snapshots.writeSnapshots([
+      { actorId: 'n1', version: 9, registryVersion: 'r-é', snapshotJson: pretty },
+      { actorId: 'n2', version: 9, registryVersion: 'r-é', snapshotJson: accented },
+    ]);
+    expect(result.written.sort()).toEqual(['n1', 'n2']);
+    const rows = new Map((await snapshots.loadSnapshots(['n1', 'n2'])).map((r) => [r.actorId, r]));
+    expect(JSON.parse(rows.get('n1')!.snapshotJson)).toEqual(JSON.parse(pretty));
+    expect(rows.get('n2')!.snapshotJson).toBe(accented);
+    expect(rows.get('n2')!.registryVersion).toBe('r-é');
+  });
+
+  it('refuses a batch holding an empty snapshot text, naming the actor, and writes none of it', async () => {
+    await snapshots.writeSnapshots([record('n1', 20, 200)]);
+    await expect(
+      snapshots.writeSnapshots([record('n1', 21, 210), { ...record('n2', 21, 211), snapshotJson: '' }]),
+    ).rejects.toThrow(/snapshot of n2: snapshotJson must be a non-empty JSON text/);
+    expect(await stored('n1')).toEqual({ version: 20, registry: 'r1-test', strength: 200 });
+  });
+
+  it('rejects a batch holding a text that is not JSON, and writes none of it', async () => {
+    await expect(
+      snapshots.writeSnapshots([
+        record('n1', 22, 220),
+        { ...record('n2', 22, 221), snapshotJson: '{"Primary":' },
+      ]),
+    ).rejects.toThrow(/json/i);
+    expect(await stored('n1')).toEqual({ version: 20, registry: 'r1-test', strength: 200 });
+  });
+
   it('leaves the newest version whatever order concurrent batches arrive in', async () => {
     await actors.putSubsystem('race', outputOf('items'));
     const versions = Array.from({ length: 30 }, (_, i) => i + 1).sort(() => Math.random() - 0.5);

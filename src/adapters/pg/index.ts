@@ -18,7 +18,12 @@ export {
   type LoadOptions,
   type LoadResult,
 } from './actor-loader';
-export { SnapshotRepository, snapshotBatchJson, type SnapshotWriteResult } from './snapshot-repository';
+export {
+  SnapshotRepository,
+  snapshotBatchParams,
+  type SnapshotBatchParams,
+  type SnapshotWriteResult,
+} from './snapshot-repository';
 export { writeSeedBatch, type SeedActor, type SeedBatchResult } from './seed-writer';
 export { rotateActorKeys, type RotationOptions, type RotationResult } from './rotate-keys';
 export {
