@@ -158,21 +158,29 @@ describe('guarded set', () => {
     expect(await cache.get('c')).toEqual(rec('c', 1));
   });
 
-  it('runs the script by EVALSHA once the connection knows it', async () => {
+  it('runs the script by EVALSHA once the connection knows it, a batch in one call per 100 keys', async () => {
     const redis = connect();
     const cache = cacheOn(redis);
     const sha = createHash('sha1').update(GUARDED_SET_LUA).digest('hex');
-    const evalshaCalls = async (): Promise<number> => {
-      const info = await redis.info('commandstats');
-      return Number(/cmdstat_evalsha:calls=(\d+)/.exec(info)?.[1] ?? 0);
-    };
     await cache.set(rec('e', 1)); // the first call on a connection may send EVAL (loads the script)
-    const before = await evalshaCalls();
+    const before = await evalshaCalls(redis);
     await cache.setMany([rec('e', 2), rec('f', 1), rec('g', 1)]);
-    expect(await evalshaCalls()).toBeGreaterThanOrEqual(before + 3);
+    expect(await evalshaCalls(redis)).toBe(before + 1);
+    await cache.setMany(Array.from({ length: 250 }, (_, i) => rec(`h${i}`, 1)));
+    expect(await evalshaCalls(redis)).toBe(before + 4);
     expect(await redis.script('EXISTS', sha)).toEqual([1]);
   });
 });
+
+async function evalshaCalls(redis: Redis): Promise<number> {
+  const info = await redis.info('commandstats');
+  return Number(/cmdstat_evalsha:calls=(\d+)/.exec(info)?.[1] ?? 0);
+}
+
+/** The same connection, seen as a Redis Cluster client (ioredis decides by `isCluster`). */
+function asCluster(client: Redis): Redis {
+  return new Proxy(client, { get: (target, key) => (key === 'isCluster' ? true : Reflect.get(target, key)) });
+}
 
 describe('setMany / getMany', () => {
   it('round-trips records and reports per actor written or skipped', async () => {
@@ -200,6 +208,25 @@ describe('setMany / getMany', () => {
       expect(pttl).toBeLessThanOrEqual(TTL * 1000);
     }
   });
+
+  it.each(['a single Redis', 'Redis Cluster'])(
+    'guards every record of a batch across several calls, results in order (%s)',
+    async (mode) => {
+      const redis = connect();
+      const cache = cacheOn(mode === 'a single Redis' ? redis : asCluster(redis));
+      // Every third actor already holds a newer version; 230 records span three multi-key calls.
+      const ids = Array.from({ length: 230 }, (_, i) => `batch-${i}`);
+      await cache.setMany(ids.filter((_, i) => i % 3 === 0).map((id) => rec(id, 9)));
+      const before = await evalshaCalls(redis);
+      const results = await cache.setMany(ids.map((id, i) => rec(id, i % 3 === 0 ? 4 : 5)));
+      expect(await evalshaCalls(redis)).toBe(before + (mode === 'a single Redis' ? 3 : 230));
+      expect(results.map((r) => r.actorId)).toEqual(ids);
+      expect(results.map((r) => r.outcome)).toEqual(ids.map((_, i) => (i % 3 === 0 ? 'skipped' : 'written')));
+      const stored = await cache.getMany(ids);
+      expect(ids.map((id) => stored.get(id)?.version)).toEqual(ids.map((_, i) => (i % 3 === 0 ? 9 : 5)));
+      expect(await redis.ttl(cache.keyOf('batch-1'))).toBeGreaterThan(TTL - 5);
+    },
+  );
 
   it('handles empty batches and an actor listed twice, in order', async () => {
     const cache = cacheOn(connect());

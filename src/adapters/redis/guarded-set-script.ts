@@ -1,14 +1,18 @@
 /**
- * The version-guarded SET, run atomically inside Redis (registered with ioredis `defineCommand`, so it
- * travels as EVALSHA once the script is known to the connection).
+ * The version-guarded SET of one or more snapshots, run atomically inside Redis (registered with
+ * ioredis `defineCommand`, so it travels as EVALSHA once the script is known to the connection).
  *
- *   KEYS[1]  the snapshot key (the only key: on Redis Cluster the call goes to that key's node)
- *   ARGV[1]  the new version, a decimal integer
- *   ARGV[2]  the new value, `{"version":N,...}` (see cached-value.ts)
- *   ARGV[3]  the time to live in seconds
+ *   KEYS[i]        the snapshot keys, i = 1..n
+ *   ARGV[1]        the time to live in seconds, for every key
+ *   ARGV[2i]       key i's new version, a decimal integer
+ *   ARGV[2i + 1]   key i's new value, `{"version":N,...}` (see cached-value.ts)
  *
- * Returns 1 when it wrote, 0 when it kept a stored value of a NEWER version.
+ * Returns an array of n integers, in key order: 1 where it wrote, 0 where it kept a stored value of a
+ * NEWER version. Keys are handled in order, so a key listed twice ends as the later write allows.
  *
+ * - Many keys per call: one script call costs Redis and ioredis more than the work it does for one key,
+ *   so a single Redis gets a batch's keys in a few calls. On Redis Cluster, every key of one call must
+ *   be in the same slot: the cache then calls it with one key, which ioredis routes to that key's node.
  * - The stored version is read cheaply: GETRANGE of the first 64 bytes (enough for `{"version":` and
  *   any safe integer) matched against `^{"version":(%d+)[,}]`, instead of GET + cjson.decode of the
  *   whole value. The terminator `[,}]` rejects a digit run cut short by the range.
@@ -20,19 +24,48 @@
  * - Versions are safe integers (≤ 2^53 - 1, checked before encoding), exact as Lua numbers (doubles).
  */
 export const GUARDED_SET_LUA = `
-local head = redis.call('GETRANGE', KEYS[1], 0, 63)
-local stored = string.match(head, '^{"version":(%d+)[,}]')
-if stored and tonumber(stored) > tonumber(ARGV[1]) then
-  return 0
+local ttl = ARGV[1]
+local written = {}
+for i = 1, #KEYS do
+  local version = tonumber(ARGV[2 * i])
+  local head = redis.call('GETRANGE', KEYS[i], 0, 63)
+  local stored = string.match(head, '^{"version":(%d+)[,}]')
+  if stored and tonumber(stored) > version then
+    written[i] = 0
+  else
+    redis.call('SET', KEYS[i], ARGV[2 * i + 1], 'EX', ttl)
+    written[i] = 1
+  end
 end
-redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
-return 1
+return written
 `;
 
 /** The name the script is registered under on the client (and its pipelines). */
 export const GUARDED_SET_COMMAND = 'actorCoreSnapshotGuardedSet';
 
-/** The method `defineCommand` adds: on a client it returns a promise of 0/1, on a pipeline the pipeline. */
+/** Keys per script call on a single Redis: long enough to amortize the call, short enough not to block Redis (~0.5 ms). */
+export const GUARDED_SET_KEYS_PER_CALL = 100;
+
+/**
+ * The method `defineCommand` adds (registered without a fixed key count, so the first argument is the
+ * number of keys): on a client it returns a promise of the 0/1 array, on a pipeline the pipeline.
+ */
 export interface GuardedSetCommand<R> {
-  [GUARDED_SET_COMMAND](key: string, version: string, value: string, ttlSeconds: string): R;
+  [GUARDED_SET_COMMAND](keyCount: number, ...keysThenArgs: string[]): R;
+}
+
+/** The arguments of one call for `writes`: the key count, the keys, the TTL, then version and value per key. */
+export function guardedSetArgs(
+  writes: readonly { key: string; version: string; value: string }[],
+  ttlSeconds: string,
+): [number, ...string[]] {
+  const args: string[] = new Array<string>(writes.length * 3 + 1);
+  for (let i = 0; i < writes.length; i++) {
+    const w = writes[i]!;
+    args[i] = w.key;
+    args[writes.length + 1 + 2 * i] = w.version;
+    args[writes.length + 2 + 2 * i] = w.value;
+  }
+  args[writes.length] = ttlSeconds;
+  return [writes.length, ...args];
 }

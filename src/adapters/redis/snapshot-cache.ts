@@ -2,8 +2,8 @@
  * The Redis cache of resolved snapshots, read through to the durable store.
  *
  * Every write is the version-guarded script (guarded-set-script.ts): an older version never replaces a
- * newer one, an equal one refreshes it. Each call touches one key, so all of this works on Redis
- * Cluster. Redis failures are STORE_UNAVAILABLE (store-error.ts); a corrupt cached value is a miss,
+ * newer one, an equal one refreshes it. A single Redis takes a batch in a few multi-key calls; on
+ * Redis Cluster each call touches one key, so all of this works there. Redis failures are STORE_UNAVAILABLE (store-error.ts); a corrupt cached value is a miss,
  * counted in `stats().corrupt` and reported to `onCorrupt`, never an error.
  *
  * The client is passed in and stays the caller's (the cache never closes it). Give the cache the key
@@ -13,7 +13,13 @@ import type { Cluster, Redis } from 'ioredis';
 import { ActorCoreError } from '../../core/errors';
 import type { SnapshotRecord, SnapshotSource } from '../snapshot-record';
 import { decodeCachedValue, encodeCachedValue } from './cached-value';
-import { GUARDED_SET_COMMAND, GUARDED_SET_LUA, type GuardedSetCommand } from './guarded-set-script';
+import {
+  GUARDED_SET_COMMAND,
+  GUARDED_SET_KEYS_PER_CALL,
+  GUARDED_SET_LUA,
+  guardedSetArgs,
+  type GuardedSetCommand,
+} from './guarded-set-script';
 import { runBatch } from './run-batch';
 import { snapshotKey } from './snapshot-key';
 import { storeError } from './store-error';
@@ -89,7 +95,7 @@ export class SnapshotCache {
     this.onCorrupt = options.onCorrupt;
     // Registers the script on this client (pipelines created later copy it). Defining it again, for a
     // second cache on the same client, replaces it with the same script.
-    redis.defineCommand(GUARDED_SET_COMMAND, { lua: GUARDED_SET_LUA, numberOfKeys: 1 });
+    redis.defineCommand(GUARDED_SET_COMMAND, { lua: GUARDED_SET_LUA });
   }
 
   /** The Redis key of an actor's snapshot. */
@@ -142,10 +148,11 @@ export class SnapshotCache {
   }
 
   /**
-   * Caches the records, each by the guarded script, in one pipelined round trip. The results are in
-   * the order of `records` (an actor listed twice is set twice, in order). Nothing is sent when a
-   * record cannot be encoded. On a Redis failure some records may be written already: the guarded
-   * set is idempotent, so retrying the whole batch is safe.
+   * Caches the records by the guarded script in one pipelined round trip: on a single Redis up to
+   * GUARDED_SET_KEYS_PER_CALL records per script call, on Redis Cluster one per call (each routed to
+   * its key's node). The results are in the order of `records` (an actor listed twice is set twice,
+   * in order). Nothing is sent when a record cannot be encoded. On a Redis failure some records may be
+   * written already: the guarded set is idempotent, so retrying the whole batch is safe.
    */
   async setMany(records: readonly SnapshotRecord[]): Promise<SetResult[]> {
     const writes = records.map((record) => ({
@@ -153,33 +160,31 @@ export class SnapshotCache {
       version: String(record.version),
       value: encodeCachedValue(record),
     }));
+    const perCall = this.redis.isCluster ? 1 : GUARDED_SET_KEYS_PER_CALL;
+    const calls: (typeof writes)[] = [];
+    for (let i = 0; i < writes.length; i += perCall) calls.push(writes.slice(i, i + perCall));
     let replies: unknown[];
     try {
       replies = await runBatch(
         this.redis,
-        writes,
-        (pipeline, w) =>
+        calls,
+        (pipeline, call) =>
           (pipeline as unknown as GuardedSetCommand<unknown>)[GUARDED_SET_COMMAND](
-            w.key,
-            w.version,
-            w.value,
-            this.ttl,
+            ...guardedSetArgs(call, this.ttl),
           ),
-        (w) =>
-          (this.redis as unknown as GuardedSetCommand<Promise<number>>)[GUARDED_SET_COMMAND](
-            w.key,
-            w.version,
-            w.value,
-            this.ttl,
+        (call) =>
+          (this.redis as unknown as GuardedSetCommand<Promise<number[]>>)[GUARDED_SET_COMMAND](
+            ...guardedSetArgs(call, this.ttl),
           ),
       );
     } catch (err) {
       throw storeError(err, `writing ${writes.length} cached snapshot(s)`);
     }
+    const written = (replies as number[][]).flat();
     return records.map((record, i) => ({
       actorId: record.actorId,
       version: record.version,
-      outcome: replies[i] === 1 ? 'written' : 'skipped',
+      outcome: written[i] === 1 ? 'written' : 'skipped',
     }));
   }
 
