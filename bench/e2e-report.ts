@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BareResult } from './e2e-bare';
 import type { E2eResult } from './e2e-run';
+import { INTERACTIVE_STAGES } from './e2e-stages';
 import { groupedBarChart } from './svg-chart';
 import { fig, repoRoot, table, type Environment } from './support';
 
@@ -66,6 +67,12 @@ export function compact({ result: e, bare }: ConfigReport): Record<string, unkno
     job_ms: fig(e.timings.jobMs),
     event_lag_ms: fig(e.timings.eventLagMs),
     slot_use: fig(e.timings.slotUse),
+    interactive_stages_ms: Object.fromEntries(
+      INTERACTIVE_STAGES.map((stage) => {
+        const l = e.interactiveStages[stage];
+        return [stage, { p50: fig(l.p50), p99: fig(l.p99), max: fig(l.max) }];
+      }),
+    ),
     ...(e.cpu === undefined
       ? {}
       : {
@@ -141,6 +148,22 @@ export function printReport(report: BenchReport): void {
         fig((e.timings.jobMs * 1000) / e.batch),
         fig(e.timings.eventLagMs),
         pct(e.timings.slotUse),
+      ]),
+    ]),
+  );
+  console.log(
+    '\nwhere an interactive job spends its time, ms, p50 / p99 / max over its jobs (wait = enqueue → taken,' +
+      ' event = finished → completed event at the producer):\n',
+  );
+  console.log(
+    table([
+      [...head, ...INTERACTIVE_STAGES],
+      ...configs.map(({ result: e }) => [
+        ...key(e),
+        ...INTERACTIVE_STAGES.map((stage) => {
+          const l = e.interactiveStages[stage];
+          return `${fig(l.p50)} / ${fig(l.p99)} / ${fig(l.max)}`;
+        }),
       ]),
     ]),
   );

@@ -21,6 +21,7 @@ import {
 } from '../src/demo/latency';
 import { startWorkerChildren, type WorkerChildren, type WorkerLogRecord } from '../src/demo/worker-children';
 import { cpuAccountingAvailable, cpuBetween, sampleCpu, type CpuGroup, type CpuSources } from './e2e-cpu';
+import { summarizeStages, type InteractiveStage } from './e2e-stages';
 import { producerRedisOptions, ResolveProducer } from '../src/producer/resolve-producer';
 import type { ActorOutcome } from '../src/queue/resolve-jobs';
 
@@ -81,6 +82,8 @@ export interface E2eResult extends E2eConfig {
   pgSnapshots: number;
   redisSnapshots: number;
   timings: StageTimings;
+  /** Per stage of the interactive jobs (see e2e-stages.ts). */
+  interactiveStages: Record<InteractiveStage, LatencySummary>;
   /** CPU seconds per process group during the run (Linux; servers only when started here). */
   cpu: Record<CpuGroup, number> | undefined;
   queueName: string;
@@ -212,9 +215,8 @@ export async function runE2eConfig(ctx: E2eContext, config: E2eConfig, index: nu
     const latency = summarizeLatencies(
       actorLatencies(await readJobInfo((id) => producer.queueOf(id), enqueued.jobIds), track),
     );
-    const interactiveLatency = summarizeLatencies(
-      actorLatencies(await readJobInfo((id) => producer.queueOf(id), interactiveJobIds), track),
-    );
+    const interactiveInfo = await readJobInfo((id) => producer.queueOf(id), interactiveJobIds);
+    const interactiveLatency = summarizeLatencies(actorLatencies(interactiveInfo, track));
     const pgCount = await ctx.pool.query<{ n: string }>('SELECT count(*) AS n FROM snapshots');
     const redisSnapshots = await countKeys(connection, `${settings.redisKeyPrefix}:snapshot:*`);
 
@@ -235,6 +237,30 @@ export async function runE2eConfig(ctx: E2eContext, config: E2eConfig, index: nu
       ),
       slotUse: jobMs.reduce((a, b) => a + b, 0) / (seconds * 1000 * config.workers * config.concurrency),
     };
+    const interactiveStages = summarizeStages(
+      interactiveInfo.map((info) => {
+        const entry = records.get(info.jobId);
+        const outcome = track.outcome(info.jobId);
+        const finishedAt = outcome?.result?.finishedAt;
+        return {
+          info,
+          ...(entry?.timings === undefined
+            ? {}
+            : {
+                timings: {
+                  loadMs: num(entry.timings, 'loadMs'),
+                  resolveMs: num(entry.timings, 'resolveMs'),
+                  writeMs: num(entry.timings, 'writeMs'),
+                  writePgMs: num(entry.timings, 'writePgMs'),
+                },
+              }),
+          ...(entry?.done === undefined ? {} : { jobMs: num(entry.done, 'ms') }),
+          ...(outcome === undefined || finishedAt === undefined
+            ? {}
+            : { completed: { at: outcome.at, finishedAt } }),
+        };
+      }),
+    );
     return {
       ...config,
       actors: N,
@@ -250,6 +276,7 @@ export async function runE2eConfig(ctx: E2eContext, config: E2eConfig, index: nu
       pgSnapshots: Number(pgCount.rows[0]!.n),
       redisSnapshots,
       timings,
+      interactiveStages,
       cpu,
       queueName: settings.queue.name,
       queuePrefix: settings.queue.prefix,
