@@ -19,7 +19,7 @@ export function addWorkerCommand(program: Command): void {
     program
       .command('worker')
       .description('run a worker process: take resolve jobs from the queue until SIGTERM/SIGINT')
-      .option('--concurrency <n>', 'jobs at once (default WORKER_CONCURRENCY, 2)', positive('--concurrency'))
+      .option('--concurrency <n>', 'jobs at once (default WORKER_CONCURRENCY, 4)', positive('--concurrency'))
       .option(
         '--threads <n>',
         'resolve threads (default WORKER_THREADS, the CPU count)',

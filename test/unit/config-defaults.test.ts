@@ -17,7 +17,7 @@ describe('default.yaml', () => {
       encryptionKey: undefined,
       queue: { name: 'actor-resolve', prefix: '{actor-core}', batchSize: 500, attempts: 5, backoffMs: 1000 },
       worker: {
-        concurrency: 2,
+        concurrency: 4,
         threads: usableCpus(),
         lane: 'all',
         shutdownTimeoutMs: 30_000,
