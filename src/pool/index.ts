@@ -1,4 +1,4 @@
-/** The resolve thread pool: piscina wired to the core, one chunk of actor lines per task. */
+/** The resolve thread pool: piscina wired to the core, one chunk of actors per task (see messages.ts). */
 export * from './messages';
 export { runResolveTask } from './run-resolve-task';
 export {
