@@ -1,6 +1,7 @@
 /**
  * A piscina pool of resolve threads: options, their defaults and their validation in one place, then a
- * pool whose threads each compile the registries once and resolve chunks of actors: lines for the CLI, outputs texts for the worker.
+ * pool whose threads each compile the registries once and resolve chunks of actors: JSON lines for
+ * the CLI, each actor's outputs text for the queue worker.
  *
  * The thread file must be JavaScript, so the pool always runs the compiled dist/workers/resolve-thread.js
  * (`npm run build` first), also when this module itself is loaded from src/ (ts-jest).

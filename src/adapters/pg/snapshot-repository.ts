@@ -103,21 +103,18 @@ const WRITE_SNAPSHOTS = `
   )
   SELECT actor_id FROM written`;
 
-function batchParamList(p: SnapshotBatchParams): unknown[] {
-  return [p.actorIds, p.versions, p.registryVersions, p.snapshotLines];
-}
-
 export class SnapshotRepository implements SnapshotSource {
   constructor(private readonly db: pg.Pool | pg.PoolClient) {}
 
   async writeSnapshots(records: readonly SnapshotRecord[]): Promise<SnapshotWriteResult> {
     if (records.length === 0) return { written: [], skipped: [] };
     const { newest, superseded } = newestPerActor(records);
+    const p = snapshotBatchParams(newest);
     const result = await runQuery<{ actor_id: string }>(
       this.db,
       `writing ${newest.length} snapshots`,
       WRITE_SNAPSHOTS,
-      batchParamList(snapshotBatchParams(newest)),
+      [p.actorIds, p.versions, p.registryVersions, p.snapshotLines],
     );
     const written = result.rows.map((row) => row.actor_id);
     const writtenSet = new Set(written);

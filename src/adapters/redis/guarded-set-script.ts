@@ -59,13 +59,15 @@ export function guardedSetArgs(
   writes: readonly { key: string; version: string; value: string }[],
   ttlSeconds: string,
 ): [number, ...string[]] {
-  const args: string[] = new Array<string>(writes.length * 3 + 1);
-  for (let i = 0; i < writes.length; i++) {
+  const n = writes.length;
+  const args = new Array<number | string>(3 * n + 2) as [number, ...string[]];
+  args[0] = n;
+  args[n + 1] = ttlSeconds;
+  for (let i = 0; i < n; i++) {
     const w = writes[i]!;
-    args[i] = w.key;
-    args[writes.length + 1 + 2 * i] = w.version;
-    args[writes.length + 2 + 2 * i] = w.value;
+    args[1 + i] = w.key;
+    args[n + 2 + 2 * i] = w.version;
+    args[n + 3 + 2 * i] = w.value;
   }
-  args[writes.length] = ttlSeconds;
-  return [writes.length, ...args];
+  return args;
 }

@@ -3,8 +3,9 @@
  *
  * Every write is the version-guarded script (guarded-set-script.ts): an older version never replaces a
  * newer one, an equal one refreshes it. A single Redis takes a batch in a few multi-key calls; on
- * Redis Cluster each call touches one key, so all of this works there. Redis failures are STORE_UNAVAILABLE (store-error.ts); a corrupt cached value is a miss,
- * counted in `stats().corrupt` and reported to `onCorrupt`, never an error.
+ * Redis Cluster each call touches one key, so all of this works there. Redis failures are
+ * STORE_UNAVAILABLE (store-error.ts); a corrupt cached value is a miss, counted in `stats().corrupt`
+ * and reported to `onCorrupt`, never an error.
  *
  * The client is passed in and stays the caller's (the cache never closes it). Give the cache the key
  * prefix, not the client: a client-level ioredis `keyPrefix` would be applied on top of it.
