@@ -44,6 +44,7 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
   { variable: 'SHUTDOWN_TIMEOUT_MS', path: 'worker.shutdown_timeout_ms' },
   { variable: 'LOCK_DURATION_MS', path: 'worker.lock_duration_ms' },
   { variable: 'STALLED_INTERVAL_MS', path: 'worker.stalled_interval_ms' },
+  { variable: 'WORKER_WARM_UP_MS', path: 'worker.warm_up_ms' },
   { variable: 'JWT_SECRET', path: 'security.jwt_secret' },
   { variable: 'JWT_JWKS_URL', path: 'security.jwks_url' },
   { variable: 'JWT_ISSUER', path: 'security.issuer' },

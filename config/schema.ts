@@ -239,6 +239,7 @@ export const configSchema = section({
     shutdown_timeout_ms: field(MS),
     lock_duration_ms: field(MS),
     stalled_interval_ms: field(MS),
+    warm_up_ms: field(integer(0, 60_000)),
   }),
   security: section({
     jwt_secret: field(secret, true),

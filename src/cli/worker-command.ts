@@ -33,8 +33,11 @@ export function addWorkerCommand(program: Command): void {
       'after',
       `
 Environment: DATABASE_URL and REDIS_URL (required), QUEUE_NAME, QUEUE_PREFIX, WORKER_CONCURRENCY,
-WORKER_THREADS, WORKER_LANE, SHUTDOWN_TIMEOUT_MS, LOCK_DURATION_MS, STALLED_INTERVAL_MS, CACHE_TTL_SECONDS,
-REDIS_KEY_PREFIX, LOG_LEVEL. Logs are JSON lines on stdout.
+WORKER_THREADS, WORKER_LANE, WORKER_WARM_UP_MS, SHUTDOWN_TIMEOUT_MS, LOCK_DURATION_MS, STALLED_INTERVAL_MS,
+CACHE_TTL_SECONDS, REDIS_KEY_PREFIX, LOG_LEVEL. Logs are JSON lines on stdout.
+
+Before it takes jobs, the worker resolves up to 1,000 stored actors for WORKER_WARM_UP_MS (default
+1000; 0: off) and writes nothing: its threads then start on optimized code.
 
 Lanes: "all" serves bulk and change jobs and, on the main thread, single-actor interactive jobs.
 Where bulk runs share a machine with interactive traffic, run "--lane interactive" processes apart

@@ -51,6 +51,7 @@ export function settingsEnvironment(settings: Settings): Record<string, string> 
     SHUTDOWN_TIMEOUT_MS: String(settings.worker.shutdownTimeoutMs),
     LOCK_DURATION_MS: String(settings.worker.lockDurationMs),
     STALLED_INTERVAL_MS: String(settings.worker.stalledIntervalMs),
+    WORKER_WARM_UP_MS: String(settings.worker.warmUpMs),
     LOG_LEVEL: settings.logLevel,
   };
   if (settings.databaseUrl !== undefined) env.DATABASE_URL = settings.databaseUrl;

@@ -27,6 +27,7 @@ import type { StoreTask } from '../pool/messages';
 import type { LoadedRegistries } from '../registry';
 import { annotate, inSpan } from '../tracing/spans';
 import { resolveBatch, type BatchTimings } from './resolve-batch';
+import { warmUpWorker } from './warm-up';
 import { startJobTracing, startWorkerSidecar } from './worker-observability';
 
 export interface WorkerProcessOptions {
@@ -146,6 +147,18 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
     resolveChunk: async (task: StoreTask) => runStoreTask(task, options.registries.compiled),
   };
 
+  // Before any job: optimized code on every thread that resolves (see warm-up.ts).
+  const lane = settings.worker.lane;
+  await warmUpWorker(
+    pool,
+    [
+      ...(lane === 'interactive' ? [] : [{ ...deps, concurrency: resolvePool.settings.threads }]),
+      ...(lane === 'bulk' ? [] : [{ ...interactiveDeps, concurrency: 1 }]),
+    ],
+    { budgetMs: settings.worker.warmUpMs, chunkSize: deps.chunkSize },
+    logger,
+  );
+
   const recordPhases = (queue: string, t: BatchTimings): void => {
     metrics.recordPhase(queue, 'load', t.loadMs);
     metrics.recordPhase(queue, 'aggregate', t.resolveMs);
@@ -240,7 +253,6 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
   const connection = { url: options.redisUrl } as ConnectionOptions;
   const interactiveName = interactiveQueueName(settings.queue.name);
   // A lane the process does not serve gets no BullMQ Worker at all: it never takes such a job.
-  const lane = settings.worker.lane;
   const worker =
     lane === 'interactive'
       ? undefined

@@ -221,6 +221,11 @@ export interface ClusterOptions {
   shutdownTimeoutMs?: number;
   /** JOB_BACKOFF_MS for the producer's jobs (first retry delay). */
   backoffMs?: number;
+  /**
+   * WORKER_WARM_UP_MS; default 0 here: tests start many workers, and the warm-up has tests of its own
+   * (worker-warm-up.test.ts).
+   */
+  warmUpMs?: number;
   logLevel?: string;
 }
 
@@ -255,6 +260,7 @@ export class TestCluster {
       STALLED_INTERVAL_MS: String(options.stalledIntervalMs ?? 1000),
       SHUTDOWN_TIMEOUT_MS: String(options.shutdownTimeoutMs ?? 10_000),
       JOB_BACKOFF_MS: String(options.backoffMs ?? 200),
+      WORKER_WARM_UP_MS: String(options.warmUpMs ?? 0),
       LOG_LEVEL: options.logLevel ?? 'info',
     };
     this.settings = loadSettings({ ...process.env, ...this.env });

@@ -118,6 +118,7 @@ describe('invalid values', () => {
     ],
     ['worker:\n  concurrency: 1.5\n', 'worker.concurrency must be an integer from 1 to 1000, got 1.5'],
     ['worker:\n  lane: fast\n', 'worker.lane must be one of all, bulk, interactive, got "fast"'],
+    ['worker:\n  warm_up_ms: -1\n', 'worker.warm_up_ms must be an integer from 0 to 60000, got -1'],
     ['server: 8080\n', 'server must be a mapping with port, host, body_limit_bytes, trust_proxy, got 8080'],
     ['server:\n  port:\n', 'server.port must be a port number (1 to 65535), got an empty value'],
   ])('%j', (yaml, problem) => {

@@ -91,6 +91,7 @@ describe('loadSettings', () => {
     ['REDIS_KEY_PREFIX', 'has space', /REDIS_KEY_PREFIX must be letters/],
     ['QUEUE_NAME', 'a:b', /QUEUE_NAME must be letters, digits/],
     ['WORKER_THREADS', '0', /WORKER_THREADS must be an integer from 1 to 256/],
+    ['WORKER_WARM_UP_MS', '2s', /WORKER_WARM_UP_MS must be an integer from 0 to 60000, got "2s"/],
     ['LOG_LEVEL', 'loud', /LOG_LEVEL must be one of fatal, error/],
   ])('names %s when it is invalid (%s)', (variable, value, message) => {
     let error: unknown;

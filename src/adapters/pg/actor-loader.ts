@@ -70,3 +70,14 @@ export async function loadActorLines(
   }
   return { actors, missing: actorIds.filter((id) => !found.has(id)), current };
 }
+
+/** Up to `limit` ids of actors with stored inputs (the worker's warm-up sample; no particular order). */
+export async function sampleActorIds(db: pg.Pool | pg.PoolClient, limit: number): Promise<string[]> {
+  const result = await runQuery<{ actor_id: string }>(
+    db,
+    `sampling ${limit} actor ids`,
+    'SELECT actor_id FROM actor_inputs LIMIT $1',
+    [limit],
+  );
+  return result.rows.map((row) => row.actor_id);
+}

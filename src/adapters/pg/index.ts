@@ -14,6 +14,7 @@ export { checkActorId, MAX_ACTOR_ID_LENGTH } from './actor-id';
 export {
   actorLine,
   loadActorLines,
+  sampleActorIds,
   type LoadedActor,
   type LoadOptions,
   type LoadResult,
