@@ -8,11 +8,12 @@
  * normal priority). Bare BullMQ on the same Redis (no-op jobs: as many as the run used, and 20,000 single jobs
  * at concurrency 1 and 50) makes the pipeline's overhead a ratio.
  *
- * Defaults: one bulk worker process (W = 1) with a thread per CPU (T), the worker's default concurrency
- * and batch size, plus the interactive-lane process.
+ * Defaults: one bulk worker process (W = 1) with a thread per CPU (T), the worker's default concurrency,
+ * batch size and warm-up, plus the interactive-lane process. Workers start, and warm up, before the clock
+ * does, as they do in production before they take jobs (--warm-up-ms 0: cold threads).
  *
  *   npm run bench:e2e -- [--actors N] [--workers W] [--threads T] [--batch B] [--concurrency C]
- *                        [--interactive K] [--interactive-workers I] [--bulk-nice N]
+ *                        [--interactive K] [--interactive-workers I] [--bulk-nice N] [--warm-up-ms MS]
  *                        [--bare-jobs J] [--bare-concurrency 1,50] [--json]
  *   npm run bench:e2e -- --sweep [--workers 1,2] [--threads 1,2] [--batch 100,500,1000] ...
  *
@@ -90,6 +91,7 @@ function parseOptions(settings: Settings): Options {
       interactive: { type: 'string' },
       'interactive-workers': { type: 'string' },
       'bulk-nice': { type: 'string' },
+      'warm-up-ms': { type: 'string' },
       'bare-jobs': { type: 'string' },
       'bare-concurrency': { type: 'string' },
       sweep: { type: 'boolean', default: false },
@@ -111,11 +113,16 @@ function parseOptions(settings: Settings): Options {
   if (!Number.isInteger(bulkNice) || bulkNice < 0 || bulkNice > 19) {
     throw new Error(`--bulk-nice must be an integer from 0 to 19, got ${values['bulk-nice']}`);
   }
+  const warmUpMs =
+    values['warm-up-ms'] === undefined ? settings.worker.warmUpMs : Number(values['warm-up-ms']);
+  if (!Number.isInteger(warmUpMs) || warmUpMs < 0 || warmUpMs > 60_000) {
+    throw new Error(`--warm-up-ms must be an integer from 0 to 60000, got ${values['warm-up-ms']}`);
+  }
   const configs: E2eConfig[] = [];
   for (const batch of batches)
     for (const w of workers)
       for (const t of threads)
-        configs.push({ workers: w, threads: t, batch, concurrency, interactiveWorkers, bulkNice });
+        configs.push({ workers: w, threads: t, batch, concurrency, interactiveWorkers, bulkNice, warmUpMs });
   return {
     actors: positiveInt(values.actors, '--actors') ?? DEFAULTS.actors,
     interactive: count(values.interactive, '--interactive', DEFAULTS.interactive),

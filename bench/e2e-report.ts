@@ -46,6 +46,7 @@ export function compact({ result: e, bare }: ConfigReport): Record<string, unkno
     concurrency: e.concurrency,
     interactive_workers: e.interactiveWorkers,
     bulk_nice: e.interactiveWorkers > 0 ? e.bulkNice : 0,
+    warm_up_ms: e.warmUpMs,
     actors: e.actors,
     interactive: e.interactive,
     seconds: fig(e.seconds),
@@ -103,7 +104,8 @@ export function printReport(report: BenchReport): void {
   console.log(
     `postgres ${report.stores.postgres ? 'private (started here)' : 'from DATABASE_URL'}, ` +
       `redis ${report.stores.redis ? 'private (started here)' : 'from REDIS_URL'}; clock: first enqueue → ` +
-      'last completed event (each job has then written Postgres and Redis; both counted after)',
+      'last completed event (each job has then written Postgres and Redis; both counted after); ' +
+      `workers started and warmed up (${first?.warmUpMs ?? 0} ms) before it`,
   );
   console.log(
     first === undefined || first.interactiveWorkers === 0

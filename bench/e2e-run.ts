@@ -35,6 +35,8 @@ export interface E2eConfig {
   interactiveWorkers: number;
   /** Niceness of the bulk-lane processes when the lanes are split. */
   bulkNice: number;
+  /** The workers' WORKER_WARM_UP_MS (before the clock: each worker is started and warm first). */
+  warmUpMs: number;
 }
 
 export interface E2eContext {
@@ -114,6 +116,7 @@ export function configSettings(ctx: E2eContext, config: E2eConfig, index: number
       ...s.worker,
       threads: config.threads,
       concurrency: config.concurrency,
+      warmUpMs: config.warmUpMs,
       shutdownTimeoutMs: Math.min(s.worker.shutdownTimeoutMs, 10_000),
     },
   };
