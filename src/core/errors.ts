@@ -25,6 +25,7 @@ export type ErrorCode =
   | 'EMPTY_LAYER_ORDER'
   // parsing and I/O around the core
   | 'INVALID_JSON'
+  | 'INVALID_PACKED_INPUT'
   | 'REGISTRY_LOAD_FAILED'
   | 'INPUT_READ_FAILED'
   // configuration and the stores (persistence adapters)

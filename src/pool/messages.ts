@@ -45,8 +45,11 @@ export type ActorErrorJson = ReturnType<ActorCoreError['toJSON']>;
  * cloned into the message buffer and land in the thread's young generation instead.
  */
 export interface StoreTask {
-  /** Per actor, the JSON text of its SubsystemOutput[] (`actor_inputs.outputs`). */
-  outputs: string[];
+  /**
+   * Per actor, its SubsystemOutput[]: the JSON text (`actor_inputs.outputs`) or the packed form
+   * (`actor_inputs.packed`, src/core/packed-outputs.ts; a byte array is copied, not an object graph).
+   */
+  outputs: (string | Uint8Array)[];
   /** Per actor (same index), its version: the snapshot's `Version`. */
   versions: number[];
 }

@@ -1,11 +1,14 @@
 /**
- * The worker's task on a thread: each actor's outputs text in, snapshots out as JSON text ready for
- * Postgres and Redis. The main thread never parses an actor or a snapshot; it only slices strings.
+ * The worker's task on a thread: each actor's outputs in (JSON text, or packed bytes), snapshots out as
+ * JSON text ready for Postgres and Redis. The main thread never parses an actor or a snapshot.
  */
 import { ActorCoreError, isActorCoreError, resolveSnapshot, type CompiledRegistries } from '../core';
+import { unpackOutputs } from '../core/packed-outputs';
 import type { StoreChunkResult, StoreTask } from './messages';
 
-function parseOutputs(text: string): unknown {
+function parseOutputs(input: string | Uint8Array): unknown {
+  if (typeof input !== 'string') return unpackOutputs(input);
+  const text = input;
   try {
     return JSON.parse(text);
   } catch (err) {

@@ -8,6 +8,7 @@ import type pg from 'pg';
 import { ActorCoreError, isActorCoreError } from '../core/errors';
 import type { CompiledRegistries } from '../core/registries';
 import { checkVersion } from '../core/resolve';
+import { packOutput } from '../core/packed-outputs';
 import { parseActorLine } from '../core/resolve-line';
 import { validateOutputs } from '../core/validate-output';
 import { checkActorId } from '../adapters/pg/actor-id';
@@ -56,7 +57,12 @@ export function checkSeedLine(text: string, lineNumber: number, registries: Comp
       }
       systems.add(output.meta.system);
     });
-    return { actorId: actor.actorId, version, line: text };
+    const packed: SeedActor['packed'] = [];
+    for (const output of outputs) {
+      const block = packOutput(output);
+      if (block !== undefined) packed.push({ system: output.meta.system, block });
+    }
+    return { actorId: actor.actorId, version, line: text, packed };
   } catch (err) {
     throw isActorCoreError(err) ? err.locate(where) : err;
   }

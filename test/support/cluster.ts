@@ -317,7 +317,7 @@ export class TestCluster {
   async snapshotProblems(ids: readonly string[]): Promise<string[]> {
     const registryVersion = this.db.registries.registryVersion;
     const [loaded, inPg, inRedis] = await Promise.all([
-      loadActorLines(this.db.pool, ids),
+      loadActorLines(this.db.pool, ids, { text: true }),
       pgSnapshots(this.db.pool, ids),
       redisSnapshots(this.redis, this.keyPrefix, ids),
     ]);

@@ -5,13 +5,17 @@
  * the main thread.
  */
 import type pg from 'pg';
+import { unpackOutputs } from '../../core/packed-outputs';
 import { runQuery } from './pg-pool';
 
 export interface LoadedActor {
   actorId: string;
   version: number;
-  /** The JSON text of the actor's SubsystemOutput[] (`[]` when it has none). */
-  outputs: string;
+  /**
+   * The actor's SubsystemOutput[]: packed (src/core/packed-outputs.ts) when every output has a packed
+   * form, else (or with the `text` option) their JSON text, `[]` when it has none.
+   */
+  outputs: string | Uint8Array;
 }
 
 export interface LoadResult {
@@ -28,22 +32,34 @@ export interface LoadOptions {
    * not loaded (reported as `current`), so re-enqueued work costs an index lookup, not a resolution.
    */
   skipCurrent?: string;
+  /** Always the JSON text, never the packed form (for explain, and for checks independent of packing). */
+  text?: boolean;
 }
 
 // A NULL `outputs` with `current` marks an actor whose snapshot is current ($2 NULL: skip nothing).
+// The text is sent only when there is no packed form to send, or $3 asks for text.
 const LOAD_ACTORS = `
   SELECT a.id, a.version,
          (snap.version = a.version AND snap.registry_version = $2) IS TRUE AS current,
          CASE WHEN snap.version = a.version AND snap.registry_version = $2 THEN NULL
-              ELSE COALESCE(i.outputs, '[]') END AS outputs
+              WHEN i.packed IS NOT NULL AND NOT $3 THEN NULL
+              ELSE COALESCE(i.outputs, '[]') END AS outputs,
+         CASE WHEN snap.version = a.version AND snap.registry_version = $2 THEN NULL
+              WHEN $3 THEN NULL
+              ELSE i.packed END AS packed
   FROM actors a
   LEFT JOIN actor_inputs i ON i.actor_id = a.id
   LEFT JOIN snapshots snap ON snap.actor_id = a.id
   WHERE a.id = ANY($1::varchar[])`;
 
-/** The actor as a line of the standard workload format, built around the outputs' text without parsing it. */
+/**
+ * The actor as a line of the standard workload format, built around the outputs' text without parsing
+ * it (a packed form is unpacked and written as JSON).
+ */
 export function actorLine(actor: LoadedActor): string {
-  return `{"actorId":${JSON.stringify(actor.actorId)},"version":${actor.version},"subsystems":${actor.outputs}}`;
+  const outputs =
+    typeof actor.outputs === 'string' ? actor.outputs : JSON.stringify(unpackOutputs(actor.outputs));
+  return `{"actorId":${JSON.stringify(actor.actorId)},"version":${actor.version},"subsystems":${outputs}}`;
 }
 
 export async function loadActorLines(
@@ -52,12 +68,17 @@ export async function loadActorLines(
   options: LoadOptions = {},
 ): Promise<LoadResult> {
   if (actorIds.length === 0) return { actors: [], missing: [], current: [] };
-  const result = await runQuery<{ id: string; version: string; current: boolean; outputs: string | null }>(
-    db,
-    `loading ${actorIds.length} actors`,
-    LOAD_ACTORS,
-    [actorIds, options.skipCurrent ?? null],
-  );
+  const result = await runQuery<{
+    id: string;
+    version: string;
+    current: boolean;
+    outputs: string | null;
+    packed: Buffer | null;
+  }>(db, `loading ${actorIds.length} actors`, LOAD_ACTORS, [
+    actorIds,
+    options.skipCurrent ?? null,
+    options.text === true,
+  ]);
   const actors: LoadedActor[] = [];
   const current: string[] = [];
   const found = new Set<string>();
@@ -65,7 +86,7 @@ export async function loadActorLines(
     found.add(row.id);
     if (row.current) current.push(row.id);
     else {
-      actors.push({ actorId: row.id, version: Number(row.version), outputs: row.outputs! });
+      actors.push({ actorId: row.id, version: Number(row.version), outputs: row.packed ?? row.outputs! });
     }
   }
   return { actors, missing: actorIds.filter((id) => !found.has(id)), current };

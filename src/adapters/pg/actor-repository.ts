@@ -4,6 +4,7 @@
  * Lock order is always the actor row first, then its subsystem rows, so concurrent writers of one
  * actor queue up on that row instead of deadlocking.
  */
+import { packedParam } from './packed-param';
 import type pg from 'pg';
 import { isActorCoreError } from '../../core/errors';
 import type { CompiledRegistries } from '../../core/registries';
@@ -99,9 +100,9 @@ export class ActorRepository {
         [actorId, newActorData],
       );
       await client.query(
-        `INSERT INTO subsystems (actor_id, system_id, data) VALUES ($1, $2, $3::jsonb)
-         ON CONFLICT (actor_id, system_id) DO UPDATE SET data = excluded.data`,
-        [actorId, systemId, JSON.stringify(valid)],
+        `INSERT INTO subsystems (actor_id, system_id, data, packed) VALUES ($1, $2, $3::jsonb, $4)
+         ON CONFLICT (actor_id, system_id) DO UPDATE SET data = excluded.data, packed = excluded.packed`,
+        [actorId, systemId, JSON.stringify(valid), packedParam(valid)],
       );
       return Number(bumped.rows[0]!.version);
     });

@@ -4,7 +4,20 @@
  * updated_at triggers) is a hand-written migration next to them.
  */
 import { sql } from 'drizzle-orm';
-import { bigint, index, json, jsonb, pgTable, text, timestamp, unique, varchar } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  customType,
+  index,
+  json,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  unique,
+  varchar,
+} from 'drizzle-orm/pg-core';
+
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
 
 export const actors = pgTable(
   'actors',
@@ -34,6 +47,12 @@ export const subsystems = pgTable(
     systemId: varchar('system_id', { length: 255 }).notNull(),
     /** The SubsystemOutput, validated before it is stored. */
     data: jsonb('data').notNull(),
+    /**
+     * `data` packed (src/core/packed-outputs.ts), written by the app with it; NULL when the output does
+     * not fit the packed format or was written without it (raw SQL). A write that changes `data` and
+     * not `packed` clears it (trigger, migration 0006), so it is never stale.
+     */
+    packed: bytea('packed'),
     createdAt: timestamp('created_at', { withTimezone: true }).defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).defaultNow(),
   },
@@ -86,11 +105,17 @@ export const resolutionErrors = pgTable(
  * Derived, trigger-maintained: each actor's subsystem outputs as one JSON array text, exactly what the
  * resolver reads. Printing jsonb as text costs Postgres ~5 µs per KB; doing it once per write instead of
  * once per resolution makes the workers' bulk load a plain text read. Never written by the app; the
- * triggers on `subsystems` (migration 0004) keep it equal to `json_agg(subsystems.data)`.
+ * triggers on `subsystems` (migrations 0004, 0006) keep it equal to `json_agg(subsystems.data)`.
  */
 export const actorInputs = pgTable('actor_inputs', {
   actorId: varchar('actor_id', { length: 255 })
     .primaryKey()
     .references(() => actors.id, { onDelete: 'cascade' }),
   outputs: text('outputs').notNull(),
+  /**
+   * The same outputs packed: the concatenated `subsystems.packed` blocks, or NULL when any of them is
+   * NULL (the workers then read `outputs`). Added beside `outputs`, which workers of the previous
+   * release still read during a rolling deploy.
+   */
+  packed: bytea('packed'),
 });

@@ -1,7 +1,8 @@
 /**
  * Bulk loading of actors with their subsystem outputs (the `seed` command). A batch is three
  * statements: upsert the actors, drop their previous outputs, insert the new ones straight from the
- * input lines, which go to Postgres as one jsonb array — parsed once there, never re-serialized here.
+ * input lines, which go to Postgres as one jsonb array — parsed once there, never re-serialized here —
+ * each with its packed form (src/core/packed-outputs.ts) beside it.
  */
 import type pg from 'pg';
 import type { ActorDataCodec } from './actor-data-codec';
@@ -11,6 +12,8 @@ export interface SeedActor {
   version: number;
   /** The validated input line `{"actorId","version","subsystems":[…]}`, as read. */
   line: string;
+  /** Its outputs packed, by `meta.system` (outputs that do not fit the format are left out). */
+  packed: { system: string; block: Uint8Array }[];
 }
 
 export interface SeedBatchResult {
@@ -25,10 +28,14 @@ const UPSERT_ACTORS = `
 
 const DELETE_OUTPUTS = 'DELETE FROM subsystems WHERE actor_id = ANY($1::varchar[])';
 
+// The packed blocks join their outputs by (actor, system): one output per system and actor.
 const INSERT_OUTPUTS = `
-  INSERT INTO subsystems (actor_id, system_id, data)
-  SELECT l.value->>'actorId', s.value->'meta'->>'system', s.value
-  FROM jsonb_array_elements($1::jsonb) AS l, jsonb_array_elements(l.value->'subsystems') AS s`;
+  INSERT INTO subsystems (actor_id, system_id, data, packed)
+  SELECT l.value->>'actorId', s.value->'meta'->>'system', s.value, p.packed
+  FROM jsonb_array_elements($1::jsonb) AS l
+  CROSS JOIN jsonb_array_elements(l.value->'subsystems') AS s
+  LEFT JOIN unnest($2::varchar[], $3::varchar[], $4::bytea[]) AS p(actor_id, system_id, packed)
+    ON p.actor_id = l.value->>'actorId' AND p.system_id = s.value->'meta'->>'system'`;
 
 /** Seeded actors carry no metadata of their own. */
 const SEEDED_ACTOR_DATA = {};
@@ -51,6 +58,21 @@ export async function writeSeedBatch(
   );
   await client.query(UPSERT_ACTORS, [`[${actorRows.join(',')}]`]);
   await client.query(DELETE_OUTPUTS, [batch.map((a) => a.actorId)]);
-  const inserted = await client.query(INSERT_OUTPUTS, [`[${batch.map((a) => a.line).join(',')}]`]);
+  const ids: string[] = [];
+  const systems: string[] = [];
+  const blocks: Buffer[] = [];
+  for (const actor of batch) {
+    for (const { system, block } of actor.packed) {
+      ids.push(actor.actorId);
+      systems.push(system);
+      blocks.push(Buffer.from(block.buffer, block.byteOffset, block.byteLength));
+    }
+  }
+  const inserted = await client.query(INSERT_OUTPUTS, [
+    `[${batch.map((a) => a.line).join(',')}]`,
+    ids,
+    systems,
+    blocks,
+  ]);
   return { actors: batch.length, subsystems: inserted.rowCount ?? 0 };
 }

@@ -22,12 +22,17 @@ export function addExplainRoute(router: Router, deps: ExplainRouteDeps): void {
   router.get('/actors/:id/explain', requireScope('snapshots:read'), async (req, res) => {
     const actorId = actorIdParam(req);
     const { dimension } = parseWith(explainQuerySchema, req.query, 'INVALID_QUERY');
-    const loaded = await loadActorLines(deps.pool, [actorId]);
+    const loaded = await loadActorLines(deps.pool, [actorId], { text: true });
     const actor = loaded.actors[0];
     if (actor === undefined) throw notFound('no such actor');
     let explanation: Explanation;
     try {
-      explanation = explain(JSON.parse(actor.outputs), dimension, deps.registries.compiled, actor.version);
+      explanation = explain(
+        JSON.parse(actor.outputs as string),
+        dimension,
+        deps.registries.compiled,
+        actor.version,
+      );
     } catch (err) {
       // Stored outputs are validated on write; failing now means the registries changed under them.
       if (isActorCoreError(err)) {

@@ -68,7 +68,7 @@ export async function verifyAllSnapshots(
     if (ids.length === 0) break;
     after = ids[ids.length - 1]!;
     const [loaded, inPg, inRedis] = await Promise.all([
-      loadActorLines(pool, ids),
+      loadActorLines(pool, ids, { text: true }),
       pgSnapshots(pool, ids),
       redisSnapshots(redis, keyPrefix, ids),
     ]);
