@@ -1,6 +1,6 @@
-ALTER TABLE "actor_inputs" ADD COLUMN "packed" "bytea";--> statement-breakpoint
-ALTER TABLE "subsystems" ADD COLUMN "packed" "bytea";--> statement-breakpoint
--- Hand-written: actor_inputs.packed is the concatenation of the actor's subsystems.packed blocks, or
+ALTER TABLE "actor_inputs" ADD COLUMN "packed" text;--> statement-breakpoint
+ALTER TABLE "subsystems" ADD COLUMN "packed" text;--> statement-breakpoint
+-- Hand-written: actor_inputs.packed is 'P' and the actor's subsystems.packed blocks joined by commas, or
 -- NULL when any is NULL (the workers then read outputs). Both aggregates in id order, so that the text
 -- and the packed form list outputs alike.
 CREATE OR REPLACE FUNCTION refresh_actor_inputs() RETURNS trigger AS $$
@@ -9,7 +9,7 @@ BEGIN
     SELECT a.id,
            COALESCE((SELECT json_agg(s.data ORDER BY s.id)::text FROM subsystems s WHERE s.actor_id = a.id), '[]'),
            (SELECT CASE WHEN count(*) = count(s.packed)
-                        THEN COALESCE(string_agg(s.packed, ''::bytea ORDER BY s.id), ''::bytea) END
+                        THEN 'P' || COALESCE(string_agg(s.packed, ',' ORDER BY s.id), '') END
             FROM subsystems s WHERE s.actor_id = a.id)
     FROM actors a
     WHERE a.id IN (SELECT DISTINCT actor_id FROM changed_rows)
@@ -24,7 +24,7 @@ BEGIN
     SELECT a.id,
            COALESCE((SELECT json_agg(s.data ORDER BY s.id)::text FROM subsystems s WHERE s.actor_id = a.id), '[]'),
            (SELECT CASE WHEN count(*) = count(s.packed)
-                        THEN COALESCE(string_agg(s.packed, ''::bytea ORDER BY s.id), ''::bytea) END
+                        THEN 'P' || COALESCE(string_agg(s.packed, ',' ORDER BY s.id), '') END
             FROM subsystems s WHERE s.actor_id = a.id)
     FROM actors a
     WHERE a.id IN (SELECT actor_id FROM changed_rows UNION SELECT actor_id FROM old_rows)

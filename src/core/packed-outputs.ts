@@ -73,12 +73,20 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return 0;
 }
 
-/** Writes one block; `fail()` (a thrown marker) aborts packing when the shape does not fit. */
+/** Writes one block's body into a growing byte array; a shape that does not fit throws NOT_PACKABLE. */
 class BlockWriter {
   private readonly strings = new Map<string, number>();
-  private readonly body: number[] = [];
-  private readonly floats: { at: number; value: number }[] = [];
-  private bodyBytes = 0;
+  private body = new Uint8Array(512);
+  private view = new DataView(this.body.buffer);
+  private at = 0;
+
+  private room(bytes: number): void {
+    if (this.at + bytes <= this.body.length) return;
+    const grown = new Uint8Array(Math.max(this.body.length * 2, this.at + bytes));
+    grown.set(this.body);
+    this.body = grown;
+    this.view = new DataView(grown.buffer);
+  }
 
   string(value: unknown): void {
     if (value === undefined) return this.u16(ABSENT);
@@ -92,13 +100,20 @@ class BlockWriter {
   }
 
   u8(value: number): void {
-    this.body.push(value & 0xff);
-    this.bodyBytes += 1;
+    this.room(1);
+    this.body[this.at++] = value;
   }
 
   u16(value: number): void {
-    this.body.push(value & 0xff, value >>> 8);
-    this.bodyBytes += 2;
+    this.room(2);
+    this.view.setUint16(this.at, value, true);
+    this.at += 2;
+  }
+
+  u32(value: number): void {
+    this.room(4);
+    this.view.setUint32(this.at, value, true);
+    this.at += 4;
   }
 
   count(list: unknown): unknown[] {
@@ -109,21 +124,22 @@ class BlockWriter {
 
   f64(value: unknown): void {
     if (typeof value !== 'number') throw NOT_PACKABLE;
-    this.floats.push({ at: this.bodyBytes, value });
-    for (let i = 0; i < 8; i++) this.body.push(0);
-    this.bodyBytes += 8;
+    this.room(8);
+    this.view.setFloat64(this.at, value, true);
+    this.at += 8;
   }
 
   bytes(data: Uint8Array): void {
-    for (const b of data) this.body.push(b);
-    this.bodyBytes += data.length;
+    this.room(data.length);
+    this.body.set(data, this.at);
+    this.at += data.length;
   }
 
   finish(): Uint8Array {
     const strings = [...this.strings.keys()];
     const text = encoder.encode(strings.join(''));
     const head = 1 + 4 + 2 + 4 + 2 * strings.length + text.length;
-    const out = new Uint8Array(head + this.bodyBytes);
+    const out = new Uint8Array(head + this.at);
     const view = new DataView(out.buffer);
     view.setUint8(0, FORMAT);
     view.setUint32(1, out.length, true);
@@ -131,8 +147,7 @@ class BlockWriter {
     view.setUint32(7, text.length, true);
     strings.forEach((str, i) => view.setUint16(11 + 2 * i, str.length, true));
     out.set(text, 11 + 2 * strings.length);
-    out.set(this.body, head);
-    for (const f of this.floats) view.setFloat64(head + f.at, f.value, true);
+    out.set(this.body.subarray(0, this.at), head);
     return out;
   }
 }
@@ -153,7 +168,8 @@ export function packOutput(output: unknown): Uint8Array | undefined {
     const primary = w.count(o.primary);
     const derived = w.count(o.derived);
     const caps = w.count(o.caps);
-    for (const c of [...primary, ...derived]) {
+    for (let i = 0; i < primary.length + derived.length; i++) {
+      const c = i < primary.length ? primary[i] : derived[i - primary.length];
       if (!isPlainObject(c) || !onlyKeys(c, CONTRIBUTION_KEYS)) return undefined;
       w.string(c.dimension);
       w.string(c.bucket);
@@ -180,11 +196,11 @@ export function packOutput(output: unknown): Uint8Array | undefined {
     w.u8(meta.version === undefined ? 0 : 1);
     if (meta.version !== undefined) w.f64(meta.version);
     if (o.context === undefined) {
-      for (let i = 0; i < 4; i++) w.u8(0xff);
+      w.u32(NO_CONTEXT);
     } else {
       const context = encoder.encode(jsonbOrderedJson(o.context));
       if (context.length >= NO_CONTEXT) return undefined;
-      for (let i = 0; i < 4; i++) w.u8(context.length >>> (8 * i));
+      w.u32(context.length);
       w.bytes(context);
     }
   } catch (err) {

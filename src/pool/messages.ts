@@ -46,10 +46,10 @@ export type ActorErrorJson = ReturnType<ActorCoreError['toJSON']>;
  */
 export interface StoreTask {
   /**
-   * Per actor, its SubsystemOutput[]: the JSON text (`actor_inputs.outputs`) or the packed form
-   * (`actor_inputs.packed`, src/core/packed-outputs.ts; a byte array is copied, not an object graph).
+   * Per actor, its SubsystemOutput[] as text: the JSON (`actor_inputs.outputs`) or the packed form
+   * (`actor_inputs.packed`, src/adapters/packed-text.ts).
    */
-  outputs: (string | Uint8Array)[];
+  outputs: string[];
   /** Per actor (same index), its version: the snapshot's `Version`. */
   versions: number[];
 }

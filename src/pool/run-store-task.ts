@@ -1,14 +1,13 @@
 /**
- * The worker's task on a thread: each actor's outputs in (JSON text, or packed bytes), snapshots out as
- * JSON text ready for Postgres and Redis. The main thread never parses an actor or a snapshot.
+ * The worker's task on a thread: each actor's outputs in (their JSON, or their packed text), snapshots
+ * out as JSON text ready for Postgres and Redis. The main thread never parses an actor or a snapshot.
  */
 import { ActorCoreError, isActorCoreError, resolveSnapshot, type CompiledRegistries } from '../core';
-import { unpackOutputs } from '../core/packed-outputs';
+import { isPackedText, unpackText } from '../adapters/packed-text';
 import type { StoreChunkResult, StoreTask } from './messages';
 
-function parseOutputs(input: string | Uint8Array): unknown {
-  if (typeof input !== 'string') return unpackOutputs(input);
-  const text = input;
+function parseOutputs(text: string): unknown {
+  if (isPackedText(text)) return unpackText(text);
   try {
     return JSON.parse(text);
   } catch (err) {

@@ -46,7 +46,7 @@ export interface WarmUpResult {
 
 /** Keeps every target's slots busy with chunks of `sample` (actors' outputs) until the budget is spent. */
 export async function warmUp(
-  sample: readonly (string | Uint8Array)[],
+  sample: readonly string[],
   targets: readonly WarmUpTarget[],
   options: WarmUpOptions,
 ): Promise<WarmUpResult> {
@@ -58,7 +58,7 @@ export async function warmUp(
   const deadline = started + options.budgetMs;
   let cursor = 0;
   const nextChunk = (): StoreTask => {
-    const outputs: (string | Uint8Array)[] = [];
+    const outputs: string[] = [];
     for (let i = 0; i < size; i++) outputs.push(sample[(cursor + i) % sample.length]!);
     cursor = (cursor + size) % sample.length;
     return { outputs, versions: outputs.map(() => 1) };

@@ -4,7 +4,7 @@
  * (raw SQL), so the workers then read the text; and loaded in place of the text.
  */
 import { ActorRepository, loadActorLines } from '../../src/adapters/pg';
-import { unpackOutputs } from '../../src/core/packed-outputs';
+import { unpackText } from '../../src/adapters/packed-text';
 import { seedWorkload } from '../support/cluster';
 import { migratedDatabase, outputOf, type TestDatabase } from '../support/pg';
 
@@ -21,14 +21,14 @@ afterAll(async () => {
 
 /** Per actor: its stored text parsed, and its packed form unpacked (undefined when NULL). */
 async function storedForms(ids: readonly string[]): Promise<Map<string, { text: unknown; packed: unknown }>> {
-  const rows = await db.pool.query<{ actor_id: string; outputs: string; packed: Buffer | null }>(
+  const rows = await db.pool.query<{ actor_id: string; outputs: string; packed: string | null }>(
     'SELECT actor_id, outputs, packed FROM actor_inputs WHERE actor_id = ANY($1::varchar[])',
     [ids],
   );
   return new Map(
     rows.rows.map((r) => [
       r.actor_id,
-      { text: JSON.parse(r.outputs), packed: r.packed === null ? undefined : unpackOutputs(r.packed) },
+      { text: JSON.parse(r.outputs), packed: r.packed === null ? undefined : unpackText(r.packed) },
     ]),
   );
 }
@@ -42,9 +42,9 @@ describe('packed inputs', () => {
       expect([id, JSON.stringify(packed)]).toEqual([id, JSON.stringify(text)]);
     }
     const loaded = await loadActorLines(db.pool, ids.slice(0, 5));
-    expect(loaded.actors.map((a) => typeof a.outputs)).toEqual(Array(5).fill('object'));
+    expect(loaded.actors.map((a) => a.outputs[0])).toEqual(Array(5).fill('P'));
     const asText = await loadActorLines(db.pool, ids.slice(0, 5), { text: true });
-    expect(asText.actors.map((a) => typeof a.outputs)).toEqual(Array(5).fill('string'));
+    expect(asText.actors.map((a) => a.outputs[0])).toEqual(Array(5).fill('['));
   });
 
   it('are kept by putSubsystem, output by output', async () => {
@@ -78,7 +78,7 @@ describe('packed inputs', () => {
       { system_id: 'items', has: true },
     ]);
     const [loaded] = (await loadActorLines(db.pool, ['raw'])).actors;
-    expect(typeof loaded!.outputs).toBe('string');
+    expect(loaded!.outputs[0]).toBe('[');
 
     // Written again through the app: packed again.
     await actors.putSubsystem('raw', outputOf('gear', 6));

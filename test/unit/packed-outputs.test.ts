@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { compileRegistries, resolveSnapshot, type SubsystemOutput } from '../../src/core';
 import { jsonbOrderedJson, packOutput, unpackOutputs } from '../../src/core/packed-outputs';
+import { blockText, isPackedText, unpackText } from '../../src/adapters/packed-text';
 import { runStoreTask } from '../../src/pool/run-store-task';
 import { validInputArb } from '../support/arbitraries';
 
@@ -27,6 +28,11 @@ function packAll(outputs: readonly unknown[]): Uint8Array {
   const blocks = outputs.map((o) => packOutput(o));
   expect(blocks.every((b) => b !== undefined)).toBe(true);
   return Buffer.concat(blocks as Uint8Array[]);
+}
+
+/** An actor's packed text, as actor_inputs.packed holds it. */
+function packedText(outputs: readonly unknown[]): string {
+  return 'P' + outputs.map((o) => blockText(packOutput(o)!)).join(',');
 }
 
 describe('packed outputs', () => {
@@ -164,10 +170,33 @@ describe('packed outputs', () => {
         const registries = compileRegistries(combiner, capLayers);
         const text = JSON.stringify(asStored(outputs));
         const fromText = runStoreTask({ outputs: [text], versions: [4] }, registries);
-        const fromPacked = runStoreTask({ outputs: [packAll(outputs)], versions: [4] }, registries);
+        const fromPacked = runStoreTask({ outputs: [packedText(outputs)], versions: [4] }, registries);
         expect({ ...fromPacked, resolveNs: 0 }).toEqual({ ...fromText, resolveNs: 0 });
       }),
       { numRuns: 100 },
     );
   });
+
+  it('travel as text: P and base64 blocks, never mistaken for JSON', () => {
+    fc.assert(
+      fc.property(validInputArb(), ({ outputs }) => {
+        const text = packedText(outputs);
+        expect(isPackedText(text)).toBe(true);
+        expect(isPackedText(JSON.stringify(outputs))).toBe(false);
+        expect(JSON.stringify(unpackText(text))).toBe(JSON.stringify(asStored(outputs)));
+      }),
+      { numRuns: 100 },
+    );
+    expect(unpackText('P')).toEqual([]);
+    expect(() => unpackText('P' + blockText(packOutput(outputOfA)!).slice(0, -8))).toThrow(
+      expect.objectContaining({ code: 'INVALID_PACKED_INPUT' }),
+    );
+  });
 });
+
+const outputOfA = {
+  primary: [{ dimension: 'strength', bucket: 'FLAT', value: 1, system: 'a' }],
+  derived: [],
+  caps: [],
+  meta: { system: 'a' },
+};

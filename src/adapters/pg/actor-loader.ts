@@ -5,17 +5,17 @@
  * the main thread.
  */
 import type pg from 'pg';
-import { unpackOutputs } from '../../core/packed-outputs';
+import { isPackedText, unpackText } from '../packed-text';
 import { runQuery } from './pg-pool';
 
 export interface LoadedActor {
   actorId: string;
   version: number;
   /**
-   * The actor's SubsystemOutput[]: packed (src/core/packed-outputs.ts) when every output has a packed
+   * The actor's SubsystemOutput[]: packed (src/adapters/packed-text.ts) when every output has a packed
    * form, else (or with the `text` option) their JSON text, `[]` when it has none.
    */
-  outputs: string | Uint8Array;
+  outputs: string;
 }
 
 export interface LoadResult {
@@ -57,8 +57,7 @@ const LOAD_ACTORS = `
  * it (a packed form is unpacked and written as JSON).
  */
 export function actorLine(actor: LoadedActor): string {
-  const outputs =
-    typeof actor.outputs === 'string' ? actor.outputs : JSON.stringify(unpackOutputs(actor.outputs));
+  const outputs = isPackedText(actor.outputs) ? JSON.stringify(unpackText(actor.outputs)) : actor.outputs;
   return `{"actorId":${JSON.stringify(actor.actorId)},"version":${actor.version},"subsystems":${outputs}}`;
 }
 
@@ -73,7 +72,7 @@ export async function loadActorLines(
     version: string;
     current: boolean;
     outputs: string | null;
-    packed: Buffer | null;
+    packed: string | null;
   }>(db, `loading ${actorIds.length} actors`, LOAD_ACTORS, [
     actorIds,
     options.skipCurrent ?? null,

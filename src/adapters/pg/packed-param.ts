@@ -1,7 +1,8 @@
-/** An output's packed form as a bytea parameter (NULL when it does not fit the format). */
+/** An output's packed form as stored in `subsystems.packed` (NULL when it does not fit the format). */
 import { packOutput } from '../../core/packed-outputs';
+import { blockText } from '../packed-text';
 
-export function packedParam(output: unknown): Buffer | null {
+export function packedParam(output: unknown): string | null {
   const block = packOutput(output);
-  return block === undefined ? null : Buffer.from(block.buffer, block.byteOffset, block.byteLength);
+  return block === undefined ? null : blockText(block);
 }

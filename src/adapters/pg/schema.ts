@@ -4,20 +4,7 @@
  * updated_at triggers) is a hand-written migration next to them.
  */
 import { sql } from 'drizzle-orm';
-import {
-  bigint,
-  customType,
-  index,
-  json,
-  jsonb,
-  pgTable,
-  text,
-  timestamp,
-  unique,
-  varchar,
-} from 'drizzle-orm/pg-core';
-
-const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
+import { bigint, index, json, jsonb, pgTable, text, timestamp, unique, varchar } from 'drizzle-orm/pg-core';
 
 export const actors = pgTable(
   'actors',
@@ -48,11 +35,12 @@ export const subsystems = pgTable(
     /** The SubsystemOutput, validated before it is stored. */
     data: jsonb('data').notNull(),
     /**
-     * `data` packed (src/core/packed-outputs.ts), written by the app with it; NULL when the output does
-     * not fit the packed format or was written without it (raw SQL). A write that changes `data` and
-     * not `packed` clears it (trigger, migration 0006), so it is never stale.
+     * `data` packed (src/core/packed-outputs.ts), in base64, written by the app with it; NULL when the
+     * output does not fit the packed format or was written without it (raw SQL). A write that changes
+     * `data` and not `packed` clears it (trigger, migration 0006), so it is never stale. Text, not bytea:
+     * the workers receive it as a string, which crosses to a thread as cheaply as the JSON did.
      */
-    packed: bytea('packed'),
+    packed: text('packed'),
     createdAt: timestamp('created_at', { withTimezone: true }).defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).defaultNow(),
   },
@@ -113,9 +101,9 @@ export const actorInputs = pgTable('actor_inputs', {
     .references(() => actors.id, { onDelete: 'cascade' }),
   outputs: text('outputs').notNull(),
   /**
-   * The same outputs packed: the concatenated `subsystems.packed` blocks, or NULL when any of them is
-   * NULL (the workers then read `outputs`). Added beside `outputs`, which workers of the previous
-   * release still read during a rolling deploy.
+   * The same outputs packed: `P` and the `subsystems.packed` blocks joined by commas (`P` alone: no
+   * outputs), or NULL when any of them is NULL (the workers then read `outputs`). Added beside
+   * `outputs`, which workers of the previous release still read during a rolling deploy.
    */
-  packed: bytea('packed'),
+  packed: text('packed'),
 });

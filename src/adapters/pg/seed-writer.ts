@@ -5,6 +5,7 @@
  * each with its packed form (src/core/packed-outputs.ts) beside it.
  */
 import type pg from 'pg';
+import { blockText } from '../packed-text';
 import type { ActorDataCodec } from './actor-data-codec';
 
 export interface SeedActor {
@@ -34,7 +35,7 @@ const INSERT_OUTPUTS = `
   SELECT l.value->>'actorId', s.value->'meta'->>'system', s.value, p.packed
   FROM jsonb_array_elements($1::jsonb) AS l
   CROSS JOIN jsonb_array_elements(l.value->'subsystems') AS s
-  LEFT JOIN unnest($2::varchar[], $3::varchar[], $4::bytea[]) AS p(actor_id, system_id, packed)
+  LEFT JOIN unnest($2::varchar[], $3::varchar[], $4::text[]) AS p(actor_id, system_id, packed)
     ON p.actor_id = l.value->>'actorId' AND p.system_id = s.value->'meta'->>'system'`;
 
 /** Seeded actors carry no metadata of their own. */
@@ -60,12 +61,12 @@ export async function writeSeedBatch(
   await client.query(DELETE_OUTPUTS, [batch.map((a) => a.actorId)]);
   const ids: string[] = [];
   const systems: string[] = [];
-  const blocks: Buffer[] = [];
+  const blocks: string[] = [];
   for (const actor of batch) {
     for (const { system, block } of actor.packed) {
       ids.push(actor.actorId);
       systems.push(system);
-      blocks.push(Buffer.from(block.buffer, block.byteOffset, block.byteLength));
+      blocks.push(blockText(block));
     }
   }
   const inserted = await client.query(INSERT_OUTPUTS, [
