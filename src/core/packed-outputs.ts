@@ -49,12 +49,16 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 
 type Json = Record<string, unknown>;
 
+/** An object JSON writes as its own fields (no class instance, no toJSON). */
 function isPlainObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  if (typeof value !== 'object' || value === null) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
 }
 
+/** Whether every field JSON would write is one of `allowed` (JSON drops undefined ones). */
 function onlyKeys(value: Json, allowed: ReadonlySet<string>): boolean {
-  for (const key in value) if (!allowed.has(key)) return false;
+  for (const key in value) if (!allowed.has(key) && value[key] !== undefined) return false;
   return true;
 }
 
@@ -122,10 +126,11 @@ class BlockWriter {
     return list;
   }
 
+  /** A finite number, as JSON writes it: -0 as 0 (JSON has no -0; NaN and ±∞ become null: not packable). */
   f64(value: unknown): void {
-    if (typeof value !== 'number') throw NOT_PACKABLE;
+    if (typeof value !== 'number' || !Number.isFinite(value)) throw NOT_PACKABLE;
     this.room(8);
-    this.view.setFloat64(this.at, value, true);
+    this.view.setFloat64(this.at, value === 0 ? 0 : value, true);
     this.at += 8;
   }
 
@@ -156,10 +161,9 @@ const NOT_PACKABLE = Symbol('not packable');
 
 /** One output's block, or undefined when it is not exactly in the format's shape (it then stays JSON only). */
 export function packOutput(output: unknown): Uint8Array | undefined {
-  // As stored: the JSON round trip (no undefined fields, -0 as 0, toJSON applied).
-  const text = JSON.stringify(output);
-  if (text === undefined) return undefined;
-  const o: unknown = JSON.parse(text);
+  // Packed as JSON would store it: undefined fields absent, -0 as 0; anything JSON would change (a
+  // class instance, a non-finite number, a hole) is not packable.
+  const o = output;
   if (!isPlainObject(o) || !onlyKeys(o, OUTPUT_KEYS) || !isPlainObject(o.meta)) return undefined;
   const meta = o.meta;
   if (!onlyKeys(meta, META_KEYS)) return undefined;
@@ -189,7 +193,12 @@ export function packOutput(output: unknown): Uint8Array | undefined {
       w.u8((c.priority === undefined ? 0 : 1) | (c.tags === undefined ? 0 : 2));
       w.f64(c.value);
       if (c.priority !== undefined) w.f64(c.priority);
-      if (c.tags !== undefined) for (const tag of w.count(c.tags)) w.string(tag);
+      if (c.tags !== undefined) {
+        for (const tag of w.count(c.tags)) {
+          if (typeof tag !== 'string') return undefined;
+          w.string(tag);
+        }
+      }
     }
     w.string(meta.system);
     w.string(meta.stage);
@@ -198,7 +207,9 @@ export function packOutput(output: unknown): Uint8Array | undefined {
     if (o.context === undefined) {
       w.u32(NO_CONTEXT);
     } else {
-      const context = encoder.encode(jsonbOrderedJson(o.context));
+      const json = JSON.stringify(o.context);
+      if (json === undefined) return undefined;
+      const context = encoder.encode(jsonbOrderedJson(JSON.parse(json)));
       if (context.length >= NO_CONTEXT) return undefined;
       w.u32(context.length);
       w.bytes(context);

@@ -78,6 +78,20 @@ describe('packed outputs', () => {
     expect(jsonbOrderedJson({ bb: 1, a: { d: 2, c: 3 } })).toBe('{"a":{"c":3,"d":2},"bb":1}');
   });
 
+  it('leaves out undefined fields, as JSON does', () => {
+    const output = {
+      primary: [{ dimension: 'd', bucket: 'FLAT', value: 1, system: 'a', priority: undefined }],
+      derived: [],
+      caps: [],
+      meta: { system: 'a', stage: undefined },
+      context: undefined,
+      extra: undefined,
+    };
+    const [unpacked] = unpackOutputs(packAll([output]));
+    expect(JSON.stringify(unpacked)).toBe(JSON.stringify(asStored(output)));
+    expect(Object.keys(unpacked!.primary[0]!)).toEqual(['value', 'bucket', 'system', 'dimension']);
+  });
+
   it('holds an empty actor and concatenates blocks in order', () => {
     expect(unpackOutputs(new Uint8Array(0))).toEqual([]);
     const two = [
@@ -129,6 +143,35 @@ describe('packed outputs', () => {
     ['primary that is not an array', { primary: {}, derived: [], caps: [], meta: { system: 'a' } }],
     ['no meta', { primary: [], derived: [], caps: [] }],
     ['not an object', [1, 2]],
+    [
+      'a non-finite value (JSON would store null)',
+      {
+        primary: [{ dimension: 'd', bucket: 'FLAT', value: NaN, system: 'a' }],
+        derived: [],
+        caps: [],
+        meta: { system: 'a' },
+      },
+    ],
+    [
+      'a tag that is not a string',
+      {
+        primary: [],
+        derived: [],
+        caps: [{ system: 'a', dimension: 'd', mode: 'HARD_MAX', kind: 'max', value: 1, tags: ['x', null] }],
+        meta: { system: 'a' },
+      },
+    ],
+    [
+      'a class instance (JSON would write what toJSON gives)',
+      {
+        primary: [],
+        derived: [],
+        caps: [],
+        meta: new (class {
+          system = 'a';
+        })(),
+      },
+    ],
   ])('refuses %s (the output stays JSON only)', (_what, output) => {
     expect(packOutput(output)).toBeUndefined();
   });
