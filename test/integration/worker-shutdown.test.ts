@@ -96,6 +96,8 @@ describe('a worker stopped with SIGTERM', () => {
     const next = await cluster.startWorker();
     const [result] = await cluster.producer.waitForResults(jobIds, 20_000);
     expect(result!.counts.written).toBe(40);
+    // Its log line may reach us after the completed event did (stdout is a pipe, the event is Redis).
+    await next.waitForLog('"job done"', (line) => line.msg === 'job done', 5000);
     expect(next.lines('job done').map((line) => line.jobId)).toEqual(jobIds);
     expect(await cluster.snapshotProblems(file.ids.slice(0, 40))).toEqual([]);
   });
