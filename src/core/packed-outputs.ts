@@ -262,9 +262,7 @@ function readBlock(bytes: Uint8Array, view: DataView, start: number, end: number
   const str = (): string | undefined => {
     const i = view.getUint16(at, true);
     at += 2;
-    if (i === ABSENT) return undefined;
-    if (i >= n) corrupt(`string ${i} of ${n}`);
-    return strings[i];
+    return pick(strings, i);
   };
   const f64 = (): number => {
     const v = view.getFloat64(at, true);
@@ -278,12 +276,18 @@ function readBlock(bytes: Uint8Array, view: DataView, start: number, end: number
   const section = (count: number): Contribution[] => {
     const list = new Array<Contribution>(count);
     for (let i = 0; i < count; i++) {
-      const dimension = str();
-      const bucket = str();
-      const system = str();
-      const flags = view.getUint8(at++);
-      const value = f64();
-      const priority = flags & 1 ? f64() : undefined;
+      // Fixed part read by offset (the hottest loop: ~120 contributions per actor).
+      const dimension = pick(strings, view.getUint16(at, true));
+      const bucket = pick(strings, view.getUint16(at + 2, true));
+      const system = pick(strings, view.getUint16(at + 4, true));
+      const flags = view.getUint8(at + 6);
+      const value = view.getFloat64(at + 7, true);
+      at += 15;
+      let priority: number | undefined;
+      if (flags & 1) {
+        priority = view.getFloat64(at, true);
+        at += 8;
+      }
       // Literals in jsonb's key order: one shape per key set, as JSON.parse of the stored text gives.
       list[i] = (
         dimension === undefined || bucket === undefined || system === undefined
@@ -305,14 +309,15 @@ function readBlock(bytes: Uint8Array, view: DataView, start: number, end: number
   const derived = section(nd);
   const caps = new Array<CapContribution>(nc);
   for (let i = 0; i < nc; i++) {
-    const dimension = str();
-    const mode = str();
-    const kind = str();
-    const system = str();
-    const scope = str();
-    const realm = str();
-    const flags = view.getUint8(at++);
-    const value = f64();
+    const dimension = pick(strings, view.getUint16(at, true));
+    const mode = pick(strings, view.getUint16(at + 2, true));
+    const kind = pick(strings, view.getUint16(at + 4, true));
+    const system = pick(strings, view.getUint16(at + 6, true));
+    const scope = pick(strings, view.getUint16(at + 8, true));
+    const realm = pick(strings, view.getUint16(at + 10, true));
+    const flags = view.getUint8(at + 12);
+    const value = view.getFloat64(at + 13, true);
+    at += 21;
     const priority = flags & 1 ? f64() : undefined;
     let tags: (string | undefined)[] | undefined;
     if (flags & 2) {
@@ -351,11 +356,14 @@ function readBlock(bytes: Uint8Array, view: DataView, start: number, end: number
   const stage = str();
   const metaFlags = view.getUint8(at++);
   const version = metaFlags & 1 ? f64() : undefined;
-  const meta = defined([
-    ['stage', stage],
-    ['system', metaSystem],
-    ['version', version],
-  ]);
+  const meta =
+    stage === undefined && metaSystem !== undefined && version !== undefined
+      ? { system: metaSystem, version }
+      : defined([
+          ['stage', stage],
+          ['system', metaSystem],
+          ['version', version],
+        ]);
   const contextBytes = view.getUint32(at, true);
   at += 4;
   let context: unknown;
@@ -367,6 +375,13 @@ function readBlock(bytes: Uint8Array, view: DataView, start: number, end: number
   return (context === undefined
     ? { caps, meta, derived, primary }
     : { caps, meta, context, derived, primary }) as unknown as SubsystemOutput;
+}
+
+/** String `i` of the block, undefined for ABSENT; an index past the strings is damage. */
+function pick(strings: readonly string[], i: number): string | undefined {
+  if (i < strings.length) return strings[i];
+  if (i === ABSENT) return undefined;
+  return corrupt(`string ${i} of ${strings.length}`);
 }
 
 /** An object of the defined fields, added in the given (jsonb) order: absent stays absent, as after JSON.parse. */
