@@ -1,14 +1,14 @@
 /**
  * A packed binary form of SubsystemOutputs, for the workers' bulk read: decoding it builds the same
- * objects as `JSON.parse` of the stored JSON text, about 8× faster (the parse of an actor's ~12 KB of
+ * objects as `JSON.parse` of the stored JSON text, about 5× faster (the parse of an actor's ~12 KB of
  * outputs was over half of a resolve thread's time).
  *
  * `packOutput` packs one output, or returns undefined when the output is not in exactly the shape the
- * format holds (a key it does not know, a field of another type, a string over 65,535 bytes…): such an
- * output stays JSON only, and the worker reads that actor's text, so the resolver sees every input the
- * same way and reports the same errors. Packing works on the output's JSON round trip, as the database
- * stores it, and writes `context` with jsonb's key order: decoded objects equal what `JSON.parse` gives
- * for the text Postgres returns.
+ * format holds (a key it does not know, a field of another type, a string over 65,535 characters…):
+ * such an output stays JSON only, and the worker reads that actor's text, so the resolver sees every
+ * input the same way and reports the same errors. Packing follows JSON's rules (undefined fields absent,
+ * -0 as 0) as the database stores the output, and writes `context` with jsonb's key order: decoded
+ * objects equal what `JSON.parse` gives for the text Postgres returns.
  *
  * One block per output (little-endian), so that the blocks of an actor's outputs concatenate:
  *   u8 format (1), u32 block bytes, u16 string count, u32 UTF-8 bytes of the strings, each string's
