@@ -13,6 +13,7 @@ import {
   createPgPool,
   actorLine,
   loadActorLines,
+  type LoadedActor,
   migrateDatabase,
   plaintextCodec,
   SnapshotRepository,
@@ -101,7 +102,8 @@ async function main(): Promise<void> {
     );
     await pool.query('VACUUM ANALYZE');
     const ids = lines.map((line) => JSON.parse(line).actorId as string);
-    const loaded: string[] = [];
+    // The loaded actors as the workers get them (packed text or JSON); made into lines after the clock.
+    const loaded: LoadedActor[] = [];
     const versions = new Map<string, number>();
     for (const c of concurrencies) {
       loaded.length = 0;
@@ -110,14 +112,14 @@ async function main(): Promise<void> {
           inSlices(ids, batch, c, async (slice) => {
             const result = await loadActorLines(pool, slice);
             for (const actor of result.actors) {
-              loaded.push(actorLine(actor));
+              loaded.push(actor);
               versions.set(actor.actorId, actor.version);
             }
           }),
         ),
       );
     }
-    const records = loaded.map((line) => snapshotRecordOf(line, registries));
+    const records = loaded.map((actor) => snapshotRecordOf(actorLine(actor), registries));
     const snapshotBytes = records.reduce((sum, r) => sum + r.snapshotJson.length, 0) / records.length;
     const snapshots = new SnapshotRepository(pool);
     for (const c of concurrencies) {
