@@ -37,19 +37,16 @@ export interface LoadOptions {
 }
 
 // A NULL `outputs` with `current` marks an actor whose snapshot is current ($2 NULL: skip nothing).
-// The text is sent only when there is no packed form to send, or $3 asks for text.
+// `outputs` is the packed text when there is one (and $3 does not ask for JSON), else the JSON text.
 const LOAD_ACTORS = `
-  SELECT a.id, a.version,
-         (snap.version = a.version AND snap.registry_version = $2) IS TRUE AS current,
-         CASE WHEN snap.version = a.version AND snap.registry_version = $2 THEN NULL
-              WHEN i.packed IS NOT NULL AND NOT $3 THEN NULL
-              ELSE COALESCE(i.outputs, '[]') END AS outputs,
-         CASE WHEN snap.version = a.version AND snap.registry_version = $2 THEN NULL
-              WHEN $3 THEN NULL
-              ELSE i.packed END AS packed
+  SELECT a.id, a.version, c.current,
+         CASE WHEN c.current THEN NULL
+              WHEN i.packed IS NOT NULL AND NOT $3 THEN i.packed
+              ELSE COALESCE(i.outputs, '[]') END AS outputs
   FROM actors a
   LEFT JOIN actor_inputs i ON i.actor_id = a.id
   LEFT JOIN snapshots snap ON snap.actor_id = a.id
+  CROSS JOIN LATERAL (SELECT (snap.version = a.version AND snap.registry_version = $2) IS TRUE AS current) c
   WHERE a.id = ANY($1::varchar[])`;
 
 /**
@@ -72,7 +69,6 @@ export async function loadActorLines(
     version: string;
     current: boolean;
     outputs: string | null;
-    packed: string | null;
   }>(db, `loading ${actorIds.length} actors`, LOAD_ACTORS, [
     actorIds,
     options.skipCurrent ?? null,
@@ -85,7 +81,7 @@ export async function loadActorLines(
     found.add(row.id);
     if (row.current) current.push(row.id);
     else {
-      actors.push({ actorId: row.id, version: Number(row.version), outputs: row.packed ?? row.outputs! });
+      actors.push({ actorId: row.id, version: Number(row.version), outputs: row.outputs! });
     }
   }
   return { actors, missing: actorIds.filter((id) => !found.has(id)), current };
