@@ -13,6 +13,8 @@
  */
 import { isKnownDimension } from './check';
 import { needsOrderFor } from './combine';
+import { emptyLayer, RangeFold, type LayerBounds } from './caps';
+import { LayeredCaps } from './layered-caps';
 import { compareContributions } from './order';
 import type { CompiledRegistries, CompiledRule } from './registries';
 import type { CapContribution, Contribution, SubsystemOutput } from './types';
@@ -78,7 +80,14 @@ export class ActorWorkspace {
   private items: Int32Array = new Int32Array(256 * ITEM_INTS);
   private itemCount = 0;
 
+  /** Scratch for the cap folds of multi-cap dimensions (`layered` when the layers fit its bit set). */
+  readonly layered: LayeredCaps | undefined;
+  readonly layerScratch: LayerBounds = emptyLayer();
+  readonly fold: RangeFold;
+
   constructor(private readonly registries: CompiledRegistries) {
+    this.layered = LayeredCaps.fits(registries.layers) ? new LayeredCaps(registries) : undefined;
+    this.fold = new RangeFold(registries.policy);
     this.slotCount = registries.slotNames.length;
     this.names = [...registries.slotNames];
     this.rules = [...registries.slotRules];
@@ -243,6 +252,14 @@ export class ActorWorkspace {
     )
       out[i] = this.outputs[items[k * ITEM_INTS + OUTPUT]!]!.caps[items[k * ITEM_INTS + INDEX]!]!;
     return out;
+  }
+
+  /** Adds every cap of a dimension to `layered` (which must be reset), in any order. */
+  addCapsTo(dim: number, layered: LayeredCaps): void {
+    const items = this.items;
+    const outputs = this.outputs;
+    for (let k = this.dims[dim * DIM_INTS + CAP_HEAD]! - 1; k >= 0; k = items[k * ITEM_INTS + NEXT]! - 1)
+      layered.add(outputs[items[k * ITEM_INTS + OUTPUT]!]!.caps[items[k * ITEM_INTS + INDEX]!]!);
   }
 
   /** The cap of a dimension that arrived last. */

@@ -169,8 +169,7 @@ export function resolveSnapshot(
   const Primary: Record<string, number> = Object.create(null);
   const Derived: Record<string, number> = Object.create(null);
   const CapsUsed: Record<string, CapRange> = Object.create(null);
-  const scratch = emptyLayer();
-  const fold = new RangeFold(registries.policy);
+  const { layered, fold, layerScratch: scratch } = work;
   const n = work.ordered();
   const order = work.order;
   for (let i = 0; i < n; i++) {
@@ -184,8 +183,16 @@ export function resolveSnapshot(
     } else if (capCount === 1) {
       range = singleCapRange(work.lastCap(dim), rule);
     } else {
-      foldCaps(work.caps(dim), rule, registries, scratch, undefined, fold);
-      range = { Min: fold.Min, Max: fold.Max };
+      if (layered !== undefined) {
+        layered.reset();
+        work.addCapsTo(dim, layered);
+      }
+      if (layered !== undefined && layered.exact()) {
+        range = layered.range(rule);
+      } else {
+        foldCaps(work.caps(dim), rule, registries, scratch, undefined, fold);
+        range = { Min: fold.Min, Max: fold.Max };
+      }
     }
     if (work.contributionCount(dim, PRIMARY) > 0)
       Primary[name] = workspaceSectionValue(work, dim, PRIMARY, range);

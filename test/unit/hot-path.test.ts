@@ -85,6 +85,32 @@ describe('the hot path', () => {
     );
   });
 
+  it.each<[AcrossPolicy]>([['INTERSECT'], ['PRIORITIZED_OVERRIDE']])(
+    'folds a crowded dimension’s caps to the sorted fold’s bits, whatever order they arrive in (%s)',
+    (policy) => {
+      // Many caps on one dimension over two or three layers: sums of fractions, ties, -0, overrides.
+      const layers = ['REALM', 'EVENT', 'TOTAL'];
+      const capsArb = fc.array(capArb(layers, DENSE_POOL), { minLength: 2, maxLength: 12 });
+      const clampArb = fc.constantFrom<[number, number]>([-1e18, 1e18], [0, 150], [-0, 0.25], [0.2, 0.2]);
+      fc.assert(
+        fc.property(capsArb, capsArb, clampArb, (first, second, [min, max]) => {
+          const registries = compileRegistries(
+            { dimensions: { strength: { use_pipeline: true, clamp_default: { min, max } } } },
+            { order: layers, across_policy: policy },
+          );
+          const outputs = [
+            { primary: [], derived: [], caps: first, meta: { system: 'a' } },
+            { primary: [], derived: [], caps: second, meta: { system: 'b' } },
+          ];
+          const expected = referenceValues(outputs, registries);
+          expectSameBits(snapshotValues(outputs, registries), expected);
+          expectSameBits(snapshotValues([outputs[1]!, outputs[0]!], registries), expected);
+        }),
+        { numRuns: 2000 },
+      );
+    },
+  );
+
   it('gives the same bits when one workspace serves actors of different shapes in turn', () => {
     const actorsArb = validInputArb().chain((input) =>
       fc
