@@ -63,7 +63,8 @@ export class LayeredCaps {
   reset(): void {
     for (let l = 0, present = this.present; present !== 0; l++, present >>>= 1) {
       if ((present & 1) === 0) continue;
-      this.ints.fill(0, l * 2 * SIDE_INTS, (l + 1) * 2 * SIDE_INTS);
+      // A loop, not `fill`: eight ints do not pay for a call into the runtime.
+      for (let i = l * 2 * SIDE_INTS; i < (l + 1) * 2 * SIDE_INTS; i++) this.ints[i] = 0;
       this.overrides[l * 2] = this.overrides[l * 2 + 1] = undefined;
     }
     this.present = 0;
