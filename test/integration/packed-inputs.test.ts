@@ -47,6 +47,21 @@ describe('packed inputs', () => {
     expect(asText.actors.map((a) => a.outputs[0])).toEqual(Array(5).fill('['));
   });
 
+  it('are stored in the actor_inputs row itself, not in TOAST', async () => {
+    await seedWorkload(db, 40, 22);
+    const layout = await db.pool.query<{ heap: string; packed: string; storage: string }>(
+      `SELECT pg_relation_size('actor_inputs') AS heap,
+              (SELECT sum(octet_length(packed)) FROM actor_inputs) AS packed,
+              (SELECT attstorage FROM pg_attribute
+                WHERE attrelid = 'actor_inputs'::regclass AND attname = 'packed') AS storage`,
+    );
+    const { heap, packed, storage } = layout.rows[0]!;
+    expect(storage).toBe('m');
+    // Out of line, the heap would hold a pointer of 18 bytes per row (a few kB in all), not the text.
+    expect(Number(packed)).toBeGreaterThan(40 * 4000);
+    expect(Number(heap)).toBeGreaterThanOrEqual(Number(packed));
+  });
+
   it('are kept by putSubsystem, output by output', async () => {
     await actors.putSubsystem('p1', outputOf('items', 10));
     await actors.putSubsystem('p1', outputOf('gear', 5, 'agility'));
