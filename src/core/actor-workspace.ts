@@ -43,11 +43,10 @@ const FLAT_SUM = 0;
 const MULT_PRODUCT = 1;
 const POST_SUM = 2;
 // Per dimension, Int32 fields at `dim * DIM_INTS`.
-const DIM_INTS = 4;
-const USED = 0;
-/** As HEAD, plus one. */
-const CAP_HEAD = 1;
-const CAP_COUNT = 2;
+const DIM_INTS = 2;
+/** As HEAD. */
+const CAP_HEAD = 0;
+const CAP_COUNT = 1;
 // Per item (contribution or cap), Int32 fields at `k * ITEM_INTS`: kept as (output, index) pairs, not
 // references, since storing young objects into these long-lived tables costs a write barrier each.
 const ITEM_INTS = 4;
@@ -71,8 +70,6 @@ export class ActorWorkspace {
   private sections: Int32Array = new Int32Array(0);
   private sums: Float64Array = new Float64Array(0);
   private dims: Int32Array = new Int32Array(0);
-  private touched: Int32Array = new Int32Array(0);
-  private touchedCount = 0;
   /** Filled by `ordered`. */
   order: Int32Array = new Int32Array(0);
 
@@ -101,7 +98,6 @@ export class ActorWorkspace {
     this.sections.fill(0, 0, dimsUsed * 2 * SECTION_INTS);
     this.sums.fill(0, 0, dimsUsed * 2 * SECTION_SUMS);
     this.dims.fill(0, 0, dimsUsed * DIM_INTS);
-    this.touchedCount = 0;
     this.itemCount = 0;
     if (this.unlisted.size > 0) {
       this.unlisted.clear();
@@ -129,7 +125,6 @@ export class ActorWorkspace {
         ({ sections, sums } = this); // may have grown
       }
       if (!isContributionBody(c)) return j;
-      this.use(dim);
       const idx = dim * 2 + section;
       const at = idx * SECTION_INTS;
       const k = this.link(output, j, sections[at + HEAD]!);
@@ -170,7 +165,6 @@ export class ActorWorkspace {
       let dim = slotIndex.get(name);
       if (dim < 0 && (dim = this.unlistedDimension(name)) < 0) return j;
       if (!isCapBody(cap, this.registries)) return j;
-      this.use(dim);
       const dims = this.dims;
       dims[dim * DIM_INTS + CAP_HEAD] = this.link(output, j, dims[dim * DIM_INTS + CAP_HEAD]!) + 1;
       dims[dim * DIM_INTS + CAP_COUNT]++;
@@ -180,14 +174,18 @@ export class ActorWorkspace {
 
   /** The touched dimensions in ascending name order, written into `order`; returns how many. */
   ordered(): number {
-    const out = this.order;
+    const { order: out, sections, dims } = this;
     let n = 0;
-    if (this.unlisted.size === 0) {
-      for (let dim = 0; dim < this.slotCount; dim++)
-        if (this.dims[dim * DIM_INTS + USED] === 1) out[n++] = dim;
-      return n;
+    // Touched: a contribution in either section, or a cap. Counting here, once per slot, is cheaper
+    // than marking each dimension as its items arrive.
+    for (let dim = 0; dim < this.slotCount; dim++) {
+      const primary = sections[dim * 2 * SECTION_INTS + COUNT]!;
+      const derived = sections[(dim * 2 + 1) * SECTION_INTS + COUNT]!;
+      if ((primary | derived | dims[dim * DIM_INTS + CAP_COUNT]!) !== 0) out[n++] = dim;
     }
-    for (let t = 0; t < this.touchedCount; t++) out[n++] = this.touched[t]!;
+    if (this.unlisted.size === 0) return n;
+    // An unlisted name gets an id only when an item names it, so every one is touched.
+    for (let dim = this.slotCount; dim < this.names.length; dim++) out[n++] = dim;
     const names = this.names;
     out.subarray(0, n).sort((a, b) => (names[a]! < names[b]! ? -1 : names[a]! > names[b]! ? 1 : 0));
     return n;
@@ -273,13 +271,6 @@ export class ActorWorkspace {
     return (section === PRIMARY ? output.primary : output.derived)[this.items[k * ITEM_INTS + INDEX]!]!;
   }
 
-  private use(dim: number): void {
-    if (this.dims[dim * DIM_INTS + USED] === 0) {
-      this.dims[dim * DIM_INTS + USED] = 1;
-      this.touched[this.touchedCount++] = dim;
-    }
-  }
-
   /** Appends an item to a chain whose last item is `previous` (plus one, as HEAD); returns the new item. */
   private link(output: number, index: number, previous: number): number {
     const k = this.itemCount++;
@@ -316,12 +307,9 @@ export class ActorWorkspace {
     sums.set(this.sums);
     const dims = new Int32Array(capacity * DIM_INTS);
     dims.set(this.dims);
-    const touched = new Int32Array(capacity);
-    touched.set(this.touched);
     this.sections = sections;
     this.sums = sums;
     this.dims = dims;
-    this.touched = touched;
     this.order = new Int32Array(capacity);
     this.capacity = capacity;
   }
