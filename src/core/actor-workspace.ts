@@ -12,12 +12,12 @@
  * State lives in a few flat typed arrays with fixed strides, so the gather loops load them once.
  */
 import { isKnownDimension } from './check';
-import { needsOrderFor } from './combine';
+import { candidateValue, needsOrderFor, productNeedsOrder, sumNeedsOrder } from './combine';
 import { emptyLayer, RangeFold, type LayerBounds } from './caps';
 import { LayeredCaps } from './layered-caps';
-import { compareContributions } from './order';
+import { compareContributions, sortContributions } from './order';
 import type { CompiledRegistries, CompiledRule } from './registries';
-import type { CapContribution, Contribution, SubsystemOutput } from './types';
+import type { Bucket, CapContribution, Contribution, SubsystemOutput } from './types';
 import { isCapBody, isContributionBody } from './validate-output';
 
 /** Section codes: a dimension's two sections sit side by side at `dim * 2 + section`. */
@@ -212,6 +212,57 @@ export class ActorWorkspace {
     const at = idx * SECTION_SUMS;
     const mult = this.sections[idx * SECTION_INTS + MULT_COUNT] === 0 ? 1 : sums[at + MULT_PRODUCT]!;
     return sums[at + FLAT_SUM]! * mult + sums[at + POST_SUM]!;
+  }
+
+  /**
+   * The candidate value of a section whose arrival-order fold `foldedValue` did not give. In pipeline
+   * mode only the buckets whose fold depends on order are refolded, in sort order; the others keep
+   * their arrival-order folds (the same bits), combined as `pipelineValue` does: OVERRIDE, else
+   * `flat × mult + post`. Operator mode folds every value in sort order.
+   */
+  orderedValue(dim: number, section: number): number {
+    const rule = this.rules[dim]!;
+    if (!rule.usePipeline) {
+      const all = this.contributions(dim, section);
+      if (this.sectionNeedsOrder(dim, section)) sortContributions(all);
+      return candidateValue(all, rule);
+    }
+    const s = this.sections;
+    const at = (dim * 2 + section) * SECTION_INTS;
+    const override = s[at + OVERRIDE]!;
+    if (override > 0) return this.contributionAt(section, override - 1).value;
+    const sums = this.sums;
+    const folds = (dim * 2 + section) * SECTION_SUMS;
+    const length = s[at + COUNT]!;
+    const fractional = s[at + FRACTIONAL]!;
+    const flat = sumNeedsOrder(s[at + FLAT_COUNT]!, (fractional & FRACTIONAL_FLAT) !== 0, length)
+      ? this.sortedFold(dim, section, 'FLAT')
+      : sums[folds + FLAT_SUM]!;
+    const factors = s[at + MULT_COUNT]!;
+    const mult = productNeedsOrder(factors)
+      ? this.sortedFold(dim, section, 'MULT')
+      : factors === 0
+        ? 1
+        : sums[folds + MULT_PRODUCT]!;
+    const post = sumNeedsOrder(s[at + POST_COUNT]!, (fractional & FRACTIONAL_POST_ADD) !== 0, length)
+      ? this.sortedFold(dim, section, 'POST_ADD')
+      : sums[folds + POST_SUM]!;
+    return flat * mult + post;
+  }
+
+  /** One bucket of a section in sort order, as `pipelineValue` folds it: Σ v from 0, or Π (1 + v) from 1. */
+  private sortedFold(dim: number, section: number, bucket: Bucket): number {
+    const terms: Contribution[] = [];
+    const at = (dim * 2 + section) * SECTION_INTS;
+    for (let k = this.sections[at + HEAD]! - 1; k >= 0; k = this.items[k * ITEM_INTS + NEXT]! - 1) {
+      const c = this.contributionAt(section, k);
+      if (c.bucket === bucket) terms.push(c);
+    }
+    sortContributions(terms);
+    let acc = bucket === 'MULT' ? 1 : 0;
+    for (let i = 0; i < terms.length; i++)
+      acc = bucket === 'MULT' ? acc * (1 + terms[i]!.value) : acc + terms[i]!.value;
+    return acc;
   }
 
   /** Whether folding the section in arrival order could give other bits than the sort order. */

@@ -67,10 +67,20 @@ export function needsOrderFor(
     return rule.operator === 'MULTIPLY' || !exactInt32 || fractional !== 0;
   }
   return (
-    mult > 2 ||
-    (flat > 2 && (!exactInt32 || (fractional & FRACTIONAL_FLAT) !== 0)) ||
-    (post > 2 && (!exactInt32 || (fractional & FRACTIONAL_POST_ADD) !== 0))
+    productNeedsOrder(mult) ||
+    sumNeedsOrder(flat, (fractional & FRACTIONAL_FLAT) !== 0, length) ||
+    sumNeedsOrder(post, (fractional & FRACTIONAL_POST_ADD) !== 0, length)
   );
+}
+
+/** Whether a pipeline bucket's sum of `terms` terms (of a section of `length`) depends on their order. */
+export function sumNeedsOrder(terms: number, fractional: boolean, length: number): boolean {
+  return terms > 2 && (fractional || length >= MAX_EXACT_INT32_TERMS);
+}
+
+/** Whether a product of `factors` factors depends on their order. */
+export function productNeedsOrder(factors: number): boolean {
+  return factors > 2;
 }
 
 /**

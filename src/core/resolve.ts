@@ -132,11 +132,7 @@ export function sectionValue(dim: DimensionInputs, range: CapRange, section: 'Pr
 /** `sectionValue` on the workspace: the arrival-order fold when it is exact, else the sorted fold. */
 function workspaceSectionValue(work: ActorWorkspace, dim: number, section: number, range: CapRange): number {
   let candidate = work.foldedValue(dim, section);
-  if (candidate !== candidate) {
-    const contributions = work.contributions(dim, section);
-    if (work.sectionNeedsOrder(dim, section)) sortContributions(contributions);
-    candidate = candidateValue(contributions, work.rules[dim]!);
-  }
+  if (candidate !== candidate) candidate = work.orderedValue(dim, section);
   const value = clampTo(candidate, range.Min, range.Max);
   return value === value
     ? value
