@@ -4,7 +4,8 @@
  * TurboFan compiles in the background: in a 20,000-actor bulk run that started on fresh threads,
  * compilation was ~8 % of all CPU and the threads spent ~15 µs more per actor (README, Performance).
  * Resolving a sample of stored inputs for a bounded time first moves that cost out of the first jobs.
- * Nothing is written: the snapshots are dropped.
+ * Nothing is written: the snapshots are dropped. The worker's Postgres connections are opened first,
+ * for the same reason (`openConnections`).
  *
  * The sample must be real stored inputs, not generated ones: the parsed objects then have the shapes
  * (jsonb's key order) that jobs bring, and code optimized for other shapes would deoptimize on them.
@@ -31,6 +32,8 @@ export interface WarmUpTarget {
 export interface WarmUpOptions {
   /** How long to keep resolving, in ms; 0: no warm-up. Chunks in flight at the deadline finish. */
   budgetMs: number;
+  /** Postgres connections to open and prime first (`warmUpWorker`): as many as jobs use at once. */
+  connections?: number;
   /** Actors per chunk (the worker's own chunk size, so tasks look like a job's). */
   chunkSize: number;
   /** The clock; default Date.now. */
@@ -91,12 +94,34 @@ export async function warmUpWorker(
   if (options.budgetMs <= 0) return;
   try {
     const loaded = await loadActorLines(db, await sampleActorIds(db, WARM_UP_SAMPLE_SIZE));
+    const primeIds = loaded.actors.slice(0, 1).map((actor) => actor.actorId);
+    const connections = await openConnections(db, options.connections ?? 0, (client) =>
+      loadActorLines(client, primeIds),
+    );
     const sample = loaded.actors.map((actor) => actor.outputs);
-    logger.info(await warmUp(sample, targets, options), 'warm-up done');
+    logger.info({ ...(await warmUp(sample, targets, options)), connections }, 'warm-up done');
   } catch (err) {
     logger.warn(
       { err: isActorCoreError(err) ? err.toJSON() : String(err) },
       'warm-up failed: taking jobs anyway',
     );
   }
+}
+
+/**
+ * Opens `count` of the pool's connections at once and runs `prime` (the jobs' load query) on each;
+ * returns how many it opened. Otherwise the first jobs open them mid-run, each a backend fork plus
+ * cold catalog caches (its first queries plan from scratch) while the machine is busiest. Released,
+ * they stay open for the pool's idle timeout. A connection that cannot be opened or primed is left out.
+ */
+export async function openConnections(
+  pool: Pick<pg.Pool, 'connect'>,
+  count: number,
+  prime: (client: pg.PoolClient) => Promise<unknown>,
+): Promise<number> {
+  const opened = await Promise.allSettled(Array.from({ length: count }, () => pool.connect()));
+  const clients = opened.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+  const primed = await Promise.allSettled(clients.map((client) => prime(client)));
+  clients.forEach((client, i) => client.release(primed[i]!.status === 'rejected'));
+  return primed.filter((p) => p.status === 'fulfilled').length;
 }

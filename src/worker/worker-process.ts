@@ -155,7 +155,16 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
       ...(lane === 'interactive' ? [] : [{ ...deps, concurrency: resolvePool.settings.threads }]),
       ...(lane === 'bulk' ? [] : [{ ...interactiveDeps, concurrency: 1 }]),
     ],
-    { budgetMs: settings.worker.warmUpMs, chunkSize: deps.chunkSize },
+    {
+      budgetMs: settings.worker.warmUpMs,
+      chunkSize: deps.chunkSize,
+      // One connection per job in flight: a job runs its Postgres statements one after another.
+      connections: Math.min(
+        pool.options.max,
+        (lane === 'interactive' ? 0 : settings.worker.concurrency) +
+          (lane === 'bulk' ? 0 : INTERACTIVE_CONCURRENCY),
+      ),
+    },
     logger,
   );
 

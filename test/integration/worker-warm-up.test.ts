@@ -10,6 +10,7 @@ import {
   redisSnapshots,
   TestCluster,
 } from '../support/cluster';
+import { INTERACTIVE_CONCURRENCY } from '../../src/worker/worker-process';
 
 const file = clusterTestFile('worker_warm_up', 40, 11);
 
@@ -17,7 +18,7 @@ describe('the worker warm-up', () => {
   it('resolves stored actors for its budget before it takes jobs, and stores nothing', async () => {
     const cluster = await TestCluster.open(file.db, 'warm-up', { warmUpMs: 600 });
     const started = Date.now();
-    const worker = await cluster.startWorker({ threads: 2 });
+    const worker = await cluster.startWorker({ threads: 2, concurrency: 3 });
     const [warmed] = worker.lines('warm-up done');
     expect(warmed).toMatchObject({ chunks: expect.any(Number), actors: expect.any(Number) });
     expect(warmed!.ms).toBeGreaterThanOrEqual(600);
@@ -27,6 +28,13 @@ describe('the worker warm-up', () => {
     expect(worker.logs.indexOf(warmed!)).toBeLessThan(
       worker.logs.indexOf(worker.lines('worker started')[0]!),
     );
+    // Its Postgres connections are open before the first job: one per job it may run at once (3 bulk,
+    // and the interactive lane's).
+    expect(warmed!.connections).toBe(3 + INTERACTIVE_CONCURRENCY);
+    const open = await file.db.pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'actor-core-worker' AND datname = current_database()`,
+    );
+    expect(Number(open.rows[0]!.n)).toBeGreaterThanOrEqual(warmed!.connections as number);
 
     expect((await pgSnapshots(file.db.pool, file.ids)).size).toBe(0);
     expect((await redisSnapshots(cluster.redis, cluster.keyPrefix, file.ids)).size).toBe(0);

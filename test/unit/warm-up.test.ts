@@ -1,6 +1,7 @@
 /** The warm-up loop: which chunks it sends where, and when it stops (a fake clock, fake targets). */
 import type { StoreTask } from '../../src/pool/messages';
-import { warmUp, type WarmUpTarget } from '../../src/worker/warm-up';
+import type pg from 'pg';
+import { openConnections, warmUp, type WarmUpTarget } from '../../src/worker/warm-up';
 
 /** A clock that moves only when a chunk is resolved: each chunk "takes" `msPerChunk`. */
 function fakeTarget(
@@ -85,5 +86,61 @@ describe('warmUp', () => {
       resolveChunk: () => Promise.reject(new Error('thread crashed')),
     };
     await expect(warmUp(sample, [target], { budgetMs: 100, chunkSize: 2 })).rejects.toThrow('thread crashed');
+  });
+});
+
+describe('openConnections', () => {
+  /** A pool whose connect() hands out numbered clients (`failing` ones reject), recording releases. */
+  function fakePool(failing: readonly number[] = []) {
+    const released: { id: number; destroyed: boolean }[] = [];
+    let inFlight = 0;
+    const state = { opened: 0, maxInFlight: 0, released };
+    const pool = {
+      connect: async (): Promise<pg.PoolClient> => {
+        const id = state.opened++;
+        inFlight++;
+        state.maxInFlight = Math.max(state.maxInFlight, inFlight);
+        await new Promise((resolve) => setImmediate(resolve));
+        inFlight--;
+        if (failing.includes(id)) throw new Error(`connect ${id} refused`);
+        return {
+          id,
+          release: (destroy?: boolean) => released.push({ id, destroyed: destroy === true }),
+        } as unknown as pg.PoolClient;
+      },
+    };
+    return { pool, state };
+  }
+
+  it('opens all the connections at once, primes each, and releases each for reuse', async () => {
+    const { pool, state } = fakePool();
+    const primed: number[] = [];
+    const count = await openConnections(pool, 4, async (client) => {
+      primed.push((client as unknown as { id: number }).id);
+    });
+    expect(count).toBe(4);
+    expect(state.maxInFlight).toBe(4);
+    expect(primed.sort()).toEqual([0, 1, 2, 3]);
+    expect(state.released.sort((a, b) => a.id - b.id)).toEqual(
+      [0, 1, 2, 3].map((id) => ({ id, destroyed: false })),
+    );
+  });
+
+  it('leaves out a connection that cannot be opened, and destroys one that cannot be primed', async () => {
+    const { pool, state } = fakePool([1]);
+    const count = await openConnections(pool, 3, async (client) => {
+      if ((client as unknown as { id: number }).id === 2) throw new Error('prime failed');
+    });
+    expect(count).toBe(1);
+    expect(state.released.sort((a, b) => a.id - b.id)).toEqual([
+      { id: 0, destroyed: false },
+      { id: 2, destroyed: true },
+    ]);
+  });
+
+  it('opens nothing for a count of 0', async () => {
+    const { pool, state } = fakePool();
+    expect(await openConnections(pool, 0, async () => undefined)).toBe(0);
+    expect(state.opened).toBe(0);
   });
 });
