@@ -110,7 +110,7 @@ export async function warmUpWorker(
 
 /**
  * Opens `count` of the pool's connections at once and runs `prime` (the jobs' load query) on each;
- * returns how many it opened. Otherwise the first jobs open them mid-run, each a backend fork plus
+ * returns how many it opened and primed. Otherwise the first jobs open them mid-run, each a backend fork plus
  * cold catalog caches (its first queries plan from scratch) while the machine is busiest. Released,
  * they stay open for the pool's idle timeout. A connection that cannot be opened or primed is left out.
  */
