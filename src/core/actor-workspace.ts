@@ -6,16 +6,17 @@
  *
  * Folding in arrival order is exact wherever `needsOrder` says order cannot change the bits (sums of
  * int32 terms, products and sums of at most two terms, MAX, MIN, and the OVERRIDE chosen by
- * comparison); the other sections, about one in six in the standard workload, are collected from their
- * chain, sorted and folded by the same `candidateValue` the reference path uses.
+ * comparison); in the other sections, about one in five in the standard workload, the buckets that
+ * need it are collected from their chain into a scratch array, sorted and folded as `candidateValue`
+ * folds them.
  *
  * State lives in a few flat typed arrays with fixed strides, so the gather loops load them once.
  */
 import { isKnownDimension } from './check';
-import { candidateValue, needsOrderFor, productNeedsOrder, sumNeedsOrder } from './combine';
+import { needsOrderFor, operatorValue, productNeedsOrder, sumNeedsOrder } from './combine';
 import { emptyLayer, RangeFold, type LayerBounds } from './caps';
 import { LayeredCaps } from './layered-caps';
-import { compareContributions, sortContributions } from './order';
+import { compareContributions } from './order';
 import type { CompiledRegistries, CompiledRule } from './registries';
 import type { Bucket, CapContribution, Contribution, SubsystemOutput } from './types';
 import { isCapBody, isContributionBody } from './validate-output';
@@ -76,6 +77,11 @@ export class ActorWorkspace {
   private outputs: readonly SubsystemOutput[] = [];
   private items: Int32Array = new Int32Array(256 * ITEM_INTS);
   private itemCount = 0;
+  /**
+   * Scratch for the sections folded in sort order: `terms[0, n)` is one section's. Entries past n may
+   * hold a previous actor's contributions until overwritten.
+   */
+  private readonly terms: Contribution[] = [];
 
   /** Scratch for the cap folds of multi-cap dimensions (`layered` when the layers fit its bit set). */
   readonly layered: LayeredCaps | undefined;
@@ -223,9 +229,8 @@ export class ActorWorkspace {
   orderedValue(dim: number, section: number): number {
     const rule = this.rules[dim]!;
     if (!rule.usePipeline) {
-      const all = this.contributions(dim, section);
-      if (this.sectionNeedsOrder(dim, section)) sortContributions(all);
-      return candidateValue(all, rule);
+      const n = this.collectTerms(dim, section, undefined, this.sectionNeedsOrder(dim, section));
+      return operatorValue(this.terms, rule.operator, n);
     }
     const s = this.sections;
     const at = (dim * 2 + section) * SECTION_INTS;
@@ -252,17 +257,38 @@ export class ActorWorkspace {
 
   /** One bucket of a section in sort order, as `pipelineValue` folds it: Σ v from 0, or Π (1 + v) from 1. */
   private sortedFold(dim: number, section: number, bucket: Bucket): number {
-    const terms: Contribution[] = [];
-    const at = (dim * 2 + section) * SECTION_INTS;
-    for (let k = this.sections[at + HEAD]! - 1; k >= 0; k = this.items[k * ITEM_INTS + NEXT]! - 1) {
-      const c = this.contributionAt(section, k);
-      if (c.bucket === bucket) terms.push(c);
+    const n = this.collectTerms(dim, section, bucket, true);
+    const terms = this.terms;
+    let acc: number;
+    if (bucket === 'MULT') {
+      acc = 1;
+      for (let i = 0; i < n; i++) acc *= 1 + terms[i]!.value;
+    } else {
+      acc = 0;
+      for (let i = 0; i < n; i++) acc += terms[i]!.value;
     }
-    sortContributions(terms);
-    let acc = bucket === 'MULT' ? 1 : 0;
-    for (let i = 0; i < terms.length; i++)
-      acc = bucket === 'MULT' ? acc * (1 + terms[i]!.value) : acc + terms[i]!.value;
     return acc;
+  }
+
+  /**
+   * Puts a section's contributions (only those in `bucket`, unless undefined) into `terms[0, n)`, in
+   * sort order when `sorted`; returns n. An insertion sort, in place: a bucket holds a handful.
+   */
+  private collectTerms(dim: number, section: number, bucket: Bucket | undefined, sorted: boolean): number {
+    const { terms, items, outputs } = this;
+    let n = 0;
+    for (let k = this.sections[(dim * 2 + section) * SECTION_INTS + HEAD]! - 1; k >= 0;) {
+      const output = outputs[items[k * ITEM_INTS + OUTPUT]!]!;
+      const c = (section === PRIMARY ? output.primary : output.derived)[items[k * ITEM_INTS + INDEX]!]!;
+      k = items[k * ITEM_INTS + NEXT]! - 1;
+      if (bucket !== undefined && c.bucket !== bucket) continue;
+      let j = n++;
+      if (sorted) {
+        for (; j > 0 && compareContributions(terms[j - 1]!, c) > 0; j--) terms[j] = terms[j - 1]!;
+      }
+      terms[j] = c;
+    }
+    return n;
   }
 
   /** Whether folding the section in arrival order could give other bits than the sort order. */

@@ -113,9 +113,12 @@ export function pipelineValue(contributions: readonly Contribution[]): number {
   return override !== undefined ? override.value : flat * mult + post;
 }
 
-/** Operator mode: buckets ignored, values folded in the given order (see `needsOrder`). */
-export function operatorValue(sorted: readonly Contribution[], operator: CompiledRule['operator']): number {
-  const n = sorted.length;
+/** Operator mode: buckets ignored, `sorted[0, n)` folded in that order (see `needsOrder`). */
+export function operatorValue(
+  sorted: readonly Contribution[],
+  operator: CompiledRule['operator'],
+  n: number = sorted.length,
+): number {
   let acc: number;
   switch (operator) {
     case 'SUM':

@@ -150,7 +150,7 @@ export function compileRegistries(
     rules.set(name, {
       usePipeline: rule.use_pipeline,
       // A non-pipeline rule without an operator sums: the least surprising combiner.
-      operator: rule.operator ?? 'SUM',
+      operator: internalized(rule.operator ?? 'SUM'),
       min: rule.clamp_default.min,
       max: rule.clamp_default.max,
     });
@@ -163,10 +163,18 @@ export function compileRegistries(
     slots: new Map(slotNames.map((name, i) => [name, i])),
     slotIndex: new NameIndex(slotNames),
     fallback: { usePipeline: true, operator: 'SUM', min: defaults.min, max: defaults.max },
-    layers: [...layersSource.order],
+    layers: layersSource.order.map(internalized),
     layerIndex: new Map(layersSource.order.map((name, i) => [name, i])),
     policy: layersSource.across_policy,
   };
+}
+
+/**
+ * The same string, as V8's unique copy: a string read from YAML is not, so every `===` against a
+ * parsed string or a literal would compare characters (property keys are always internalized).
+ */
+function internalized<T extends string>(text: T): T {
+  return Object.keys({ [text]: 0 })[0] as T;
 }
 
 export function ruleFor(registries: CompiledRegistries, dimension: string): CompiledRule {
