@@ -13,7 +13,16 @@
  * State lives in a few flat typed arrays with fixed strides, so the gather loops load them once.
  */
 import { isKnownDimension } from './check';
-import { needsOrderFor, operatorValue, productNeedsOrder, sumNeedsOrder } from './combine';
+import {
+  FRACTIONAL_FLAT,
+  FRACTIONAL_MULT,
+  FRACTIONAL_OVERRIDE,
+  FRACTIONAL_POST_ADD,
+  needsOrderFor,
+  operatorValue,
+  productNeedsOrder,
+  sumNeedsOrder,
+} from './combine';
 import { emptyLayer, RangeFold, type LayerBounds } from './caps';
 import { LayeredCaps } from './layered-caps';
 import { compareContributions } from './order';
@@ -54,11 +63,6 @@ const ITEM_INTS = 4;
 const NEXT = 0;
 const OUTPUT = 1;
 const INDEX = 2;
-
-const FRACTIONAL_FLAT = 1;
-const FRACTIONAL_MULT = 2;
-const FRACTIONAL_POST_ADD = 4;
-const FRACTIONAL_OVERRIDE = 8;
 
 export class ActorWorkspace {
   /** Dimension ids: registry slots first (in ascending name order), then this actor's unlisted names. */

@@ -12,8 +12,11 @@ export interface BucketCounts {
   fractional: number;
 }
 
+// Bits of `BucketCounts.fractional` (and of the workspace's per-section copy of it).
 export const FRACTIONAL_FLAT = 1;
+export const FRACTIONAL_MULT = 2;
 export const FRACTIONAL_POST_ADD = 4;
+export const FRACTIONAL_OVERRIDE = 8;
 
 /** More int32 terms than this could sum past 2^53, where integers stop being exact. */
 const MAX_EXACT_INT32_TERMS = 1 << 22;
@@ -25,11 +28,11 @@ export function countBucket(counts: BucketCounts, bucket: Bucket, value: number)
     if (fractional) counts.fractional |= FRACTIONAL_FLAT;
   } else if (bucket === 'MULT') {
     counts.mult++;
-    if (fractional) counts.fractional |= 2;
+    if (fractional) counts.fractional |= FRACTIONAL_MULT;
   } else if (bucket === 'POST_ADD') {
     counts.post++;
     if (fractional) counts.fractional |= FRACTIONAL_POST_ADD;
-  } else if (fractional) counts.fractional |= 8;
+  } else if (fractional) counts.fractional |= FRACTIONAL_OVERRIDE;
 }
 
 /** The bucket counts of a list of contributions. */
