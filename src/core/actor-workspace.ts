@@ -77,6 +77,10 @@ export class ActorWorkspace {
   private dims: Int32Array = new Int32Array(0);
   /** Filled by `ordered`. */
   order: Int32Array = new Int32Array(0);
+  /** Set by `ordered`: how many registry dimensions hold Primary contributions, Derived ones, anything. */
+  primarySlots = 0;
+  derivedSlots = 0;
+  touchedSlots = 0;
 
   private outputs: readonly SubsystemOutput[] = [];
   private items: Int32Array = new Int32Array(256 * ITEM_INTS);
@@ -182,23 +186,38 @@ export class ActorWorkspace {
     return -1;
   }
 
-  /** The touched dimensions in ascending name order, written into `order`; returns how many. */
+  /**
+   * The touched dimensions in ascending name order, written into `order`; returns how many. Also
+   * counts the registry dimensions with Primary and with Derived contributions.
+   */
   ordered(): number {
     const { order: out, sections, dims } = this;
     let n = 0;
+    let primaryDims = 0;
+    let derivedDims = 0;
     // Touched: a contribution in either section, or a cap. Counting here, once per slot, is cheaper
     // than marking each dimension as its items arrive.
     for (let dim = 0; dim < this.slotCount; dim++) {
       const primary = sections[dim * 2 * SECTION_INTS + COUNT]!;
       const derived = sections[(dim * 2 + 1) * SECTION_INTS + COUNT]!;
+      if (primary !== 0) primaryDims++;
+      if (derived !== 0) derivedDims++;
       if ((primary | derived | dims[dim * DIM_INTS + CAP_COUNT]!) !== 0) out[n++] = dim;
     }
+    this.primarySlots = primaryDims;
+    this.derivedSlots = derivedDims;
+    this.touchedSlots = n;
     if (this.unlisted.size === 0) return n;
     // An unlisted name gets an id only when an item names it, so every one is touched.
     for (let dim = this.slotCount; dim < this.names.length; dim++) out[n++] = dim;
     const names = this.names;
     out.subarray(0, n).sort((a, b) => (names[a]! < names[b]! ? -1 : names[a]! > names[b]! ? 1 : 0));
     return n;
+  }
+
+  /** How many dimensions the registry does not list this actor names. */
+  unlistedCount(): number {
+    return this.unlisted.size;
   }
 
   contributionCount(dim: number, section: number): number {

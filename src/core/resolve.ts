@@ -161,12 +161,18 @@ export function resolveSnapshot(
 ): Snapshot {
   const actorVersion = checkVersion(version);
   const { outputs: list, work } = gatherActor(outputs, registries);
-  // Null-prototype records: dimension names are data keys, and V8 stores them without shape transitions.
-  const Primary: Record<string, number> = Object.create(null);
-  const Derived: Record<string, number> = Object.create(null);
-  const CapsUsed: Record<string, CapRange> = Object.create(null);
-  const { layered, fold, layerScratch: scratch } = work;
   const n = work.ordered();
+  // Null-prototype records: dimension names are data keys, and V8 stores them without shape transitions.
+  // One that will hold at least half the registry starts full and loses its absent keys at the end.
+  const full = work.unlistedCount() === 0 ? registries.fullRecord : undefined;
+  const half = registries.slotNames.length / 2;
+  const fullPrimary = full !== undefined && work.primarySlots >= half;
+  const fullDerived = full !== undefined && work.derivedSlots >= half;
+  const fullCaps = full !== undefined && work.touchedSlots >= half;
+  const Primary = (fullPrimary ? full() : Object.create(null)) as Record<string, number>;
+  const Derived = (fullDerived ? full() : Object.create(null)) as Record<string, number>;
+  const CapsUsed = (fullCaps ? full() : Object.create(null)) as Record<string, CapRange>;
+  const { layered, fold, layerScratch: scratch } = work;
   const order = work.order;
   for (let i = 0; i < n; i++) {
     const dim = order[i]!;
@@ -195,6 +201,16 @@ export function resolveSnapshot(
     if (work.contributionCount(dim, DERIVED) > 0)
       Derived[name] = workspaceSectionValue(work, dim, DERIVED, range);
     CapsUsed[name] = range;
+  }
+  if (fullPrimary || fullDerived || fullCaps) {
+    const names = registries.slotNames;
+    for (let dim = 0; dim < names.length; dim++) {
+      const primary = work.contributionCount(dim, PRIMARY);
+      const derived = work.contributionCount(dim, DERIVED);
+      if (fullPrimary && primary === 0) delete Primary[names[dim]!];
+      if (fullDerived && derived === 0) delete Derived[names[dim]!];
+      if (fullCaps && (primary | derived | work.capCountOf(dim)) === 0) delete CapsUsed[names[dim]!];
+    }
   }
   const snapshot: Snapshot = { Primary, Derived, CapsUsed, Version: actorVersion };
   const context = mergeContexts(list);

@@ -111,6 +111,29 @@ describe('the hot path', () => {
     },
   );
 
+  it.each([['default pool'], ['dense pool']])(
+    'writes every record with exactly its dimensions, in ascending name order, null-prototype (%s)',
+    (pool) => {
+      // The registries here list up to four dimensions, so records start full (most of them present) or
+      // empty (fewer, or any unlisted name) in turn, through the same workspace.
+      fc.assert(
+        fc.property(validInputArb(pool === 'dense pool' ? { pool: DENSE_POOL } : {}), (input) => {
+          const registries = compileRegistries(input.combiner, input.capLayers);
+          const expected = referenceValues(input.outputs, registries);
+          const snapshot = resolveSnapshot(input.outputs, registries, 1);
+          for (const section of ['Primary', 'Derived', 'CapsUsed'] as const) {
+            const record = snapshot[section];
+            const keys = [...expected.keys()].filter((key) => key.startsWith(`${section}.`));
+            const names = [...new Set(keys.map((key) => key.split('.')[1]!))];
+            expect(Object.keys(record)).toEqual(names.sort());
+            expect(Object.getPrototypeOf(record)).toBeNull();
+          }
+        }),
+        { numRuns: 400 },
+      );
+    },
+  );
+
   it('gives the same bits when one workspace serves actors of different shapes in turn', () => {
     const actorsArb = validInputArb().chain((input) =>
       fc
