@@ -145,6 +145,16 @@ describe('actor-core resolve --jsonl', () => {
     expect(linesOf(result.stdout)).toEqual(workloadLines.map(inProcess));
   });
 
+  it('resolves the same bytes where code generation from strings is disallowed', () => {
+    // Records then never start from a generated literal (src/core/full-record.ts): built key by key.
+    const result = runCli(['resolve', '--jsonl', workload], '', {
+      NODE_OPTIONS: '--disallow-code-generation-from-strings',
+    });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(linesOf(result.stdout)).toEqual(workloadLines.map(inProcess));
+  });
+
   it('reads the actor lines from stdin', () => {
     const result = runCli(['resolve', '--jsonl', '-'], workloadLines.slice(0, 5).join('\r\n'));
     expect(result.code).toBe(0);
