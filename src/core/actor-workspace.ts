@@ -77,10 +77,9 @@ export class ActorWorkspace {
   private dims: Int32Array = new Int32Array(0);
   /** Filled by `ordered`. */
   order: Int32Array = new Int32Array(0);
-  /** Set by `ordered`: how many registry dimensions hold Primary contributions, Derived ones, anything. */
+  /** Set by `ordered`: how many registry dimensions hold Primary contributions, and Derived ones. */
   primarySlots = 0;
   derivedSlots = 0;
-  touchedSlots = 0;
 
   private outputs: readonly SubsystemOutput[] = [];
   private items: Int32Array = new Int32Array(256 * ITEM_INTS);
@@ -206,18 +205,12 @@ export class ActorWorkspace {
     }
     this.primarySlots = primaryDims;
     this.derivedSlots = derivedDims;
-    this.touchedSlots = n;
     if (this.unlisted.size === 0) return n;
     // An unlisted name gets an id only when an item names it, so every one is touched.
     for (let dim = this.slotCount; dim < this.names.length; dim++) out[n++] = dim;
     const names = this.names;
     out.subarray(0, n).sort((a, b) => (names[a]! < names[b]! ? -1 : names[a]! > names[b]! ? 1 : 0));
     return n;
-  }
-
-  /** How many dimensions the registry does not list this actor names. */
-  unlistedCount(): number {
-    return this.unlisted.size;
   }
 
   contributionCount(dim: number, section: number): number {

@@ -164,11 +164,12 @@ export function resolveSnapshot(
   const n = work.ordered();
   // Null-prototype records: dimension names are data keys, and V8 stores them without shape transitions.
   // One that will hold at least half the registry starts full and loses its absent keys at the end.
-  const full = work.unlistedCount() === 0 ? registries.fullRecord : undefined;
+  // (Unlisted names, appended after the slots, could not take their place in its order.)
+  const full = work.names.length === registries.slotNames.length ? registries.fullRecord : undefined;
   const half = registries.slotNames.length / 2;
   const fullPrimary = full !== undefined && work.primarySlots >= half;
   const fullDerived = full !== undefined && work.derivedSlots >= half;
-  const fullCaps = full !== undefined && work.touchedSlots >= half;
+  const fullCaps = full !== undefined && n >= half; // every touched dimension
   const Primary = (fullPrimary ? full() : Object.create(null)) as Record<string, number>;
   const Derived = (fullDerived ? full() : Object.create(null)) as Record<string, number>;
   const CapsUsed = (fullCaps ? full() : Object.create(null)) as Record<string, CapRange>;
