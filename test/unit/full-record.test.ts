@@ -23,6 +23,13 @@ describe('fullRecordFactory', () => {
     expect(JSON.stringify(record)).toBe('{"a":1,"c":3}');
   });
 
+  it('writes reserved words and Object.prototype names as plain keys of a null-prototype record', () => {
+    const record = fullRecordFactory(['class', 'constructor', 'if', 'new', 'return', 'valueof'])!();
+    expect(Object.keys(record)).toEqual(['class', 'constructor', 'if', 'new', 'return', 'valueof']);
+    expect(Object.getPrototypeOf(record)).toBeNull();
+    expect(record.constructor).toBe(0);
+  });
+
   it('makes no factory when a name is not of the dimension pattern, so no literal can misread it', () => {
     expect(fullRecordFactory(['strength', '__proto__'])).toBeUndefined();
     expect(fullRecordFactory(['strength', 'a: 1, b'])).toBeUndefined();
