@@ -49,21 +49,25 @@ function expectSameBits(actual: Map<string, number>, expected: Map<string, numbe
   }
 }
 
+const POOLS = [['default pool'], ['dense pool']];
+
+/** Valid inputs over the arbitraries' default pool of values, or the dense one (more ties and collisions). */
+function validInputsOf(pool: string): ReturnType<typeof validInputArb> {
+  return validInputArb(pool === 'dense pool' ? { pool: DENSE_POOL } : {});
+}
+
 describe('the hot path', () => {
-  it.each([['default pool'], ['dense pool']])(
-    'resolves every value to the reference fold’s bits (%s)',
-    (pool) => {
-      fc.assert(
-        fc.property(validInputArb(pool === 'dense pool' ? { pool: DENSE_POOL } : {}), (input) => {
-          const registries = compileRegistries(input.combiner, input.capLayers);
-          // Reference first: resolving sorts the collected sections in place, the reference does too.
-          const expected = referenceValues(input.outputs, registries);
-          expectSameBits(snapshotValues(input.outputs, registries), expected);
-        }),
-        { numRuns: 400 },
-      );
-    },
-  );
+  it.each(POOLS)('resolves every value to the reference fold’s bits (%s)', (pool) => {
+    fc.assert(
+      fc.property(validInputsOf(pool), (input) => {
+        const registries = compileRegistries(input.combiner, input.capLayers);
+        // Reference first: resolving sorts the collected sections in place, the reference does too.
+        const expected = referenceValues(input.outputs, registries);
+        expectSameBits(snapshotValues(input.outputs, registries), expected);
+      }),
+      { numRuns: 400 },
+    );
+  });
 
   it('folds a crowded section to the sorted fold’s bits, whatever order its terms arrive in', () => {
     // Many terms on one dimension, from few systems and priorities: where arrival order would show.
@@ -111,13 +115,13 @@ describe('the hot path', () => {
     },
   );
 
-  it.each([['default pool'], ['dense pool']])(
+  it.each(POOLS)(
     'writes every record with exactly its dimensions, in ascending name order, null-prototype (%s)',
     (pool) => {
       // The registries here list up to four dimensions, so records start full (most of them present) or
       // empty (fewer, or any unlisted name) in turn, through the same workspace.
       fc.assert(
-        fc.property(validInputArb(pool === 'dense pool' ? { pool: DENSE_POOL } : {}), (input) => {
+        fc.property(validInputsOf(pool), (input) => {
           const registries = compileRegistries(input.combiner, input.capLayers);
           const expected = referenceValues(input.outputs, registries);
           const snapshot = resolveSnapshot(input.outputs, registries, 1);
