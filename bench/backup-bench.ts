@@ -38,6 +38,7 @@ import {
   snapshotRecordOf,
   table,
 } from './support';
+import { settleDatabase } from './settle-database';
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
@@ -202,8 +203,7 @@ async function main(): Promise<void> {
     const cache = new SnapshotCache({ redis, keyPrefix: redisKeyPrefix, ttlSeconds: 24 * 3600 });
     const snapshots = await writeSnapshots(pool, cache, registries, batch);
     const snapshotSeconds = seconds(start);
-    await pool.query('VACUUM ANALYZE');
-    await pool.query('CHECKPOINT').catch(() => undefined); // superuser only: skipped elsewhere
+    await settleDatabase(pool);
     const dbBytes = Number(
       (await pool.query<{ n: string }>('SELECT pg_database_size(current_database()) AS n')).rows[0]!.n,
     );

@@ -37,6 +37,7 @@ import { seedActors } from '../src/seed/seed-actors';
 import { runBare, type BareJob, type BareResult } from './e2e-bare';
 import { jsonLine, printReport, verified, writeChart, writeResults, type ConfigReport } from './e2e-report';
 import { runE2eConfig, type E2eConfig, type E2eContext } from './e2e-run';
+import { settleDatabase } from './settle-database';
 import { environment, intList, positiveInt, repoRoot, runMain } from './support';
 
 const DEFAULTS = {
@@ -217,7 +218,7 @@ async function main(): Promise<void> {
   try {
     await interrupt.race(migrateDatabase(pool));
     const seeded = await seed(pool, stores.settings, options.actors + options.interactive, interrupt);
-    await pool.query('VACUUM ANALYZE');
+    const settled = await interrupt.race(settleDatabase(pool));
     const ids = (await pool.query<{ id: string }>('SELECT id FROM actors ORDER BY id')).rows.map((r) => r.id);
     // Interactive actors: spread evenly over the ids, and not in the bulk run.
     const step = ids.length / Math.max(1, options.interactive);
@@ -281,7 +282,14 @@ async function main(): Promise<void> {
       }
     }
 
-    const report = { env: environment(), stores: stores.started, seed: seeded, configs, bareSingles };
+    const report = {
+      env: environment(),
+      stores: stores.started,
+      seed: seeded,
+      settled,
+      configs,
+      bareSingles,
+    };
     printReport(report);
     const stamp = new Date()
       .toISOString()

@@ -8,6 +8,7 @@ import type { BareResult } from './e2e-bare';
 import type { E2eResult } from './e2e-run';
 import { INTERACTIVE_STAGES } from './e2e-stages';
 import { groupedBarChart } from './svg-chart';
+import type { SettledDatabase } from './settle-database';
 import { fig, repoRoot, table, type Environment } from './support';
 
 export interface ConfigReport {
@@ -20,6 +21,8 @@ export interface BenchReport {
   env: Environment;
   stores: { postgres: boolean; redis: boolean };
   seed: { actors: number; seconds: number };
+  /** VACUUM ANALYZE and CHECKPOINT after the seed, before any clock starts. */
+  settled: SettledDatabase;
   configs: ConfigReport[];
   bareSingles: BareResult[];
 }
@@ -100,6 +103,10 @@ export function printReport(report: BenchReport): void {
   console.log(
     `e2e bench: ${first?.actors ?? 0} standard actors (+${first?.interactive ?? 0} interactive), seeded in ` +
       `${report.seed.seconds.toFixed(1)} s (${seedRate} actors/s); ${env.cpus} CPUs (${env.cpu}), Node ${env.node}`,
+  );
+  console.log(
+    `then VACUUM ANALYZE and CHECKPOINT (${report.settled.checkpoint}) in ${report.settled.seconds.toFixed(1)} s, ` +
+      'so that no checkpoint of the seed overlaps a timed run',
   );
   console.log(
     `postgres ${report.stores.postgres ? 'private (started here)' : 'from DATABASE_URL'}, ` +
@@ -241,6 +248,7 @@ export function writeResults(report: BenchReport, stamp: string): string {
       seconds: fig(report.seed.seconds),
       actors_per_s: Math.round(report.seed.actors / report.seed.seconds),
     },
+    settled: { checkpoint: report.settled.checkpoint, seconds: fig(report.settled.seconds) },
     configs: report.configs.map(compact),
     bare_single: bareSingleRecords(report),
   };

@@ -32,6 +32,7 @@ import {
   WORKLOAD_OPTIONS,
 } from './support';
 import { openIsolatedStores } from '../src/demo/isolated-stores';
+import { settleDatabase } from './settle-database';
 
 interface Rate {
   name: string;
@@ -100,7 +101,7 @@ async function main(): Promise<void> {
         }),
       ),
     );
-    await pool.query('VACUUM ANALYZE');
+    await settleDatabase(pool);
     const ids = lines.map((line) => JSON.parse(line).actorId as string);
     // The loaded actors as the workers get them (packed text or JSON); made into lines after the clock.
     const loaded: LoadedActor[] = [];
