@@ -1,9 +1,9 @@
 /**
  * A freshly seeded database brought to a steady state before a timed run: statistics gathered and the
  * seed's dirty pages checkpointed. Seeding 20,000 actors writes ~1 GB of WAL, so Postgres starts
- * checkpoints of its own (`max_wal_size`); one still writing when the clock starts overlapped the whole
- * 2-second e2e run and cost it ~10 % (README, Benchmarks). A run should measure the pipeline, not the
- * seed's aftermath, as pgbench-style practice does.
+ * checkpoints of its own (`max_wal_size`); one was seen still writing through a whole 2-second e2e
+ * run (README, Benchmarks, has the pairs that measured it). A run should measure the pipeline, not the
+ * seed's aftermath.
  */
 import type pg from 'pg';
 

@@ -20,12 +20,13 @@ afterEach(async () => {
 
 /** Checkpoints requested since the server started (PostgreSQL 17 moved the counter to its own view). */
 async function requestedCheckpoints(): Promise<number> {
+  const { rows: found } = await pool.query<{ own: boolean }>(
+    "SELECT to_regclass('pg_catalog.pg_stat_checkpointer') IS NOT NULL AS own",
+  );
   const { rows } = await pool.query<{ n: string }>(
-    `SELECT CASE WHEN to_regclass('pg_catalog.pg_stat_checkpointer') IS NULL
-       THEN (SELECT checkpoints_req FROM pg_stat_bgwriter)
-       ELSE (xpath('/row/num_requested/text()',
-               query_to_xml('SELECT num_requested FROM pg_stat_checkpointer', false, false, '')))[1]::text::bigint
-     END AS n`,
+    found[0]!.own
+      ? 'SELECT num_requested AS n FROM pg_stat_checkpointer'
+      : 'SELECT checkpoints_req AS n FROM pg_stat_bgwriter',
   );
   return Number(rows[0]!.n);
 }
