@@ -289,11 +289,15 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
   }
   await Promise.all(workers.map((w) => w.waitUntilReady()));
 
-  // Job counts for /metrics, read at scrape time through the cache connection (a Queue is a handful
-  // of commands on a shared client; the Workers above have no getJobCounts).
+  // Job counts for /metrics, read at scrape time (the Workers above have no getJobCounts), on a
+  // connection of their own: a Queue defines BullMQ's ~60 scripts on its client, and ioredis copies
+  // every script defined on a client onto each pipeline it opens, which made each of the cache's
+  // pipelines (one per job) cost ~10× more on the shared client.
+  const countsRedis = cacheRedis.duplicate();
+  countsRedis.on('error', (err) => logger.warn({ err: err.message }, 'Redis (job counts) connection error'));
   const countedQueues = [settings.queue.name, interactiveName].map((name) => {
-    const queue = new Queue(name, { connection: cacheRedis, prefix: settings.queue.prefix });
-    queue.on('error', () => undefined); // already reported by the cache connection's own listener
+    const queue = new Queue(name, { connection: countsRedis, prefix: settings.queue.prefix });
+    queue.on('error', () => undefined);
     return queue;
   });
   metrics.observeQueues(countedQueues);
@@ -335,6 +339,7 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
       await withinTime(Promise.all(countedQueues.map((q) => q.close())), 1000);
       await withinTime(pool.end(), finished ? timeoutMs : 1000);
       cacheRedis.disconnect();
+      countsRedis.disconnect();
       // Last: the probes see 503 (draining) until the very end, and the last spans are flushed.
       await withinTime(sidecar?.close() ?? Promise.resolve(), 1000);
       await withinTime(tracing?.shutdown() ?? Promise.resolve(), 2000);
