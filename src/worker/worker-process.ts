@@ -291,13 +291,13 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
 
   // Job counts for /metrics, read at scrape time (the Workers above have no getJobCounts), on a
   // connection of their own: a Queue defines BullMQ's ~60 scripts on its client, and ioredis copies
-  // every script defined on a client onto each pipeline it opens, which made each of the cache's
-  // pipelines (one per job) cost ~10× more on the shared client.
+  // every script defined on a client onto each pipeline it opens: on the shared client, opening each
+  // of the cache's pipelines (one or more per job) cost ~10× more.
   const countsRedis = cacheRedis.duplicate();
   countsRedis.on('error', (err) => logger.warn({ err: err.message }, 'Redis (job counts) connection error'));
   const countedQueues = [settings.queue.name, interactiveName].map((name) => {
     const queue = new Queue(name, { connection: countsRedis, prefix: settings.queue.prefix });
-    queue.on('error', () => undefined);
+    queue.on('error', () => undefined); // already reported by its connection's own listener
     return queue;
   });
   metrics.observeQueues(countedQueues);
