@@ -58,6 +58,8 @@ export function compact({ result: e, bare }: ConfigReport): Record<string, unkno
     p99_ms: Math.round(e.latency.p99),
     interactive_p50_ms: Math.round(e.interactiveLatency.p50),
     interactive_p99_ms: Math.round(e.interactiveLatency.p99),
+    interactive_stored_p50_ms: Math.round(e.interactiveStoredLatency.p50),
+    interactive_stored_p99_ms: Math.round(e.interactiveStoredLatency.p99),
     interactive_during_bulk: e.interactiveDuringBulk,
     failures: e.counts.failed,
     failed_jobs: e.failedJobs,
@@ -115,7 +117,8 @@ export function printReport(report: BenchReport): void {
     `postgres ${report.stores.postgres ? 'private (started here)' : 'from DATABASE_URL'}, ` +
       `redis ${report.stores.redis ? 'private (started here)' : 'from REDIS_URL'}; clock: first enqueue → ` +
       'last completed event (each job has then written Postgres and Redis; both counted after); ' +
-      `workers started and warmed up (${first?.warmUpMs ?? 0} ms) before it`,
+      `workers started and warmed up (${first?.warmUpMs ?? 0} ms) before it; latencies: enqueue → ` +
+      'completed event at the producer, "stored": enqueue → the job\'s writes finished',
   );
   console.log(
     first === undefined || first.interactiveWorkers === 0
@@ -127,7 +130,20 @@ export function printReport(report: BenchReport): void {
   const key = (e: E2eResult): number[] => [e.workers, e.threads, e.batch];
   console.log(
     table([
-      [...head, 'conc', 'actors/s', 's', 'p50 ms', 'p99 ms', 'int p50', 'int p99', 'bare s', '× bare', 'ok'],
+      [
+        ...head,
+        'conc',
+        'actors/s',
+        's',
+        'p50 ms',
+        'p99 ms',
+        'int p50',
+        'int p99',
+        'int p99 stored',
+        'bare s',
+        '× bare',
+        'ok',
+      ],
       ...configs.map(({ result: e, bare }) => [
         ...key(e),
         e.concurrency,
@@ -137,6 +153,7 @@ export function printReport(report: BenchReport): void {
         Math.round(e.latency.p99),
         Math.round(e.interactiveLatency.p50),
         Math.round(e.interactiveLatency.p99),
+        Math.round(e.interactiveStoredLatency.p99),
         fig(bare.seconds),
         fig(e.seconds / bare.seconds),
         verified(e)

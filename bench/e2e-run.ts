@@ -12,6 +12,7 @@ import type { Settings } from '../config/settings';
 import { countKeys, deleteKeys } from '../src/demo/isolated-stores';
 import {
   actorLatencies,
+  storedLatencies,
   JobTracker,
   readJobInfo,
   summarizeLatencies,
@@ -78,7 +79,10 @@ export interface E2eResult extends E2eConfig {
   seconds: number;
   actorsPerSecond: number;
   latency: LatencySummary;
+  /** Enqueue → completed event at the producer. */
   interactiveLatency: LatencySummary;
+  /** Enqueue → the job's writes finished (the snapshot is in both stores). */
+  interactiveStoredLatency: LatencySummary;
   counts: Record<ActorOutcome, number>;
   failedJobs: number;
   pgSnapshots: number;
@@ -220,6 +224,7 @@ export async function runE2eConfig(ctx: E2eContext, config: E2eConfig, index: nu
     );
     const interactiveInfo = await readJobInfo((id) => producer.queueOf(id), interactiveJobIds);
     const interactiveLatency = summarizeLatencies(actorLatencies(interactiveInfo, track));
+    const interactiveStoredLatency = summarizeLatencies(storedLatencies(interactiveInfo, track));
     const pgCount = await ctx.pool.query<{ n: string }>('SELECT count(*) AS n FROM snapshots');
     const redisSnapshots = await countKeys(connection, `${settings.redisKeyPrefix}:snapshot:*`);
 
@@ -274,6 +279,7 @@ export async function runE2eConfig(ctx: E2eContext, config: E2eConfig, index: nu
       actorsPerSecond: (N + K) / seconds,
       latency,
       interactiveLatency,
+      interactiveStoredLatency,
       counts: totals.counts,
       failedJobs: totals.failedJobs,
       pgSnapshots: Number(pgCount.rows[0]!.n),

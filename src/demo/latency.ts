@@ -181,6 +181,22 @@ export function actorLatencies(jobs: readonly JobInfo[], tracker: Pick<JobTracke
   return out;
 }
 
+/**
+ * One latency per actor: the moment its job's writes finished (the result's `finishedAt`, when the
+ * snapshot is in Postgres and Redis) minus the job's enqueuedAt. `actorLatencies` adds the completed
+ * event's way back to the producer; both clocks are the same machine's in the demo and the bench.
+ */
+export function storedLatencies(jobs: readonly JobInfo[], tracker: Pick<JobTracker, 'outcome'>): number[] {
+  const out: number[] = [];
+  for (const job of jobs) {
+    const finishedAt = tracker.outcome(job.jobId)?.result?.finishedAt;
+    if (finishedAt === undefined) continue;
+    const ms = Math.max(0, finishedAt - job.enqueuedAt);
+    for (let i = 0; i < job.actors; i++) out.push(ms);
+  }
+  return out;
+}
+
 export interface LatencySummary {
   count: number;
   p50: number;
