@@ -169,16 +169,25 @@ export async function readJobInfo(
   return out;
 }
 
-/** One latency per actor: its job's completion arrival minus the job's enqueuedAt. */
-export function actorLatencies(jobs: readonly JobInfo[], tracker: Pick<JobTracker, 'outcome'>): number[] {
+/** One latency per actor of each completed job: `end(…)` minus the job's enqueuedAt (never below 0). */
+function latencies(
+  jobs: readonly JobInfo[],
+  tracker: Pick<JobTracker, 'outcome'>,
+  end: (arrivedAt: number, result: ResolveJobResult) => number,
+): number[] {
   const out: number[] = [];
   for (const job of jobs) {
     const outcome = tracker.outcome(job.jobId);
     if (outcome?.result === undefined) continue;
-    const ms = Math.max(0, outcome.at - job.enqueuedAt);
+    const ms = Math.max(0, end(outcome.at, outcome.result) - job.enqueuedAt);
     for (let i = 0; i < job.actors; i++) out.push(ms);
   }
   return out;
+}
+
+/** One latency per actor: its job's completion arrival minus the job's enqueuedAt. */
+export function actorLatencies(jobs: readonly JobInfo[], tracker: Pick<JobTracker, 'outcome'>): number[] {
+  return latencies(jobs, tracker, (arrivedAt) => arrivedAt);
 }
 
 /**
@@ -187,14 +196,7 @@ export function actorLatencies(jobs: readonly JobInfo[], tracker: Pick<JobTracke
  * event's way back to the producer; both clocks are the same machine's in the demo and the bench.
  */
 export function storedLatencies(jobs: readonly JobInfo[], tracker: Pick<JobTracker, 'outcome'>): number[] {
-  const out: number[] = [];
-  for (const job of jobs) {
-    const finishedAt = tracker.outcome(job.jobId)?.result?.finishedAt;
-    if (finishedAt === undefined) continue;
-    const ms = Math.max(0, finishedAt - job.enqueuedAt);
-    for (let i = 0; i < job.actors; i++) out.push(ms);
-  }
-  return out;
+  return latencies(jobs, tracker, (_arrivedAt, result) => result.finishedAt);
 }
 
 export interface LatencySummary {
