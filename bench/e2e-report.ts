@@ -50,6 +50,8 @@ export function compact({ result: e, bare }: ConfigReport): Record<string, unkno
     interactive_workers: e.interactiveWorkers,
     bulk_nice: e.interactiveWorkers > 0 ? e.bulkNice : 0,
     warm_up_ms: e.warmUpMs,
+    warm_pass_actors: e.warmPassActors,
+    warm_pass_ms: e.warmPassMs,
     actors: e.actors,
     interactive: e.interactive,
     seconds: fig(e.seconds),
@@ -103,7 +105,8 @@ export function printReport(report: BenchReport): void {
   const first = configs[0]?.result;
   const seedRate = Math.round(report.seed.actors / report.seed.seconds);
   console.log(
-    `e2e bench: ${first?.actors ?? 0} standard actors (+${first?.interactive ?? 0} interactive), seeded in ` +
+    `e2e bench: ${first?.actors ?? 0} standard actors (+${first?.interactive ?? 0} interactive, ` +
+      `+${first?.warmPassActors ?? 0} for the warm pass), ${report.seed.actors} seeded in ` +
       `${report.seed.seconds.toFixed(1)} s (${seedRate} actors/s); ${env.cpus} CPUs (${env.cpu}), Node ${env.node}`,
   );
   const { checkpoint, seconds } = report.settled;
@@ -117,7 +120,8 @@ export function printReport(report: BenchReport): void {
     `postgres ${report.stores.postgres ? 'private (started here)' : 'from DATABASE_URL'}, ` +
       `redis ${report.stores.redis ? 'private (started here)' : 'from REDIS_URL'}; clock: first enqueue → ` +
       'last completed event (each job has then written Postgres and Redis; both counted after); ' +
-      `workers started and warmed up (${first?.warmUpMs ?? 0} ms) before it; latencies: enqueue → ` +
+      `workers started and warmed up (${first?.warmUpMs ?? 0} ms), then a warm pass of ` +
+      `${first?.warmPassActors ?? 0} other actors through the pipeline (its results removed), before it; latencies: enqueue → ` +
       'completed event at the producer, "stored": enqueue → the job\'s writes finished',
   );
   console.log(

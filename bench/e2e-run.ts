@@ -23,6 +23,7 @@ import {
 import { startWorkerChildren, type WorkerChildren, type WorkerLogRecord } from '../src/demo/worker-children';
 import { cpuAccountingAvailable, cpuBetween, sampleCpu, type CpuGroup, type CpuSources } from './e2e-cpu';
 import { summarizeStages, type InteractiveStage } from './e2e-stages';
+import { runWarmPass } from './e2e-warm-pass';
 import { producerRedisOptions, ResolveProducer } from '../src/producer/resolve-producer';
 import type { ActorOutcome } from '../src/queue/resolve-jobs';
 
@@ -46,6 +47,12 @@ export interface E2eContext {
   pool: pg.Pool;
   bulkIds: readonly string[];
   interactiveIds: readonly string[];
+  /**
+   * The warm pass's own actors (never those of the timed run), run through the pipeline before the
+   * clock (e2e-warm-pass.ts): bulk, and single jobs; none: no warm pass.
+   */
+  warmBulkIds: readonly string[];
+  warmInteractiveIds: readonly string[];
   logDir: string;
   /** Makes queue names and prefixes unique to this process. */
   tag: string;
@@ -71,6 +78,9 @@ export interface StageTimings {
 }
 
 export interface E2eResult extends E2eConfig {
+  /** The warm pass as run: its actors (bulk and single) and how long it took, before the clock. */
+  warmPassActors: number;
+  warmPassMs: number;
   actors: number;
   interactive: number;
   /** Of them, enqueued while bulk jobs were still pending. */
@@ -175,6 +185,18 @@ export async function runE2eConfig(ctx: E2eContext, config: E2eConfig, index: nu
     workerDied.catch(() => undefined);
     const abort = Promise.race([ctx.abort, workerDied]);
     await sleep(200); // the events listener starts reading a moment after it is ready
+    const warm = await runWarmPass({
+      producer,
+      tracker: track,
+      pool: ctx.pool,
+      redis: connection,
+      keyPrefix: settings.redisKeyPrefix,
+      bulkIds: ctx.warmBulkIds,
+      interactiveIds: ctx.warmInteractiveIds,
+      batch: config.batch,
+      abort,
+    });
+    doneActors = 0; // the interactive jobs are spread by the timed run's progress alone
     const cpuSources: CpuSources = {
       workerPids: workers.pids,
       ...(ctx.localPostgres ? { pool: ctx.pool } : {}),
@@ -271,6 +293,8 @@ export async function runE2eConfig(ctx: E2eContext, config: E2eConfig, index: nu
     );
     return {
       ...config,
+      warmPassActors: warm.actors,
+      warmPassMs: warm.ms,
       actors: N,
       interactive: K,
       interactiveDuringBulk,
