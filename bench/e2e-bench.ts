@@ -11,12 +11,12 @@
  * Defaults: one bulk worker process (W = 1) with a thread per CPU (T), the worker's default concurrency,
  * batch size and warm-up, plus the interactive-lane process. Workers start, and warm up, before the clock
  * does, as they do in production before they take jobs (--warm-up-ms 0: cold threads). Then a warm pass
- * of 5,000 other actors goes through the whole pipeline and its results are removed, so that the clock
- * measures running processes, not their first jobs (e2e-warm-pass.ts; --warm-pass 0: none).
+ * takes 5,000 other actors through the whole pipeline 3 times and removes its results, so that the
+ * clock measures running processes, not their first jobs (e2e-warm-pass.ts; --warm-pass 0: none).
  *
  *   npm run bench:e2e -- [--actors N] [--workers W] [--threads T] [--batch B] [--concurrency C]
  *                        [--interactive K] [--interactive-workers I] [--bulk-nice N] [--warm-up-ms MS]
- *                        [--warm-pass A] [--bare-jobs J] [--bare-concurrency 1,50] [--json]
+ *                        [--warm-pass A] [--warm-rounds R] [--bare-jobs J] [--bare-concurrency 1,50] [--json]
  *   npm run bench:e2e -- --sweep [--workers 1,2] [--threads 1,2] [--batch 100,500,1000] ...
  *
  * Writes bench/results/e2e-<timestamp>.json, and with --sweep bench/results/e2e-throughput.svg.
@@ -49,8 +49,10 @@ const DEFAULTS = {
   // measured against 2 processes × 1 thread, as fast, and interactive p99 under 50 ms (README).
   workers: 1,
   interactive: 50,
-  // Actors through the pipeline before each timed run (seeded besides the measured ones).
+  // Actors through the pipeline before each timed run (seeded besides the measured ones), and how many
+  // times: per-job code is optimized only after a few dozen jobs (e2e-warm-pass.ts).
   warmPass: 5_000,
+  warmRounds: 3,
   // The recommended layout on a shared machine: interactive jobs in a process of their own, bulk at nice 19.
   interactiveWorkers: 1,
   bulkNice: 19,
@@ -100,6 +102,7 @@ function parseOptions(settings: Settings): Options {
       'bulk-nice': { type: 'string' },
       'warm-up-ms': { type: 'string' },
       'warm-pass': { type: 'string' },
+      'warm-rounds': { type: 'string' },
       'bare-jobs': { type: 'string' },
       'bare-concurrency': { type: 'string' },
       sweep: { type: 'boolean', default: false },
@@ -126,11 +129,21 @@ function parseOptions(settings: Settings): Options {
   if (!Number.isInteger(warmUpMs) || warmUpMs < 0 || warmUpMs > 60_000) {
     throw new Error(`--warm-up-ms must be an integer from 0 to 60000, got ${values['warm-up-ms']}`);
   }
+  const warmRounds = count(values['warm-rounds'], '--warm-rounds', DEFAULTS.warmRounds);
   const configs: E2eConfig[] = [];
   for (const batch of batches)
     for (const w of workers)
       for (const t of threads)
-        configs.push({ workers: w, threads: t, batch, concurrency, interactiveWorkers, bulkNice, warmUpMs });
+        configs.push({
+          workers: w,
+          threads: t,
+          batch,
+          concurrency,
+          interactiveWorkers,
+          bulkNice,
+          warmUpMs,
+          warmRounds,
+        });
   return {
     actors: positiveInt(values.actors, '--actors') ?? DEFAULTS.actors,
     interactive: count(values.interactive, '--interactive', DEFAULTS.interactive),

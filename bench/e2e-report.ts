@@ -51,6 +51,7 @@ export function compact({ result: e, bare }: ConfigReport): Record<string, unkno
     bulk_nice: e.interactiveWorkers > 0 ? e.bulkNice : 0,
     warm_up_ms: e.warmUpMs,
     warm_pass_actors: e.warmPassActors,
+    warm_pass_rounds: e.warmPassActors > 0 ? e.warmRounds : 0,
     warm_pass_ms: e.warmPassMs,
     actors: e.actors,
     interactive: e.interactive,
@@ -121,7 +122,8 @@ export function printReport(report: BenchReport): void {
       `redis ${report.stores.redis ? 'private (started here)' : 'from REDIS_URL'}; clock: first enqueue → ` +
       'last completed event (each job has then written Postgres and Redis; both counted after); ' +
       `workers started and warmed up (${first?.warmUpMs ?? 0} ms), then a warm pass of ` +
-      `${first?.warmPassActors ?? 0} other actors through the pipeline (its results removed), before it; latencies: enqueue → ` +
+      `${first?.warmPassActors ?? 0} other actors through the pipeline ${first?.warmPassActors ? first.warmRounds : 0} times ` +
+      '(its results removed), before it; latencies: enqueue → ' +
       'completed event at the producer, "stored": enqueue → the job\'s writes finished',
   );
   console.log(

@@ -39,6 +39,8 @@ export interface E2eConfig {
   bulkNice: number;
   /** The workers' WORKER_WARM_UP_MS (before the clock: each worker is started and warm first). */
   warmUpMs: number;
+  /** Rounds of the warm pass over its actors (`E2eContext.warmBulkIds`…) before the clock; 0: none. */
+  warmRounds: number;
 }
 
 export interface E2eContext {
@@ -78,7 +80,7 @@ export interface StageTimings {
 }
 
 export interface E2eResult extends E2eConfig {
-  /** The warm pass as run: its actors (bulk and single) and how long it took, before the clock. */
+  /** The warm pass as run: its actors (bulk and single), each resolved in every round, and its length. */
   warmPassActors: number;
   warmPassMs: number;
   actors: number;
@@ -194,6 +196,7 @@ export async function runE2eConfig(ctx: E2eContext, config: E2eConfig, index: nu
       bulkIds: ctx.warmBulkIds,
       interactiveIds: ctx.warmInteractiveIds,
       batch: config.batch,
+      rounds: config.warmRounds,
       abort,
     });
     doneActors = 0; // the interactive jobs are spread by the timed run's progress alone
