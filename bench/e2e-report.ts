@@ -101,6 +101,12 @@ export function compact({ result: e, bare }: ConfigReport): Record<string, unkno
 
 const pct = (x: number): string => `${Math.round(x * 100)}%`;
 
+function warmPassText(result: E2eResult | undefined): string {
+  if (result === undefined || result.warmPassActors === 0) return 'no warm pass';
+  const times = result.warmRounds === 1 ? 'once' : `${result.warmRounds} times`;
+  return `a warm pass: ${result.warmPassActors} other actors through the pipeline ${times} (its results removed)`;
+}
+
 export function printReport(report: BenchReport): void {
   const { env, configs } = report;
   const first = configs[0]?.result;
@@ -121,9 +127,8 @@ export function printReport(report: BenchReport): void {
     `postgres ${report.stores.postgres ? 'private (started here)' : 'from DATABASE_URL'}, ` +
       `redis ${report.stores.redis ? 'private (started here)' : 'from REDIS_URL'}; clock: first enqueue → ` +
       'last completed event (each job has then written Postgres and Redis; both counted after); ' +
-      `workers started and warmed up (${first?.warmUpMs ?? 0} ms), then a warm pass of ` +
-      `${first?.warmPassActors ?? 0} other actors through the pipeline ${first?.warmPassActors ? first.warmRounds : 0} times ` +
-      '(its results removed), before it; latencies: enqueue → ' +
+      `workers started and warmed up (${first?.warmUpMs ?? 0} ms), then ${warmPassText(first)}, ` +
+      'before it; latencies: enqueue → ' +
       'completed event at the producer, "stored": enqueue → the job\'s writes finished',
   );
   console.log(
