@@ -12,6 +12,7 @@
  * each round every snapshot, resolution error and cached value is removed, so that the next round, and
  * then the timed run, start from empty stores and take the jobs' usual path (nothing is "current").
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { deleteKeys } from '../src/demo/isolated-stores';
@@ -27,13 +28,12 @@ export interface WarmPassOptions {
   /** The workers' `redisKeyPrefix`. */
   keyPrefix: string;
   bulkIds: readonly string[];
-  /** Enqueued one by one, `interactiveGapMs` apart, while the bulk jobs run. */
+  /** Enqueued one by one, INTERACTIVE_GAP_MS apart, while the bulk jobs run. */
   interactiveIds: readonly string[];
   batch: number;
   /** Times over the actors, one after another; default 1. */
   rounds?: number;
   abort: Promise<never>;
-  interactiveGapMs?: number;
 }
 
 export interface WarmPassResult {
@@ -43,7 +43,8 @@ export interface WarmPassResult {
   ms: number;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** Between two single jobs of a round: spread over the bulk jobs, as in the timed run. */
+const INTERACTIVE_GAP_MS = 20;
 
 export async function runWarmPass(options: WarmPassOptions): Promise<WarmPassResult> {
   const started = Date.now();
@@ -72,7 +73,7 @@ async function warmRound(options: WarmPassOptions): Promise<void> {
   const singles: string[] = [];
   for (const id of options.interactiveIds) {
     singles.push(...(await producer.enqueueResolve([id], { priority: 'interactive' })).jobIds);
-    await sleep(options.interactiveGapMs ?? 20);
+    await sleep(INTERACTIVE_GAP_MS);
   }
   const jobIds = [...bulk.jobIds, ...singles];
   const outcomes = await options.tracker.waitFor(jobIds, { timeoutMs: 600_000, abort });
