@@ -6,16 +6,19 @@
  * finish their active jobs and exit), the exit guard does the same if we exit without it, and the
  * kernel (setpriv --pdeathsig) if we are killed outright.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as readline from 'node:readline';
 import type { Settings, WorkerLane } from '../../config/settings';
 import { ActorCoreError } from '../core/errors';
-import { guardChild } from '../local-services/exit-guard';
 import { findOnPath } from '../local-services/find-binary';
 import { wrapCommand, type CommandLine } from '../local-services/run-command';
-import { settlesWithin } from '../local-services/server-process';
+import {
+  spawnLoggedChild,
+  stopLoggedChild,
+  untilStarted,
+  type ChildLogRecord,
+  type LoggedChild,
+} from './logged-child';
 
 /** The package's root folder (with package.json and bin/), from both src/demo and dist/src/demo. */
 export function packageRoot(): string {
@@ -60,14 +63,8 @@ export function settingsEnvironment(settings: Settings): Record<string, string> 
   return env;
 }
 
-/** One parsed JSON log line of a worker (pino: `level`, `msg`, `pid`, bindings, fields). */
-export interface WorkerLogRecord {
-  level?: number;
-  msg?: string;
-  pid?: number;
-  jobId?: string;
-  [field: string]: unknown;
-}
+/** One parsed JSON log line of a worker. */
+export type WorkerLogRecord = ChildLogRecord;
 
 export interface WorkerChildrenOptions {
   /** How many worker processes. */
@@ -128,12 +125,6 @@ export function niced(line: CommandLine, nice: number): CommandLine {
   return { command, args: ['-n', String(nice), line.command, ...line.args] };
 }
 
-interface Child {
-  process: ChildProcess;
-  /** Resolves once the process has ended and its output is read to the end. */
-  exited: Promise<string>;
-}
-
 /** Starts `count` workers and resolves once all have logged "worker started" (or rejects, with the log). */
 export async function startWorkerChildren(options: WorkerChildrenOptions): Promise<WorkerChildren> {
   const cli = path.join(packageRoot(), 'bin', 'actor-core.js');
@@ -143,109 +134,57 @@ export async function startWorkerChildren(options: WorkerChildrenOptions): Promi
   const started = new Set<number>();
   let onStarted = (): void => undefined;
 
-  const children: Child[] = [];
+  const children: LoggedChild[] = [];
   for (const { lane, nice } of childLanes(options)) {
     // SIGTERM from the kernel if we are killed outright (where setpriv can ask for it).
     const line = niced(
       wrapCommand(process.execPath, [cli, 'worker'], { parentDeathSignal: 'SIGTERM' }),
       nice,
     );
-    const child = spawn(line.command, line.args, {
+    const child: LoggedChild = spawnLoggedChild(line, {
       env: lane === undefined ? env : { ...env, WORKER_LANE: lane },
       cwd: packageRoot(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    const exited = new Promise<string>((resolve) => {
-      child.once('error', (err) => resolve(`could not be started (${err.message})`));
-      child.once('close', (code, signal) =>
-        resolve(signal !== null ? `was killed by ${signal}` : `exited with code ${code}`),
-      );
-    });
-    const release = child.pid === undefined ? () => undefined : guardChild(child.pid, 'SIGTERM');
-    void exited.then(release);
-    for (const stream of [child.stdout!, child.stderr!]) {
-      readline.createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
-        log.write(`${line}\n`);
-        if (!line.startsWith('{')) return;
-        let record: WorkerLogRecord;
-        try {
-          record = JSON.parse(line) as WorkerLogRecord;
-        } catch {
-          return;
-        }
-        if (record.msg === STARTED && child.pid !== undefined) {
-          started.add(child.pid);
+      log,
+      onRecord: (record) => {
+        if (record.msg === STARTED && child.process.pid !== undefined) {
+          started.add(child.process.pid);
           onStarted();
         }
         options.onRecord?.(record);
-      });
-    }
-    children.push({ process: child, exited });
+      },
+    });
+    children.push(child);
   }
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       const grace = options.settings.worker.shutdownTimeoutMs + 5_000;
-      await Promise.all(
-        children.map(async ({ process: child, exited }) => {
-          if (child.exitCode !== null || child.signalCode !== null) return;
-          child.kill('SIGTERM');
-          if (!(await settlesWithin(exited, grace))) {
-            child.kill('SIGKILL');
-            await settlesWithin(exited, 5_000);
-          }
-        }),
-      );
+      await Promise.all(children.map((child) => stopLoggedChild(child, grace)));
       await new Promise<void>((resolve) => log.end(resolve));
     })());
 
   const anyExited = Promise.race(
     children.map(({ process: child, exited }) => exited.then((why) => `worker ${child.pid} ${why}`)),
   );
-  const timeoutMs = options.startTimeoutMs ?? 60_000;
-  let timer: NodeJS.Timeout | undefined;
   const ready = new Promise<void>((resolve) => {
     onStarted = () => {
       if (started.size === children.length) resolve();
     };
   });
-  let failure: string | undefined;
-  try {
-    failure = await Promise.race([
-      ready.then(() => undefined),
-      anyExited,
-      new Promise<string>((resolve) => {
-        timer = setTimeout(() => resolve(`workers did not start within ${timeoutMs} ms`), timeoutMs);
-      }),
-      ...(options.abort ? [options.abort] : []),
-    ]);
-  } catch (err) {
-    await stop();
-    throw err;
-  } finally {
-    clearTimeout(timer);
-  }
-  if (failure !== undefined) {
-    await stop();
-    throw new ActorCoreError(
-      'SERVICE_START_FAILED',
-      `${failure} while starting\nlast lines of ${options.logFile}:\n${tail(options.logFile)}`,
-    );
-  }
+  await untilStarted({
+    started: ready,
+    exited: anyExited,
+    timeoutMs: options.startTimeoutMs ?? 60_000,
+    what: 'workers',
+    logFile: options.logFile,
+    stop,
+    ...(options.abort ? { abort: options.abort } : {}),
+  });
   return {
     pids: children.map(({ process: child }) => child.pid!),
     logFile: options.logFile,
     anyExited,
     stop,
   };
-}
-
-function tail(file: string, lines = 10): string {
-  try {
-    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '';
-  }
 }
