@@ -1,7 +1,7 @@
 /** `actor-core demo`: seed, resolve through the worker cluster, and report, all on this machine. */
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadSettings } from '../../config/settings';
-import { BULL_BOARD_LINE, DEMO_DATABASE, DEMO_DEFAULTS, demoSucceeded, runDemo } from '../demo/run-demo';
+import { DEMO_DATABASE, DEMO_DEFAULTS, demoSucceeded, runDemo } from '../demo/run-demo';
 import type { CliIo } from './cli-io';
 
 function positive(flag: string, max: number) {
@@ -24,7 +24,9 @@ interface DemoCommandOptions {
 export function addDemoCommand(program: Command, io: CliIo): void {
   program
     .command('demo')
-    .description('the main job end to end: seed standard actors, resolve them with worker processes, report')
+    .description(
+      'the main job end to end: seed standard actors, resolve them with worker processes and the sidecar, report',
+    )
     .option(
       '--actors <n>',
       `standard actors to seed and resolve (default ${DEMO_DEFAULTS.actors})`,
@@ -42,17 +44,23 @@ export function addDemoCommand(program: Command, io: CliIo): void {
       'resolve threads per worker (default: the CPUs shared out among the workers)',
       positive('--threads', 256),
     )
-    .option('--keep', 'leave the servers and workers running after the summary, until Ctrl-C')
+    .option(
+      '--keep',
+      "leave the servers, workers and sidecar running after the summary, until Ctrl-C, and print Bull Board's URL",
+    )
     .addHelpText(
       'after',
       `
 Without DATABASE_URL / REDIS_URL it starts private Postgres and Redis servers (stopped at the end).
 With them, it works in a database of its own (${DEMO_DATABASE}, dropped at the end) and under a queue
 name and key prefixes of its own (deleted at the end), so real data is never touched. Actors come from
-../shared/workload/generate.mjs. The workers' JSON logs go to .data/demo/workers.log. Ctrl-C stops the
-workers and the servers cleanly. With --keep, the URLs are printed (${BULL_BOARD_LINE}).
+../shared/workload/generate.mjs. Beside the workers runs the sidecar, \`actor-core api\` on 127.0.0.1 at a
+free port: /health, /ready, /metrics, Bull Board (/admin/queues) and the producer API. It verifies tokens
+signed with JWT_SECRET, or with a secret of the demo's own when that is not set. The JSON logs go to
+.data/demo/workers.log and .data/demo/api.log. Ctrl-C stops the workers, the sidecar and the servers
+cleanly. With --keep, the URLs are printed, Bull Board's among them, with an admin token to sign in.
 
-Exit code 0 when every actor got its snapshot (or after Ctrl-C), 1 when some did not.`,
+Exit code 0 when every actor got its snapshot and the sidecar answers /ready (or after Ctrl-C), 1 when not.`,
     )
     .action(async (options: DemoCommandOptions) => {
       const summary = await runDemo({
@@ -65,9 +73,15 @@ Exit code 0 when every actor got its snapshot (or after Ctrl-C), 1 when some did
         err: io.stderr,
       });
       if (summary !== undefined && !demoSucceeded(summary)) {
-        throw new Error(
-          `${summary.actorsWithoutSnapshot} actors have no current snapshot (see ${summary.logFile})`,
-        );
+        const problems = [
+          ...(summary.actorsWithoutSnapshot > summary.failures || summary.failedJobs > 0
+            ? [`${summary.actorsWithoutSnapshot} actors have no current snapshot (see ${summary.logFile})`]
+            : []),
+          ...(summary.sidecar.ready
+            ? []
+            : [`the sidecar's /ready did not answer 200 (see ${summary.sidecar.logFile})`]),
+        ];
+        throw new Error(problems.join('; '));
       }
     });
 }

@@ -2,9 +2,11 @@
  * `actor-core demo`: the main job end to end on one machine. Private Postgres and Redis (or a database
  * and queue of its own on given servers), migrate, seed N standard actors, start W worker processes,
  * enqueue every actor, follow the jobs to their end, then print throughput, enqueue-to-snapshot
- * latency and failures, and check that every actor has its snapshot. `keep` leaves it all running
- * until Ctrl-C.
+ * latency and failures, and check that every actor has its snapshot. The sidecar (`actor-core api`:
+ * /health, /ready, /metrics, Bull Board, the producer API) runs beside them; `keep` leaves it all
+ * running until Ctrl-C and prints Bull Board's address with an admin token for it.
  */
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -12,12 +14,16 @@ import type { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import type { Settings } from '../../config/settings';
 import { parseKeyRing } from '../adapters/crypto';
+import { BULL_BOARD_PATH } from '../api/auth/admin-routes';
+import { SCOPES } from '../api/auth/scopes';
+import { signToken } from '../api/auth/sign-token';
 import { actorDataCodec, createPgPool, migrateDatabase } from '../adapters/pg';
 import { progressBar } from '../cli/progress-bar';
 import { producerRedisOptions, ResolveProducer } from '../producer/resolve-producer';
 import { loadRegistries } from '../registry';
 import { settlesWithin } from '../local-services/server-process';
 import { seedActors } from '../seed/seed-actors';
+import { startApiChild, type ApiChild } from './api-child';
 import { InterruptedError, onInterrupt } from './interrupt';
 import { countKeys, openIsolatedStores, type IsolatedStores } from './isolated-stores';
 import {
@@ -33,7 +39,8 @@ import { generatedActorLines, requireGenerator } from './workload';
 
 export const DEMO_DEFAULTS = { actors: 10_000, workers: 2 } as const;
 export const DEMO_DATABASE = 'actor_core_demo';
-export const BULL_BOARD_LINE = 'Bull Board: not available yet (arrives with the sidecar issue)';
+/** How long the admin token printed with `keep` lasts. */
+const KEEP_TOKEN_TTL_SECONDS = 12 * 3600;
 
 export interface DemoOptions {
   actors: number;
@@ -68,6 +75,8 @@ export interface DemoSummary {
   /** Keys under `<prefix>:snapshot:`. */
   cachedSnapshots: number;
   logFile: string;
+  /** The sidecar's address, and whether its /ready answered 200 after the run. */
+  sidecar: { url: string; ready: boolean; logFile: string };
 }
 
 /** `.data/demo/` in the package (or a temporary folder when that cannot be written). */
@@ -109,17 +118,26 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary | undef
   const generator = requireGenerator(); // before anything is started
   const threads = options.threads ?? Math.max(1, Math.floor(os.availableParallelism() / options.workers));
   const base = options.settings;
-  const logFile = path.join(demoDataDir(), 'workers.log');
+  const dataDir = demoDataDir();
+  const logFile = path.join(dataDir, 'workers.log');
+  const apiLogFile = path.join(dataDir, 'api.log');
   fs.writeFileSync(logFile, '');
+  fs.writeFileSync(apiLogFile, '');
+  // The API verifies tokens with this secret; one of the demo's own unless JWT_SECRET is set.
+  const jwtSecret = options.settings.security.jwtSecret ?? randomBytes(32).toString('base64url');
   const interrupt = onInterrupt((signal, again) =>
     options.err.write(
-      again ? `\n${signal} again: exiting now\n` : `\n${signal}: stopping the workers and the servers…\n`,
+      again
+        ? `\n${signal} again: exiting now\n`
+        : `\n${signal}: stopping the workers, the sidecar and the servers…\n`,
     ),
   );
 
   let stores: IsolatedStores | undefined;
   let workers: WorkerChildren | undefined;
   let starting: Promise<WorkerChildren> | undefined;
+  let api: ApiChild | undefined;
+  let apiStarting: Promise<ApiChild> | undefined;
   let seeding: Promise<unknown> | undefined;
   let pool: ReturnType<typeof createPgPool> | undefined;
   let connection: Redis | undefined;
@@ -179,16 +197,24 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary | undef
       logFile,
       abort: interrupt.interrupted,
     });
-    // Both settle before going on, so that a failure of one does not leave the other running unseen.
-    // Interrupted, the start stops its workers itself and the seed stops at its next line.
-    const [seeded, started] = await interrupt.race(Promise.allSettled([seed, starting]));
+    apiStarting = startApiChild({ settings, jwtSecret, logFile: apiLogFile, abort: interrupt.interrupted });
+    // All settle before going on, so that a failure of one does not leave the others running unseen.
+    // Interrupted, the starts stop their children themselves and the seed stops at its next line.
+    const [seeded, started, apiStarted] = await interrupt.race(
+      Promise.allSettled([seed, starting, apiStarting]),
+    );
     if (started.status === 'fulfilled') workers = started.value;
+    if (apiStarted.status === 'fulfilled') api = apiStarted.value;
     if (seeded.status === 'rejected') throw seeded.reason;
     if (started.status === 'rejected') throw started.reason;
+    if (apiStarted.status === 'rejected') throw apiStarted.reason;
     const seedSeconds = (Date.now() - seedStarted) / 1000;
     say(
       `seeded ${formatInt(seeded.value.actors)} actors in ${seedSeconds.toFixed(1)} s; ` +
         `workers ${workers!.pids.join(', ')} started (logs: ${logFile})`,
+    );
+    say(
+      `sidecar ${api!.url} started: /health, /ready, /metrics, Bull Board at ${BULL_BOARD_PATH} (logs: ${apiLogFile})`,
     );
 
     connection = new Redis(settings.redisUrl, producerRedisOptions);
@@ -212,7 +238,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary | undef
 
     const t0 = Date.now();
     const enqueued = await interrupt.race(producer.enqueueAll());
-    const workerDied = workers!.anyExited.then((why) => Promise.reject(new Error(why)));
+    const workerDied = Promise.race([workers!.anyExited, api!.exited]).then((why) =>
+      Promise.reject(new Error(why)),
+    );
     workerDied.catch(() => undefined);
     const outcomes = await tracker
       .waitFor(enqueued.jobIds, {
@@ -247,12 +275,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary | undef
       actorsWithoutSnapshot: Number(counts.rows[0]!.without),
       cachedSnapshots,
       logFile,
+      sidecar: { url: api!.url, ready: await answersReady(api!.url), logFile: apiLogFile },
     };
     printSummary(summary, say);
 
     if (options.keep && !interrupt.signalled()) {
       say('');
-      say('Everything keeps running; Ctrl-C stops the workers and the servers.');
+      say('Everything keeps running; Ctrl-C stops the workers, the sidecar and the servers.');
       say(`  DATABASE_URL=${printableUrl(settings.databaseUrl)}`);
       say(`  REDIS_URL=${printableUrl(settings.redisUrl)}`);
       say(
@@ -260,8 +289,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary | undef
           `REDIS_KEY_PREFIX=${settings.redisKeyPrefix}`,
       );
       say(`  worker logs: ${logFile}`);
-      say(`  ${BULL_BOARD_LINE}`);
+      say(`  Bull Board: ${api!.url}${BULL_BOARD_PATH}`);
+      say(`  API: ${api!.url} (/v1/…, /health, /ready, /metrics; logs: ${apiLogFile})`);
+      say(
+        `  admin token for both (every scope, valid ${KEEP_TOKEN_TTL_SECONDS / 3600} h; Bull Board asks for it):`,
+      );
+      say(`  TOKEN=${await demoToken(settings, jwtSecret)}`);
       say('  try, with those variables set: npx actor-core enqueue --all --force --wait');
+      say(`  or: curl -H "Authorization: Bearer $TOKEN" ${api!.url}/v1/actors/actor-0000000/snapshot`);
       await interrupt.interrupted.catch(() => undefined);
     }
     return summary;
@@ -274,18 +309,45 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary | undef
     connection?.disconnect();
     // Workers still starting when interrupted stop themselves (abort), then reject.
     await (workers ?? (await starting?.catch(() => undefined)))?.stop();
+    await (api ?? (await apiStarting?.catch(() => undefined)))?.stop();
     // An interrupted seed stops at its next line and rolls back; give it the time of a batch or two.
     if (seeding !== undefined) await settlesWithin(seeding, 15_000);
     if (pool !== undefined) await settlesWithin(pool.end(), 5_000);
     await stores?.close();
     interrupt.dispose();
-    if (interrupt.signalled()) say('stopped: workers and servers are down.');
+    if (interrupt.signalled()) say('stopped: workers, sidecar and servers are down.');
   }
 }
 
-/** Whether the run did its job: every actor has its snapshot, except those with invalid outputs. */
+/** Whether the sidecar's /ready answers 200 (its Postgres, Redis and migrations are fine). */
+async function answersReady(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${url}/ready`, { signal: AbortSignal.timeout(5_000) });
+    await response.arrayBuffer();
+    return response.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+/** A token the demo's API accepts, with every scope: Bull Board's sign-in and the producer API. */
+function demoToken(settings: Settings, secret: string): Promise<string> {
+  return signToken({
+    secret,
+    issuer: settings.security.issuer,
+    audience: settings.security.audience,
+    subject: 'demo',
+    scopes: SCOPES,
+    ttlSeconds: KEEP_TOKEN_TTL_SECONDS,
+  });
+}
+
+/**
+ * Whether the run did its job: every actor has its snapshot, except those with invalid outputs, and
+ * the sidecar is ready.
+ */
 export function demoSucceeded(s: DemoSummary): boolean {
-  return s.actorsWithoutSnapshot === s.failures && s.failedJobs === 0;
+  return s.actorsWithoutSnapshot === s.failures && s.failedJobs === 0 && s.sidecar.ready;
 }
 
 export function printSummary(s: DemoSummary, say: (line: string) => void): void {
@@ -310,4 +372,8 @@ export function printSummary(s: DemoSummary, say: (line: string) => void): void 
       (ok ? '' : ' — NOT OK'),
   );
   say(`  worker logs        ${s.logFile}`);
+  say(
+    `  sidecar            ${s.sidecar.url}: /ready ${s.sidecar.ready ? 'OK' : 'NOT OK'}, ` +
+      `Bull Board at ${BULL_BOARD_PATH} (logs: ${s.sidecar.logFile})`,
+  );
 }
