@@ -289,6 +289,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary | undef
           `REDIS_KEY_PREFIX=${settings.redisKeyPrefix}`,
       );
       say(`  worker logs: ${logFile}`);
+      const sidecars = workers!.sidecarUrls.filter((url) => url !== undefined);
+      if (sidecars.length > 0) say(`  workers' /health, /ready, /metrics: ${sidecars.join(', ')}`);
       say(`  Bull Board: ${api!.url}${BULL_BOARD_PATH}`);
       say(`  API: ${api!.url} (/v1/…, /health, /ready, /metrics; logs: ${apiLogFile})`);
       say(

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import type { Settings, WorkerLane } from '../../config/settings';
 import { ActorCoreError } from '../core/errors';
 import { findOnPath } from '../local-services/find-binary';
+import { freePort } from '../local-services/free-port';
 import { wrapCommand, type CommandLine } from '../local-services/run-command';
 import {
   spawnLoggedChild,
@@ -89,6 +90,11 @@ export interface WorkerChildrenOptions {
 
 export interface WorkerChildren {
   readonly pids: readonly number[];
+  /**
+   * Each worker's sidecar (/health, /ready, /metrics), `http://127.0.0.1:<port>`, in the order of
+   * `pids`; undefined for one that could not bind its port.
+   */
+  readonly sidecarUrls: readonly (string | undefined)[];
   readonly logFile: string;
   /** Resolves when any worker exits, with why (a worker exits only when stopped, or on a crash). */
   readonly anyExited: Promise<string>;
@@ -131,7 +137,7 @@ export async function startWorkerChildren(options: WorkerChildrenOptions): Promi
   const env = settingsEnvironment(options.settings);
   const log = fs.createWriteStream(options.logFile, { flags: 'a' });
   log.on('error', () => undefined); // a log we cannot write must not stop the workers
-  const started = new Set<number>();
+  const started = new Map<number, number | undefined>(); // pid → sidecar port
   let onStarted = (): void => undefined;
 
   const children: LoggedChild[] = [];
@@ -141,13 +147,18 @@ export async function startWorkerChildren(options: WorkerChildrenOptions): Promi
       wrapCommand(process.execPath, [cli, 'worker'], { parentDeathSignal: 'SIGTERM' }),
       nice,
     );
+    // A sidecar each, on loopback: on one machine they cannot all have the default port.
+    const sidecar = { WORKER_SIDECAR_PORT: String(await freePort()), HOST: '127.0.0.1' };
     const child: LoggedChild = spawnLoggedChild(line, {
-      env: lane === undefined ? env : { ...env, WORKER_LANE: lane },
+      env: { ...env, ...sidecar, ...(lane === undefined ? {} : { WORKER_LANE: lane }) },
       cwd: packageRoot(),
       log,
       onRecord: (record) => {
         if (record.msg === STARTED && child.process.pid !== undefined) {
-          started.add(child.process.pid);
+          started.set(
+            child.process.pid,
+            typeof record.sidecarPort === 'number' ? record.sidecarPort : undefined,
+          );
           onStarted();
         }
         options.onRecord?.(record);
@@ -183,6 +194,10 @@ export async function startWorkerChildren(options: WorkerChildrenOptions): Promi
   });
   return {
     pids: children.map(({ process: child }) => child.pid!),
+    sidecarUrls: children.map(({ process: child }) => {
+      const port = started.get(child.pid!);
+      return port === undefined ? undefined : `http://127.0.0.1:${port}`;
+    }),
     logFile: options.logFile,
     anyExited,
     stop,

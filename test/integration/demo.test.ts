@@ -1,6 +1,7 @@
 /**
  * `actor-core demo --keep` as a user runs it, on the test servers (it works in a database, a queue and
- * key prefixes of its own there): it resolves every actor, its sidecar answers /ready and /metrics,
+ * key prefixes of its own there): it resolves every actor, its sidecar answers /ready and /metrics
+ * and each worker's own sidecar (on a port of its own) counts the actors it wrote,
  * the admin token it prints signs in to Bull Board in headless Chromium (the page then shows the
  * demo's queue; saved as test-artifacts/demo-bull-board.png) and reads a snapshot through the API,
  * and Ctrl-C stops it all with exit code 0.
@@ -66,7 +67,7 @@ afterEach(() => {
 });
 
 describe('actor-core demo --keep', () => {
-  it('resolves every actor, serves the sidecar with Bull Board behind its token, and stops on Ctrl-C', async () => {
+  it('resolves every actor, serves the sidecars, Bull Board behind its printed token, and stops on Ctrl-C', async () => {
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '',
       DATABASE_URL: process.env.DATABASE_URL!,
@@ -81,7 +82,7 @@ describe('actor-core demo --keep', () => {
         '--actors',
         '300',
         '--workers',
-        '1',
+        '2',
         '--threads',
         '1',
         '--keep',
@@ -109,6 +110,24 @@ describe('actor-core demo --keep', () => {
     const metrics = await fetch(`${api}/metrics`);
     expect(metrics.status).toBe(200);
     expect(await metrics.text()).toContain('actor_core_');
+
+    // Each worker's own sidecar, on a port of its own: their /metrics count the 300 actors written.
+    const workerSidecars = (await out.match(/workers' \/health, \/ready, \/metrics: (.+)/, exited))[1]!.split(
+      ', ',
+    );
+    expect(workerSidecars).toHaveLength(2);
+    let written = 0;
+    for (const sidecar of workerSidecars) {
+      const response = await fetch(`${sidecar}/metrics`);
+      expect(response.status).toBe(200);
+      const counted = /^actor_core_actors_total\{[^}]*outcome="written"[^}]*\} (\d+)$/m.exec(
+        await response.text(),
+      );
+      written += Number(counted?.[1] ?? 0);
+    }
+    expect(written).toBe(300);
+    const workersLog = (await out.match(/worker logs: (\S+)/, exited))[1]!;
+    expect(fs.readFileSync(workersLog, 'utf8')).not.toContain('sidecar not started');
 
     // The producer API takes the printed token: a resolved actor's snapshot.
     expect((await fetch(`${api}/v1/actors/actor-0000000/snapshot`)).status).toBe(401);
