@@ -1,7 +1,8 @@
 /** `actor-core demo`: seed, resolve through the worker cluster, and report, all on this machine. */
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadSettings } from '../../config/settings';
-import { DEMO_DATABASE, DEMO_DEFAULTS, demoSucceeded, runDemo } from '../demo/run-demo';
+import { demoSucceeded } from '../demo/demo-summary';
+import { DEMO_DATABASE, DEMO_DEFAULTS, runDemo } from '../demo/run-demo';
 import type { CliIo } from './cli-io';
 
 function positive(flag: string, max: number) {
@@ -55,10 +56,11 @@ Without DATABASE_URL / REDIS_URL it starts private Postgres and Redis servers (s
 With them, it works in a database of its own (${DEMO_DATABASE}, dropped at the end) and under a queue
 name and key prefixes of its own (deleted at the end), so real data is never touched. Actors come from
 ../shared/workload/generate.mjs. Beside the workers runs the sidecar, \`actor-core api\` on 127.0.0.1 at a
-free port: /health, /ready, /metrics, Bull Board (/admin/queues) and the producer API. It verifies tokens
-signed with JWT_SECRET, or with a secret of the demo's own when that is not set. The JSON logs go to
-.data/demo/workers.log and .data/demo/api.log. Ctrl-C stops the workers, the sidecar and the servers
-cleanly. With --keep, the URLs are printed, Bull Board's among them, with an admin token to sign in.
+free port: /health, /ready, /metrics, Bull Board (/admin/queues) and the producer API. It verifies
+tokens signed with a secret of the run's own (never JWT_SECRET), so its admin token opens nothing else.
+The JSON logs go to .data/demo/workers.log and .data/demo/api.log. Ctrl-C stops the workers, the
+sidecar and the servers cleanly. With --keep, the URLs are printed, Bull Board's among them, with an
+admin token to sign in.
 
 Exit code 0 when every actor got its snapshot and the sidecar answers /ready (or after Ctrl-C), 1 when not.`,
     )

@@ -24,16 +24,10 @@ import { loadRegistries } from '../registry';
 import { settlesWithin } from '../local-services/server-process';
 import { seedActors } from '../seed/seed-actors';
 import { startApiChild, type ApiChild } from './api-child';
+import { answersReady, formatInt, printSummary, type DemoSummary } from './demo-summary';
 import { InterruptedError, onInterrupt } from './interrupt';
 import { countKeys, openIsolatedStores, type IsolatedStores } from './isolated-stores';
-import {
-  actorLatencies,
-  JobTracker,
-  readJobInfo,
-  summarizeLatencies,
-  tallyOutcomes,
-  type LatencySummary,
-} from './latency';
+import { actorLatencies, JobTracker, readJobInfo, summarizeLatencies, tallyOutcomes } from './latency';
 import { packageRoot, startWorkerChildren, type WorkerChildren } from './worker-children';
 import { generatedActorLines, requireGenerator } from './workload';
 
@@ -53,30 +47,6 @@ export interface DemoOptions {
   out: Writable;
   /** Where the progress bar goes (drawn only on a terminal). */
   err: Writable & { isTTY?: boolean };
-}
-
-export interface DemoSummary {
-  actors: number;
-  workers: number;
-  threads: number;
-  concurrency: number;
-  batch: number;
-  jobs: number;
-  seconds: number;
-  actorsPerSecond: number;
-  latency: LatencySummary;
-  /** Actors whose outputs are invalid (outcome 'failed'). */
-  failures: number;
-  /** Jobs that failed for good (after their retries). */
-  failedJobs: number;
-  /** Rows in `snapshots`, and actors without a current one. */
-  snapshots: number;
-  actorsWithoutSnapshot: number;
-  /** Keys under `<prefix>:snapshot:`. */
-  cachedSnapshots: number;
-  logFile: string;
-  /** The sidecar's address, and whether its /ready answered 200 after the run. */
-  sidecar: { url: string; ready: boolean; logFile: string };
 }
 
 /** `.data/demo/` in the package (or a temporary folder when that cannot be written). */
@@ -108,10 +78,6 @@ async function* untilInterrupted(
   }
 }
 
-function formatInt(n: number): string {
-  return Math.round(n).toLocaleString('en');
-}
-
 /** Runs the demo; resolves undefined when it was interrupted (everything stopped all the same). */
 export async function runDemo(options: DemoOptions): Promise<DemoSummary | undefined> {
   const say = (line: string): void => void options.out.write(`${line}\n`);
@@ -123,8 +89,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary | undef
   const apiLogFile = path.join(dataDir, 'api.log');
   fs.writeFileSync(logFile, '');
   fs.writeFileSync(apiLogFile, '');
-  // The API verifies tokens with this secret; one of the demo's own unless JWT_SECRET is set.
-  const jwtSecret = options.settings.security.jwtSecret ?? randomBytes(32).toString('base64url');
+  // The demo's API verifies tokens with a secret of this run's own, never JWT_SECRET: the admin token
+  // printed with `keep` must not open a real API that shares that secret.
+  const jwtSecret = randomBytes(32).toString('base64url');
   const interrupt = onInterrupt((signal, again) =>
     options.err.write(
       again
@@ -321,17 +288,6 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary | undef
   }
 }
 
-/** Whether the sidecar's /ready answers 200 (its Postgres, Redis and migrations are fine). */
-async function answersReady(url: string): Promise<boolean> {
-  try {
-    const response = await fetch(`${url}/ready`, { signal: AbortSignal.timeout(5_000) });
-    await response.arrayBuffer();
-    return response.status === 200;
-  } catch {
-    return false;
-  }
-}
-
 /** A token the demo's API accepts, with every scope: Bull Board's sign-in and the producer API. */
 function demoToken(settings: Settings, secret: string): Promise<string> {
   return signToken({
@@ -342,40 +298,4 @@ function demoToken(settings: Settings, secret: string): Promise<string> {
     scopes: SCOPES,
     ttlSeconds: KEEP_TOKEN_TTL_SECONDS,
   });
-}
-
-/**
- * Whether the run did its job: every actor has its snapshot, except those with invalid outputs, and
- * the sidecar is ready.
- */
-export function demoSucceeded(s: DemoSummary): boolean {
-  return s.actorsWithoutSnapshot === s.failures && s.failedJobs === 0 && s.sidecar.ready;
-}
-
-export function printSummary(s: DemoSummary, say: (line: string) => void): void {
-  const ok = demoSucceeded(s);
-  say('');
-  say(
-    `demo: ${formatInt(s.actors)} actors, ${s.workers} workers × ${s.threads} thread(s), ` +
-      `concurrency ${s.concurrency}, ${s.jobs} jobs of up to ${s.batch} actors`,
-  );
-  say(`  seconds            ${s.seconds.toFixed(2)}  (from enqueueAll to the last job's completed event)`);
-  say(`  actors/s           ${formatInt(s.actorsPerSecond)}`);
-  say(
-    `  latency p50 / p99  ${formatInt(s.latency.p50)} / ${formatInt(s.latency.p99)} ms` +
-      '  (per actor: enqueuedAt to its job’s completed event)',
-  );
-  say(`  failures           ${s.failures} actors${s.failedJobs > 0 ? `, ${s.failedJobs} jobs failed` : ''}`);
-  say(
-    `  snapshots          ${formatInt(s.snapshots)} rows in Postgres, ${formatInt(s.cachedSnapshots)} in Redis; ` +
-      (s.actorsWithoutSnapshot === 0
-        ? 'every actor has a current snapshot'
-        : `${formatInt(s.actorsWithoutSnapshot)} actors without a current snapshot`) +
-      (ok ? '' : ' — NOT OK'),
-  );
-  say(`  worker logs        ${s.logFile}`);
-  say(
-    `  sidecar            ${s.sidecar.url}: /ready ${s.sidecar.ready ? 'OK' : 'NOT OK'}, ` +
-      `Bull Board at ${BULL_BOARD_PATH} (logs: ${s.sidecar.logFile})`,
-  );
 }
