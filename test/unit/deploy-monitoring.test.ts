@@ -176,7 +176,8 @@ describe('Grafana', () => {
   });
 });
 
-// Optional: Debian's `prometheus` package ships promtool; the checks above do not depend on it.
+// Debian's `prometheus` package ships promtool; scripts/install-services.sh installs it (CI runs it), and
+// elsewhere the checks above do not depend on it.
 const promtool = ['/usr/bin/promtool', '/usr/local/bin/promtool'].find((p) => fs.existsSync(p));
 (promtool === undefined ? it.skip : it)(
   'promtool accepts the configuration, the alert rules and every dashboard query',
