@@ -12,6 +12,8 @@ import * as path from 'node:path';
 import { chromium } from 'playwright-core';
 import { isListening } from '../../src/local-services/free-port';
 import { ensureChromium } from '../support/chromium';
+import { cliBin } from '../support/cli';
+import { sampleSum } from '../support/prometheus-text';
 import { repoRoot } from '../support/shared';
 
 // Seeding, three child processes, and perhaps apt-get installing chromium.
@@ -76,17 +78,7 @@ describe('actor-core demo --keep', () => {
     };
     const child = spawn(
       process.execPath,
-      [
-        path.join(repoRoot, 'bin', 'actor-core.js'),
-        'demo',
-        '--actors',
-        '300',
-        '--workers',
-        '2',
-        '--threads',
-        '1',
-        '--keep',
-      ],
+      [cliBin, 'demo', '--actors', '300', '--workers', '2', '--threads', '1', '--keep'],
       { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     demo = child;
@@ -120,10 +112,7 @@ describe('actor-core demo --keep', () => {
     for (const sidecar of workerSidecars) {
       const response = await fetch(`${sidecar}/metrics`);
       expect(response.status).toBe(200);
-      const counted = /^actor_core_actors_total\{[^}]*outcome="written"[^}]*\} (\d+)$/m.exec(
-        await response.text(),
-      );
-      written += Number(counted?.[1] ?? 0);
+      written += sampleSum(await response.text(), 'actor_core_actors_total', { outcome: 'written' });
     }
     expect(written).toBe(300);
     const workersLog = (await out.match(/worker logs: (\S+)/, exited))[1]!;
