@@ -77,9 +77,11 @@ describe('HS256 tokens', () => {
 
   it('forgets a token once it expires', async () => {
     const short = new TokenVerifier({ secret: SECRET, ...base, clockToleranceSeconds: 0 });
-    const token = await sign({ ttlSeconds: 1 });
+    // exp is in whole seconds: a 1 s token signed late in a second could expire before the first verify.
+    const token = await sign({ ttlSeconds: 2 });
     await short.verify(token);
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const { exp } = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { exp: number };
+    await new Promise((resolve) => setTimeout(resolve, exp * 1000 - Date.now() + 50));
     expect(short.cached(token)).toBeUndefined();
     expect((await refusal(short, token)).message).toBe('the token has expired');
   });
