@@ -23,12 +23,12 @@ import {
   productNeedsOrder,
   sumNeedsOrder,
 } from './combine';
+import { CapFolds } from './cap-folds';
 import { emptyLayer, RangeFold, type LayerBounds } from './caps';
-import { LayeredCaps } from './layered-caps';
 import { compareContributions } from './order';
 import type { CompiledRegistries, CompiledRule } from './registries';
-import type { Bucket, CapContribution, Contribution, SubsystemOutput } from './types';
-import { isCapBody, isContributionBody } from './validate-output';
+import type { Bucket, CapContribution, CapRange, Contribution, SubsystemOutput } from './types';
+import { capBodyLayer, isContributionBody } from './validate-output';
 
 /** Section codes: a dimension's two sections sit side by side at `dim * 2 + section`. */
 export const PRIMARY = 0;
@@ -90,13 +90,18 @@ export class ActorWorkspace {
    */
   private readonly terms: Contribution[] = [];
 
-  /** Scratch for the cap folds of multi-cap dimensions (`layered` when the layers fit its bit set). */
-  readonly layered: LayeredCaps | undefined;
+  /** Each cap folded into its dimension's layer as it arrives, where the layers fit its bit sets. */
+  private readonly capFolds: CapFolds | undefined;
+  /** Scratch for the sorted cap folds of the dimensions `capFolds` cannot give exactly. */
   readonly layerScratch: LayerBounds = emptyLayer();
   readonly fold: RangeFold;
 
   constructor(private readonly registries: CompiledRegistries) {
-    this.layered = LayeredCaps.fits(registries.layers) ? new LayeredCaps(registries) : undefined;
+    const layerCount = registries.layers.length;
+    this.capFolds =
+      layerCount <= CapFolds.MAX_LAYERS
+        ? new CapFolds(layerCount, registries.policy, (item) => this.capAt(item))
+        : undefined;
     this.fold = new RangeFold(registries.policy);
     this.slotCount = registries.slotNames.length;
     this.names = [...registries.slotNames];
@@ -111,6 +116,7 @@ export class ActorWorkspace {
     this.sections.fill(0, 0, dimsUsed * 2 * SECTION_INTS);
     this.sums.fill(0, 0, dimsUsed * 2 * SECTION_SUMS);
     this.dims.fill(0, 0, dimsUsed * DIM_INTS);
+    this.capFolds?.clear(dimsUsed);
     this.itemCount = 0;
     if (this.unlisted.size > 0) {
       this.unlisted.clear();
@@ -177,10 +183,13 @@ export class ActorWorkspace {
       const name = cap?.dimension;
       let dim = slotIndex.get(name);
       if (dim < 0 && (dim = this.unlistedDimension(name)) < 0) return j;
-      if (!isCapBody(cap, this.registries)) return j;
+      const layer = capBodyLayer(cap, this.registries);
+      if (layer < 0) return j;
       const dims = this.dims;
-      dims[dim * DIM_INTS + CAP_HEAD] = this.link(output, j, dims[dim * DIM_INTS + CAP_HEAD]!) + 1;
+      const k = this.link(output, j, dims[dim * DIM_INTS + CAP_HEAD]!);
+      dims[dim * DIM_INTS + CAP_HEAD] = k + 1;
       dims[dim * DIM_INTS + CAP_COUNT]++;
+      this.capFolds?.add(dim, layer, cap, k);
     }
     return -1;
   }
@@ -333,29 +342,28 @@ export class ActorWorkspace {
 
   /** The caps of a dimension, in a new array (any order). */
   caps(dim: number): CapContribution[] {
-    const items = this.items;
     const n = this.dims[dim * DIM_INTS + CAP_COUNT]!;
     const out = new Array<CapContribution>(n);
     for (
       let i = 0, k = this.dims[dim * DIM_INTS + CAP_HEAD]! - 1;
       i < n;
-      i++, k = items[k * ITEM_INTS + NEXT]! - 1
+      i++, k = this.items[k * ITEM_INTS + NEXT]! - 1
     )
-      out[i] = this.outputs[items[k * ITEM_INTS + OUTPUT]!]!.caps[items[k * ITEM_INTS + INDEX]!]!;
+      out[i] = this.capAt(k);
     return out;
   }
 
-  /** Adds every cap of a dimension to `layered` (which must be reset), in any order. */
-  addCapsTo(dim: number, layered: LayeredCaps): void {
-    const items = this.items;
-    const outputs = this.outputs;
-    for (let k = this.dims[dim * DIM_INTS + CAP_HEAD]! - 1; k >= 0; k = items[k * ITEM_INTS + NEXT]! - 1)
-      layered.add(outputs[items[k * ITEM_INTS + OUTPUT]!]!.caps[items[k * ITEM_INTS + INDEX]!]!);
+  /** Whether `capRange` gives the dimension's caps the sorted fold's bits (else fold `caps(dim)`). */
+  capsExact(dim: number): boolean {
+    return this.capFolds !== undefined && this.capFolds.exact(dim);
   }
 
-  /** The cap of a dimension that arrived last. */
-  lastCap(dim: number): CapContribution {
-    const k = this.dims[dim * DIM_INTS + CAP_HEAD]! - 1;
+  /** The `[Min, Max]` of a dimension with caps, from their arrival-order fold: see `capsExact`. */
+  capRange(dim: number): CapRange {
+    return this.capFolds!.range(dim, this.rules[dim]!);
+  }
+
+  private capAt(k: number): CapContribution {
     return this.outputs[this.items[k * ITEM_INTS + OUTPUT]!]!.caps[this.items[k * ITEM_INTS + INDEX]!]!;
   }
 
@@ -404,6 +412,7 @@ export class ActorWorkspace {
     this.sums = sums;
     this.dims = dims;
     this.order = new Int32Array(capacity);
+    this.capFolds?.grow(capacity);
     this.capacity = capacity;
   }
 }

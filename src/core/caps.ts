@@ -4,7 +4,7 @@
  */
 import { compareCaps } from './order';
 import type { CompiledRule } from './registries';
-import type { AcrossPolicy, CapContribution, CapRange } from './types';
+import type { AcrossPolicy, CapContribution } from './types';
 
 /** One side (max or min) of one layer, with what produced it. */
 export interface SideBounds {
@@ -106,37 +106,6 @@ export function boundLayer(
   out.Max = max;
   out.Min = min > max ? max : min;
   return out;
-}
-
-/**
- * The effective range of a dimension with exactly one cap, as `foldCaps` computes it but with no
- * layer records: the hot path's common case. One layer holds the cap, so it sets both sides of the
- * across-layer fold under either policy, and `RangeFold.finish` then applies `clamp_default`. The
- * expressions are `boundLayer`'s, term for term, so that -0 and ±∞ come out the same bits (a property
- * test holds the two equal).
- */
-export function singleCapRange(cap: CapContribution, rule: CompiledRule): CapRange {
-  const v = cap.value;
-  const mode = cap.mode;
-  let max = rule.max;
-  let min = rule.min;
-  if (cap.kind === 'max') {
-    max =
-      mode === 'HARD_MAX'
-        ? Math.min(Infinity, v, rule.max)
-        : Math.min(mode === 'OVERRIDE' ? v : mode === 'BASELINE' ? v + 0 : 0 + v, Infinity, rule.max);
-  } else {
-    min =
-      mode === 'HARD_MIN'
-        ? Math.max(-Infinity, v, rule.min)
-        : Math.max(mode === 'OVERRIDE' ? v : mode === 'BASELINE' ? v + 0 : 0 + v, -Infinity, rule.min);
-  }
-  let Min = min > max ? max : min;
-  let Max = max;
-  if (rule.min >= Min) Min = rule.min;
-  if (rule.max <= Max) Max = rule.max;
-  if (Min > Max) Min = Max;
-  return { Min, Max };
 }
 
 export const CLAMP_DEFAULT = 'clamp_default';

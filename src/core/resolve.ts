@@ -3,7 +3,7 @@
  * Validation runs as the inputs are gathered and throws; nothing partial is ever returned.
  */
 import { ActorWorkspace, DERIVED, PRIMARY } from './actor-workspace';
-import { boundLayer, emptyLayer, RangeFold, singleCapRange, type LayerBounds } from './caps';
+import { boundLayer, emptyLayer, RangeFold, type LayerBounds } from './caps';
 import { candidateValue, clampTo, countBuckets, needsOrder, type BucketCounts } from './combine';
 import { mergeContexts } from './context';
 import { ActorCoreError } from './errors';
@@ -173,29 +173,20 @@ export function resolveSnapshot(
   const Primary = (fullPrimary ? full() : Object.create(null)) as Record<string, number>;
   const Derived = (fullDerived ? full() : Object.create(null)) as Record<string, number>;
   const CapsUsed = (fullCaps ? full() : Object.create(null)) as Record<string, CapRange>;
-  const { layered, fold, layerScratch: scratch } = work;
+  const { fold, layerScratch: scratch } = work;
   const order = work.order;
   for (let i = 0; i < n; i++) {
     const dim = order[i]!;
     const name = work.names[dim]!;
     const rule = work.rules[dim]!;
     let range: CapRange;
-    const capCount = work.capCountOf(dim);
-    if (capCount === 0) {
+    if (work.capCountOf(dim) === 0) {
       range = { Min: rule.min, Max: rule.max }; // no caps: exactly clamp_default
-    } else if (capCount === 1) {
-      range = singleCapRange(work.lastCap(dim), rule);
+    } else if (work.capsExact(dim)) {
+      range = work.capRange(dim);
     } else {
-      if (layered !== undefined) {
-        layered.reset();
-        work.addCapsTo(dim, layered);
-      }
-      if (layered !== undefined && layered.exact()) {
-        range = layered.range(rule);
-      } else {
-        foldCaps(work.caps(dim), rule, registries, scratch, undefined, fold);
-        range = { Min: fold.Min, Max: fold.Max };
-      }
+      foldCaps(work.caps(dim), rule, registries, scratch, undefined, fold);
+      range = { Min: fold.Min, Max: fold.Max };
     }
     if (work.contributionCount(dim, PRIMARY) > 0)
       Primary[name] = workspaceSectionValue(work, dim, PRIMARY, range);

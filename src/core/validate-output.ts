@@ -208,7 +208,12 @@ export function isCap(c: unknown, registries: CompiledRegistries): boolean {
 
 /** `isCap` but for the dimension name, which the caller checks (e.g. by registry lookup). */
 export function isCapBody(c: unknown, registries: CompiledRegistries): boolean {
-  if (typeof c !== 'object' || c === null) return false;
+  return capBodyLayer(c, registries) >= 0;
+}
+
+/** `isCapBody` that also says where the cap goes: its layer's index in the registry, or -1 when invalid. */
+export function capBodyLayer(c: unknown, registries: CompiledRegistries): number {
+  if (typeof c !== 'object' || c === null) return -1;
   const r = c as Record<string, unknown>;
   for (const key in r) {
     switch (key) {
@@ -222,14 +227,14 @@ export function isCapBody(c: unknown, registries: CompiledRegistries): boolean {
       case 'realm':
         break;
       case 'tags':
-        if (!isStringArray(r.tags)) return false;
+        if (!isStringArray(r.tags)) return -1;
         break;
       default:
-        return false;
+        return -1;
     }
   }
   const { mode, kind, value, priority, scope, realm } = r;
-  return (
+  const valid =
     typeof r.system === 'string' &&
     (kind === 'max'
       ? mode === 'BASELINE' || mode === 'ADDITIVE' || mode === 'HARD_MAX' || mode === 'OVERRIDE'
@@ -238,15 +243,14 @@ export function isCapBody(c: unknown, registries: CompiledRegistries): boolean {
     typeof value === 'number' &&
     value - value === 0 &&
     (priority === undefined || (typeof priority === 'number' && Number.isInteger(priority))) &&
-    isLayer(registries.layers, scope === undefined ? 'TOTAL' : scope) &&
-    (realm === undefined ? scope !== 'REALM' : typeof realm === 'string')
-  );
+    (realm === undefined ? scope !== 'REALM' : typeof realm === 'string');
+  return valid ? layerOf(registries.layers, scope === undefined ? 'TOTAL' : scope) : -1;
 }
 
-/** A scan, not `layerIndex.has`: there are a handful of layers, and their parsed names are interned. */
-function isLayer(layers: readonly string[], scope: unknown): boolean {
-  for (let l = 0; l < layers.length; l++) if (layers[l] === scope) return true;
-  return false;
+/** A scan, not `layerIndex.get`: there are a handful of layers, and their parsed names are interned. */
+function layerOf(layers: readonly string[], scope: unknown): number {
+  for (let l = 0; l < layers.length; l++) if (layers[l] === scope) return l;
+  return -1;
 }
 
 function isStringArray(v: unknown): boolean {

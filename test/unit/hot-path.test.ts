@@ -1,9 +1,8 @@
 /**
- * The hot path's shortcuts (actor-workspace.ts, `singleCapRange`) give the same bits as the reference
+ * The hot path's shortcuts (actor-workspace.ts, cap-folds.ts) give the same bits as the reference
  * folds `explain` is built on: `gatherInputs` → `foldCaps` → `sectionValue`.
  */
 import fc from 'fast-check';
-import { emptyLayer, singleCapRange } from '../../src/core/caps';
 import { compileRegistries, resolveSnapshot, type CompiledRegistries } from '../../src/core';
 import { foldCaps, gatherInputs, sectionValue } from '../../src/core/resolve';
 import type { AcrossPolicy, CapRange } from '../../src/core';
@@ -115,6 +114,32 @@ describe('the hot path', () => {
     },
   );
 
+  it('folds the sorted caps when the layers are too many for the arrival fold’s bit sets', () => {
+    // 40 layers: more than CapFolds.MAX_LAYERS, so every dimension with caps takes the reference fold.
+    const layers = Array.from({ length: 40 }, (_, l) => `L${l}`);
+    const capsArb = fc.array(
+      capArb(
+        layers.filter((_, l) => l % 7 === 0 || l > 29),
+        DENSE_POOL,
+      ),
+      {
+        minLength: 1,
+        maxLength: 10,
+      },
+    );
+    fc.assert(
+      fc.property(capsArb, (caps) => {
+        const registries = compileRegistries(
+          { dimensions: { strength: { use_pipeline: true, clamp_default: { min: -1e18, max: 1e18 } } } },
+          { order: layers, across_policy: 'PRIORITIZED_OVERRIDE' },
+        );
+        const outputs = [{ primary: [], derived: [], caps, meta: { system: 'a' } }];
+        expectSameBits(snapshotValues(outputs, registries), referenceValues(outputs, registries));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it.each(POOLS)(
     'writes every record with exactly its dimensions, in ascending name order, null-prototype (%s)',
     (pool) => {
@@ -155,7 +180,7 @@ describe('the hot path', () => {
   });
 });
 
-describe('singleCapRange', () => {
+describe('one cap folded as it arrives', () => {
   const clampArb = fc
     .tuple(
       fc.constantFrom(-0, 0, -10, 0.1, 5, 100, 1000, 1e6),
@@ -164,7 +189,7 @@ describe('singleCapRange', () => {
     .filter(([min, max]) => min <= max);
 
   it.each<[AcrossPolicy]>([['INTERSECT'], ['PRIORITIZED_OVERRIDE']])(
-    'is foldCaps for any one cap and clamp_default (%s)',
+    'gives foldCaps’ bits for any one cap and clamp_default (%s)',
     (policy) => {
       fc.assert(
         fc.property(capArb(LAYER_POOL.slice(0, 4)), clampArb, (cap, [min, max]) => {
@@ -172,9 +197,9 @@ describe('singleCapRange', () => {
             { dimensions: { [cap.dimension]: { use_pipeline: true, clamp_default: { min, max } } } },
             { order: LAYER_POOL.slice(0, 4), across_policy: policy },
           );
-          const rule = registries.rules.get(cap.dimension)!;
-          const fold = foldCaps([cap], rule, registries, emptyLayer());
-          const range = singleCapRange(cap, rule);
+          const fold = foldCaps([cap], registries.rules.get(cap.dimension)!, registries);
+          const outputs = [{ primary: [], derived: [], caps: [cap], meta: { system: 'a' } }];
+          const range = resolveSnapshot(outputs, registries, 1).CapsUsed[cap.dimension]!;
           expect(Object.is(range.Min, fold.Min)).toBe(true);
           expect(Object.is(range.Max, fold.Max)).toBe(true);
         }),
