@@ -15,8 +15,6 @@
 import { isKnownDimension } from './check';
 import {
   FRACTIONAL_FLAT,
-  FRACTIONAL_MULT,
-  FRACTIONAL_OVERRIDE,
   FRACTIONAL_POST_ADD,
   needsOrderFor,
   operatorValue,
@@ -25,10 +23,10 @@ import {
 } from './combine';
 import { CapFolds } from './cap-folds';
 import { emptyLayer, RangeFold, type LayerBounds } from './caps';
-import { compareContributions } from './order';
+import { compareContributions, compareInBucket } from './order';
 import type { CompiledRegistries, CompiledRule } from './registries';
-import type { Bucket, CapContribution, CapRange, Contribution, SubsystemOutput } from './types';
-import { capBodyLayer, isContributionBody } from './validate-output';
+import type { CapContribution, CapRange, Contribution, SubsystemOutput } from './types';
+import { capBodyLayer, contributionBucketCode } from './validate-output';
 
 /** Section codes: a dimension's two sections sit side by side at `dim * 2 + section`. */
 export const PRIMARY = 0;
@@ -37,21 +35,31 @@ export const DERIVED = 1;
 // Per section, Int32 fields at `(dim * 2 + section) * SECTION_INTS`.
 const SECTION_INTS = 8;
 const COUNT = 0;
+/** Then one count per bucket, at `COUNT + 1 + bucket code` (codes as `BUCKET_CODES`). */
 const FLAT_COUNT = 1;
 const MULT_COUNT = 2;
 const POST_COUNT = 3;
 /** Bit set of the buckets holding a value that is not an int32 (as `BucketCounts.fractional`). */
-const FRACTIONAL = 4;
+const FRACTIONAL = 5;
 /** The last item of the section's chain plus one, or 0 (so that a cleared table is all zeros). */
-const HEAD = 5;
+const HEAD = 6;
 /** The item that is the section's OVERRIDE so far plus one, or 0. */
-const OVERRIDE = 6;
-// Per section, Float64 running folds at `(dim * 2 + section) * SECTION_SUMS`. All start at 0: the
-// product is only read once a MULT has set it.
+const OVERRIDE = 7;
+// Per section, Float64 running folds at `(dim * 2 + section) * SECTION_SUMS`: the sums start at 0, the
+// product at 1 (see `blankSums`).
 const SECTION_SUMS = 4;
 const FLAT_SUM = 0;
 const MULT_PRODUCT = 1;
 const POST_SUM = 2;
+/** Where the values of MULT and OVERRIDE contributions are added, unread: see `addContributions`. */
+const UNREAD_SUM = 3;
+/** The sum each bucket's values go to, by bucket code. */
+const SUM_OF_BUCKET = new Int32Array([FLAT_SUM, UNREAD_SUM, POST_SUM, UNREAD_SUM]);
+const FLAT_CODE = 0;
+const MULT_CODE = 1;
+const POST_CODE = 2;
+const OVERRIDE_CODE = 3;
+const ALL_BUCKETS = 0b1111;
 // Per dimension, Int32 fields at `dim * DIM_INTS`.
 const DIM_INTS = 2;
 /** As HEAD. */
@@ -63,6 +71,8 @@ const ITEM_INTS = 4;
 const NEXT = 0;
 const OUTPUT = 1;
 const INDEX = 2;
+/** A contribution's bucket code (unused for caps). */
+const BUCKET = 3;
 
 export class ActorWorkspace {
   /** Dimension ids: registry slots first (in ascending name order), then this actor's unlisted names. */
@@ -74,6 +84,8 @@ export class ActorWorkspace {
 
   private sections: Int32Array = new Int32Array(0);
   private sums: Float64Array = new Float64Array(0);
+  /** `sums` as `begin` leaves it: 0, 1, 0, 0 for each section. */
+  private blankSums: Float64Array = new Float64Array(0);
   private dims: Int32Array = new Int32Array(0);
   /** Filled by `ordered`. */
   order: Int32Array = new Int32Array(0);
@@ -89,6 +101,8 @@ export class ActorWorkspace {
    * hold a previous actor's contributions until overwritten.
    */
   private readonly terms: Contribution[] = [];
+  /** The bucket codes of `terms[0, n)`. */
+  private termCodes: Int32Array = new Int32Array(64);
 
   /** Each cap folded into its dimension's layer as it arrives, where the layers fit its bit sets. */
   private readonly capFolds: CapFolds | undefined;
@@ -114,7 +128,7 @@ export class ActorWorkspace {
     // Clearing the whole tables is a memset; an actor touches most of the registry anyway.
     const dimsUsed = this.names.length;
     this.sections.fill(0, 0, dimsUsed * 2 * SECTION_INTS);
-    this.sums.fill(0, 0, dimsUsed * 2 * SECTION_SUMS);
+    this.sums.set(this.blankSums.subarray(0, dimsUsed * 2 * SECTION_SUMS));
     this.dims.fill(0, 0, dimsUsed * DIM_INTS);
     this.capFolds?.clear(dimsUsed);
     this.itemCount = 0;
@@ -143,33 +157,27 @@ export class ActorWorkspace {
         if (dim < 0) return j;
         ({ sections, sums } = this); // may have grown
       }
-      if (!isContributionBody(c)) return j;
+      const code = contributionBucketCode(c);
+      if (code < 0) return j;
       const idx = dim * 2 + section;
       const at = idx * SECTION_INTS;
-      const k = this.link(output, j, sections[at + HEAD]!);
+      const k = this.link(output, j, sections[at + HEAD]!, code);
       sections[at + HEAD] = k + 1;
       sections[at + COUNT]++;
+      sections[at + COUNT + 1 + code]++;
+      // Every bucket goes through the same instructions, selected by index and factor, not by branch:
+      // buckets arrive in no predictable order, and a mispredicted branch costs more than these.
+      // Adding ±0 to a sum, or multiplying a product by 1 + ±0, changes no bit of it.
       const value = c.value;
-      const fractional = (value | 0) !== value; // -0 counts as an integer: the folds start from +0
-      const bucket = c.bucket;
-      if (bucket === 'FLAT') {
-        sums[idx * SECTION_SUMS + FLAT_SUM] += value;
-        sections[at + FLAT_COUNT]++;
-        if (fractional) sections[at + FRACTIONAL] |= FRACTIONAL_FLAT;
-      } else if (bucket === 'MULT') {
-        // 1 × (1 + v) is exactly 1 + v: starting from the first factor is the fold from 1.
-        const product = idx * SECTION_SUMS + MULT_PRODUCT;
-        sums[product] = sections[at + MULT_COUNT]++ === 0 ? 1 + value : sums[product]! * (1 + value);
-        if (fractional) sections[at + FRACTIONAL] |= FRACTIONAL_MULT;
-      } else if (bucket === 'POST_ADD') {
-        sums[idx * SECTION_SUMS + POST_SUM] += value;
-        sections[at + POST_COUNT]++;
-        if (fractional) sections[at + FRACTIONAL] |= FRACTIONAL_POST_ADD;
-      } else {
+      const folds = idx * SECTION_SUMS;
+      sums[folds + SUM_OF_BUCKET[code]!] += value;
+      sums[folds + MULT_PRODUCT] *= 1 + value * +(code === MULT_CODE);
+      // -0 counts as an integer: the folds start from +0.
+      sections[at + FRACTIONAL] |= +((value | 0) !== value) << code;
+      if (code === OVERRIDE_CODE) {
         const current = sections[at + OVERRIDE]!;
         if (current === 0 || compareContributions(c, this.contributionAt(section, current - 1)) < 0)
           sections[at + OVERRIDE] = k + 1;
-        if (fractional) sections[at + FRACTIONAL] |= FRACTIONAL_OVERRIDE;
       }
     }
     return -1;
@@ -186,7 +194,7 @@ export class ActorWorkspace {
       const layer = capBodyLayer(cap, this.registries);
       if (layer < 0) return j;
       const dims = this.dims;
-      const k = this.link(output, j, dims[dim * DIM_INTS + CAP_HEAD]!);
+      const k = this.link(output, j, dims[dim * DIM_INTS + CAP_HEAD]!, 0);
       dims[dim * DIM_INTS + CAP_HEAD] = k + 1;
       dims[dim * DIM_INTS + CAP_COUNT]++;
       this.capFolds?.add(dim, layer, cap, k);
@@ -241,8 +249,7 @@ export class ActorWorkspace {
     if (override > 0) return this.contributionAt(section, override - 1).value;
     const sums = this.sums;
     const at = idx * SECTION_SUMS;
-    const mult = this.sections[idx * SECTION_INTS + MULT_COUNT] === 0 ? 1 : sums[at + MULT_PRODUCT]!;
-    return sums[at + FLAT_SUM]! * mult + sums[at + POST_SUM]!;
+    return sums[at + FLAT_SUM]! * sums[at + MULT_PRODUCT]! + sums[at + POST_SUM]!;
   }
 
   /**
@@ -254,8 +261,8 @@ export class ActorWorkspace {
   orderedValue(dim: number, section: number): number {
     const rule = this.rules[dim]!;
     if (!rule.usePipeline) {
-      const n = this.collectTerms(dim, section, undefined, this.sectionNeedsOrder(dim, section));
-      return operatorValue(this.terms, rule.operator, n);
+      const sorted = this.sectionNeedsOrder(dim, section);
+      return operatorValue(this.terms, rule.operator, this.collectTerms(dim, section, ALL_BUCKETS, sorted));
     }
     const s = this.sections;
     const at = (dim * 2 + section) * SECTION_INTS;
@@ -265,53 +272,63 @@ export class ActorWorkspace {
     const folds = (dim * 2 + section) * SECTION_SUMS;
     const length = s[at + COUNT]!;
     const fractional = s[at + FRACTIONAL]!;
-    const flat = sumNeedsOrder(s[at + FLAT_COUNT]!, (fractional & FRACTIONAL_FLAT) !== 0, length)
-      ? this.sortedFold(dim, section, 'FLAT')
-      : sums[folds + FLAT_SUM]!;
-    const factors = s[at + MULT_COUNT]!;
-    const mult = productNeedsOrder(factors)
-      ? this.sortedFold(dim, section, 'MULT')
-      : factors === 0
-        ? 1
-        : sums[folds + MULT_PRODUCT]!;
-    const post = sumNeedsOrder(s[at + POST_COUNT]!, (fractional & FRACTIONAL_POST_ADD) !== 0, length)
-      ? this.sortedFold(dim, section, 'POST_ADD')
-      : sums[folds + POST_SUM]!;
+    // The buckets to refold, as bits by bucket code; one walk collects their terms, sorted bucket first.
+    const refold =
+      (sumNeedsOrder(s[at + FLAT_COUNT]!, (fractional & FRACTIONAL_FLAT) !== 0, length)
+        ? 1 << FLAT_CODE
+        : 0) |
+      (productNeedsOrder(s[at + MULT_COUNT]!) ? 1 << MULT_CODE : 0) |
+      (sumNeedsOrder(s[at + POST_COUNT]!, (fractional & FRACTIONAL_POST_ADD) !== 0, length)
+        ? 1 << POST_CODE
+        : 0);
+    let flat = (refold & (1 << FLAT_CODE)) === 0 ? sums[folds + FLAT_SUM]! : 0;
+    let mult = (refold & (1 << MULT_CODE)) === 0 ? sums[folds + MULT_PRODUCT]! : 1;
+    let post = (refold & (1 << POST_CODE)) === 0 ? sums[folds + POST_SUM]! : 0;
+    const n = this.collectTerms(dim, section, refold, true);
+    const { terms, termCodes } = this;
+    for (let i = 0; i < n; i++) {
+      const code = termCodes[i]!;
+      if (code === FLAT_CODE) flat += terms[i]!.value;
+      else if (code === MULT_CODE) mult *= 1 + terms[i]!.value;
+      else post += terms[i]!.value;
+    }
     return flat * mult + post;
   }
 
-  /** One bucket of a section in sort order, as `pipelineValue` folds it: Σ v from 0, or Π (1 + v) from 1. */
-  private sortedFold(dim: number, section: number, bucket: Bucket): number {
-    const n = this.collectTerms(dim, section, bucket, true);
-    const terms = this.terms;
-    let acc: number;
-    if (bucket === 'MULT') {
-      acc = 1;
-      for (let i = 0; i < n; i++) acc *= 1 + terms[i]!.value;
-    } else {
-      acc = 0;
-      for (let i = 0; i < n; i++) acc += terms[i]!.value;
-    }
-    return acc;
-  }
-
   /**
-   * Puts a section's contributions (only those in `bucket`, unless undefined) into `terms[0, n)`, in
-   * sort order when `sorted`; returns n. An insertion sort, in place: a bucket holds a handful.
+   * Puts a section's contributions whose bucket is in `buckets` (bits by code) into `terms[0, n)` and
+   * their codes into `termCodes`, in sort order when `sorted`; returns n. An insertion sort, in place:
+   * a section holds a handful.
    */
-  private collectTerms(dim: number, section: number, bucket: Bucket | undefined, sorted: boolean): number {
-    const { terms, items, outputs } = this;
+  private collectTerms(dim: number, section: number, buckets: number, sorted: boolean): number {
+    const at = (dim * 2 + section) * SECTION_INTS;
+    if (this.sections[at + COUNT]! > this.termCodes.length)
+      this.termCodes = new Int32Array(this.sections[at + COUNT]! * 2);
+    const { terms, termCodes, items, outputs } = this;
     let n = 0;
-    for (let k = this.sections[(dim * 2 + section) * SECTION_INTS + HEAD]! - 1; k >= 0;) {
+    for (let k = this.sections[at + HEAD]! - 1; k >= 0;) {
+      const code = items[k * ITEM_INTS + BUCKET]!;
+      if ((buckets & (1 << code)) === 0) {
+        k = items[k * ITEM_INTS + NEXT]! - 1;
+        continue;
+      }
       const output = outputs[items[k * ITEM_INTS + OUTPUT]!]!;
       const c = (section === PRIMARY ? output.primary : output.derived)[items[k * ITEM_INTS + INDEX]!]!;
       k = items[k * ITEM_INTS + NEXT]! - 1;
-      if (bucket !== undefined && c.bucket !== bucket) continue;
       let j = n++;
       if (sorted) {
-        for (; j > 0 && compareContributions(terms[j - 1]!, c) > 0; j--) terms[j] = terms[j - 1]!;
+        for (
+          ;
+          j > 0 &&
+          (termCodes[j - 1]! > code || (termCodes[j - 1] === code && compareInBucket(terms[j - 1]!, c) > 0));
+          j--
+        ) {
+          terms[j] = terms[j - 1]!;
+          termCodes[j] = termCodes[j - 1]!;
+        }
       }
       terms[j] = c;
+      termCodes[j] = code;
     }
     return n;
   }
@@ -373,7 +390,7 @@ export class ActorWorkspace {
   }
 
   /** Appends an item to a chain whose last item is `previous` (plus one, as HEAD); returns the new item. */
-  private link(output: number, index: number, previous: number): number {
+  private link(output: number, index: number, previous: number, bucket: number): number {
     const k = this.itemCount++;
     let items = this.items;
     if ((k + 1) * ITEM_INTS > items.length) {
@@ -384,6 +401,7 @@ export class ActorWorkspace {
     items[k * ITEM_INTS + NEXT] = previous;
     items[k * ITEM_INTS + OUTPUT] = output;
     items[k * ITEM_INTS + INDEX] = index;
+    items[k * ITEM_INTS + BUCKET] = bucket;
     return k;
   }
 
@@ -403,8 +421,11 @@ export class ActorWorkspace {
   /** Sizes the per-dimension tables for `capacity` dimensions, keeping what they hold. */
   private grow(capacity: number): void {
     const sections = new Int32Array(capacity * 2 * SECTION_INTS);
-    const sums = new Float64Array(capacity * 2 * SECTION_SUMS);
     sections.set(this.sections);
+    // Dimensions past those in use are kept blank (`begin` blanks them before it forgets them).
+    this.blankSums = new Float64Array(capacity * 2 * SECTION_SUMS);
+    for (let at = MULT_PRODUCT; at < this.blankSums.length; at += SECTION_SUMS) this.blankSums[at] = 1;
+    const sums = this.blankSums.slice();
     sums.set(this.sums);
     const dims = new Int32Array(capacity * DIM_INTS);
     dims.set(this.dims);

@@ -1,49 +1,86 @@
 /**
  * A fixed string → index table for the registry's dimension names, looked up once per contribution.
- * Names parsed from JSON that are longer than a few characters are not internalized by V8, so a Map
- * lookup hashes every character and compares contents; this table probes by a hash of the length and
- * three characters and compares only the candidate.
+ * Names parsed from JSON that are longer than ten characters are not internalized by V8, so a Map
+ * lookup hashes every character and compares contents; this table hashes the length and three
+ * characters and compares only the candidate.
+ *
+ * The hash's multiplier is searched for at build time so that no two names share a slot: a lookup is
+ * then one probe and one comparison, with no probe loop whose length varies by name (a branch the
+ * CPU mispredicts). Names whose sampled characters coincide cannot be separated that way; the table
+ * then probes linearly.
  */
+const MULTIPLIER_TRIES = 512;
+
 export class NameIndex {
-  private readonly keys: (string | undefined)[];
-  private readonly values: Int32Array;
-  private readonly mask: number;
+  /** Empty slots hold '' with the value -1, so that every probe compares two strings. */
+  private keys: string[] = [];
+  private values: Int32Array = new Int32Array(0);
+  private multiplier = 0x9e3779b1 | 0;
+  private shift = 32;
+  /** Whether every name has a slot of its own (one probe per lookup). */
+  readonly perfect: boolean;
 
   constructor(names: readonly string[]) {
-    let size = 8;
-    while (size < names.length * 4) size *= 2;
-    this.mask = size - 1;
-    this.keys = new Array<string | undefined>(size).fill(undefined);
-    this.values = new Int32Array(size);
-    names.forEach((name, value) => {
-      let i = NameIndex.hash(name) & this.mask;
-      while (this.keys[i] !== undefined) i = (i + 1) & this.mask;
-      this.keys[i] = name;
-      this.values[i] = value;
-    });
+    let bits = 3;
+    while (1 << bits < names.length * 4) bits++;
+    for (let extra = 0; extra < 2; extra++) {
+      for (let t = 0; t < MULTIPLIER_TRIES; t++) {
+        // Odd multipliers spread over the 32-bit range (Weyl sequence of the golden ratio).
+        if (this.build(names, bits + extra, (Math.imul(t, 0x9e3779b9) | 1) >>> 0, false)) {
+          this.perfect = true;
+          return;
+        }
+      }
+    }
+    this.build(names, bits, 0x9e3779b1, true);
+    this.perfect = false;
   }
 
-  private static hash(name: string): number {
+  /** Fills the table; without `probe`, gives up (false) on the first two names that share a slot. */
+  private build(names: readonly string[], bits: number, multiplier: number, probe: boolean): boolean {
+    const size = 1 << bits;
+    const keys = new Array<string>(size).fill('');
+    const values = new Int32Array(size).fill(-1);
+    const shift = 32 - bits;
+    for (let value = 0; value < names.length; value++) {
+      const name = names[value]!;
+      let i = Math.imul(NameIndex.sample(name), multiplier) >>> shift;
+      while (values[i] !== -1) {
+        if (!probe) return false;
+        i = (i + 1) & (size - 1);
+      }
+      keys[i] = name;
+      values[i] = value;
+    }
+    this.keys = keys;
+    this.values = values;
+    this.multiplier = multiplier | 0;
+    this.shift = shift;
+    return true;
+  }
+
+  /** The length and three characters of a name, mixed. */
+  private static sample(name: string): number {
     const n = name.length;
     if (n === 0) return 0;
     return (
-      (Math.imul(n, 0x9e3779b1) ^
-        Math.imul(name.charCodeAt(0), 0x85ebca6b) ^
-        Math.imul(name.charCodeAt(n >> 1), 0xc2b2ae35) ^
-        Math.imul(name.charCodeAt(n - 1), 0x27d4eb2f)) >>>
-      0
+      Math.imul(n, 0x27d4eb2f) ^
+      Math.imul(name.charCodeAt(0), 0x85ebca6b) ^
+      Math.imul(name.charCodeAt(n >> 1), 0xc2b2ae35) ^
+      name.charCodeAt(n - 1)
     );
   }
 
   /** The index of `name`, or -1 (also for anything that is not a string). */
   get(name: unknown): number {
     if (typeof name !== 'string') return -1;
+    let i = Math.imul(NameIndex.sample(name), this.multiplier) >>> this.shift;
     const keys = this.keys;
-    let i = NameIndex.hash(name) & this.mask;
-    let key: string | undefined;
-    while ((key = keys[i]) !== undefined) {
-      if (key === name) return this.values[i]!;
-      i = (i + 1) & this.mask;
+    if (this.perfect) return keys[i] === name ? this.values[i]! : -1;
+    const mask = keys.length - 1;
+    for (let value = this.values[i]!; value !== -1; value = this.values[i]!) {
+      if (keys[i] === name) return value;
+      i = (i + 1) & mask;
     }
     return -1;
   }

@@ -36,7 +36,11 @@ function compareStrings(a: string, b: string): number {
 /** `(bucket FLAT < MULT < POST_ADD < OVERRIDE, priority DESC, system ASC)`, then value. */
 export function compareContributions(a: Contribution, b: Contribution): number {
   const bucket = bucketRank(a.bucket) - bucketRank(b.bucket);
-  if (bucket !== 0) return bucket;
+  return bucket !== 0 ? bucket : compareInBucket(a, b);
+}
+
+/** `compareContributions` of two contributions known to share a bucket. */
+export function compareInBucket(a: Contribution, b: Contribution): number {
   const pa = a.priority ?? 0;
   const pb = b.priority ?? 0;
   if (pa !== pb) return pa > pb ? -1 : 1;

@@ -139,7 +139,21 @@ export function isContribution(c: unknown): boolean {
 
 /** `isContribution` but for the dimension name, which the caller checks (e.g. by registry lookup). */
 export function isContributionBody(c: unknown): boolean {
-  if (typeof c !== 'object' || c === null) return false;
+  return contributionBucketCode(c) >= 0;
+}
+
+/** The buckets in pipeline order; a contribution's bucket code is its index here. */
+export const BUCKET_CODES = ['FLAT', 'MULT', 'POST_ADD', 'OVERRIDE'] as const;
+/** Bucket code by `first character & 15`, where the four buckets' first letters differ. */
+const BUCKET_BY_LETTER = new Int32Array(16);
+BUCKET_CODES.forEach((bucket, code) => (BUCKET_BY_LETTER[bucket.charCodeAt(0) & 15] = code));
+
+/**
+ * `isContributionBody` that also says the bucket: its code in `BUCKET_CODES`, or -1 when invalid. The
+ * bucket is found by its first letter and then compared once, not tried against each name in turn.
+ */
+export function contributionBucketCode(c: unknown): number {
+  if (typeof c !== 'object' || c === null) return -1;
   const r = c as Record<string, unknown>;
   for (const key in r) {
     if (
@@ -149,19 +163,21 @@ export function isContributionBody(c: unknown): boolean {
       key !== 'system' &&
       key !== 'priority'
     ) {
-      return false;
+      return -1;
     }
   }
   const bucket = r.bucket;
+  if (typeof bucket !== 'string') return -1;
+  const code = BUCKET_BY_LETTER[bucket.charCodeAt(0) & 15]!; // NaN & 15 is 0: '' is then no match
   const value = r.value;
   const priority = r.priority;
-  return (
-    (bucket === 'FLAT' || bucket === 'MULT' || bucket === 'POST_ADD' || bucket === 'OVERRIDE') &&
+  return BUCKET_CODES[code] === bucket &&
     typeof value === 'number' &&
     value - value === 0 && // finite
     typeof r.system === 'string' &&
     (priority === undefined || (typeof priority === 'number' && Number.isInteger(priority)))
-  );
+    ? code
+    : -1;
 }
 
 function checkContributions(list: readonly unknown[], base: string, where: ErrorLocation): void {
