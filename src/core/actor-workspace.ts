@@ -24,6 +24,7 @@ import {
 import { CapFolds } from './cap-folds';
 import { emptyLayer, RangeFold, type LayerBounds } from './caps';
 import { compareContributions, compareInBucket } from './order';
+import { RecordTemplate } from './record-template';
 import type { CompiledRegistries, CompiledRule } from './registries';
 import type { CapContribution, CapRange, Contribution, SubsystemOutput } from './types';
 import { capBodyLayer, contributionBucketCode } from './validate-output';
@@ -89,6 +90,10 @@ export class ActorWorkspace {
   private dims: Int32Array = new Int32Array(0);
   /** Filled by `ordered`. */
   order: Int32Array = new Int32Array(0);
+  /** The registry dimensions each snapshot record has held, learned by `ordered`. */
+  readonly primaryRecord: RecordTemplate;
+  readonly derivedRecord: RecordTemplate;
+  readonly capsRecord: RecordTemplate;
   /** Set by `ordered`: how many registry dimensions hold Primary contributions, and Derived ones. */
   primarySlots = 0;
   derivedSlots = 0;
@@ -117,6 +122,9 @@ export class ActorWorkspace {
         ? new CapFolds(layerCount, registries.policy, (item) => this.capAt(item))
         : undefined;
     this.fold = new RangeFold(registries.policy);
+    this.primaryRecord = new RecordTemplate(registries.slotNames);
+    this.derivedRecord = new RecordTemplate(registries.slotNames);
+    this.capsRecord = new RecordTemplate(registries.slotNames);
     this.slotCount = registries.slotNames.length;
     this.names = [...registries.slotNames];
     this.rules = [...registries.slotRules];
@@ -204,10 +212,12 @@ export class ActorWorkspace {
 
   /**
    * The touched dimensions in ascending name order, written into `order`; returns how many. Also
-   * counts the registry dimensions with Primary and with Derived contributions.
+   * counts the registry dimensions with Primary and with Derived contributions, and has the record
+   * templates learn any they do not hold yet.
    */
   ordered(): number {
     const { order: out, sections, dims } = this;
+    const { primaryRecord, derivedRecord, capsRecord } = this;
     let n = 0;
     let primaryDims = 0;
     let derivedDims = 0;
@@ -216,9 +226,18 @@ export class ActorWorkspace {
     for (let dim = 0; dim < this.slotCount; dim++) {
       const primary = sections[dim * 2 * SECTION_INTS + COUNT]!;
       const derived = sections[(dim * 2 + 1) * SECTION_INTS + COUNT]!;
-      if (primary !== 0) primaryDims++;
-      if (derived !== 0) derivedDims++;
-      if ((primary | derived | dims[dim * DIM_INTS + CAP_COUNT]!) !== 0) out[n++] = dim;
+      if (primary !== 0) {
+        primaryDims++;
+        if (primaryRecord.holds[dim] === 0) primaryRecord.learn(dim);
+      }
+      if (derived !== 0) {
+        derivedDims++;
+        if (derivedRecord.holds[dim] === 0) derivedRecord.learn(dim);
+      }
+      if ((primary | derived | dims[dim * DIM_INTS + CAP_COUNT]!) !== 0) {
+        out[n++] = dim;
+        if (capsRecord.holds[dim] === 0) capsRecord.learn(dim);
+      }
     }
     this.primarySlots = primaryDims;
     this.derivedSlots = derivedDims;
@@ -232,6 +251,14 @@ export class ActorWorkspace {
 
   contributionCount(dim: number, section: number): number {
     return this.sections[(dim * 2 + section) * SECTION_INTS + COUNT]!;
+  }
+
+  /** Whether the dimension received a contribution or a cap. */
+  touched(dim: number): boolean {
+    const at = dim * 2 * SECTION_INTS;
+    return (
+      (this.sections[at + COUNT]! | this.sections[at + SECTION_INTS + COUNT]! | this.capCountOf(dim)) !== 0
+    );
   }
 
   capCountOf(dim: number): number {

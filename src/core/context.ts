@@ -3,12 +3,14 @@ import { compareValues } from './order';
 import type { MergedPack, ModifierPack, SubsystemOutput } from './types';
 
 interface SourcedPack {
+  name: string;
   system: string;
   pack: ModifierPack;
 }
 
-/** Sent packs of one context name in `(meta.system ASC)` order; equal systems tie-break on content. */
+/** Sent packs by context name, then in `(meta.system ASC)` order; equal systems tie-break on content. */
 function comparePacks(a: SourcedPack, b: SourcedPack): number {
+  if (a.name !== b.name) return a.name < b.name ? -1 : 1;
   if (a.system !== b.system) return a.system < b.system ? -1 : 1;
   const byPercent = compareValues(a.pack.additive_percent ?? 0, b.pack.additive_percent ?? 0);
   if (byPercent !== 0) return byPercent;
@@ -23,53 +25,37 @@ function comparePacks(a: SourcedPack, b: SourcedPack): number {
   return ma.length - mb.length;
 }
 
-/** Merges packs: `additive_percent` and `post_add` summed, `multipliers` concatenated. */
-export function mergePacks(packs: readonly SourcedPack[]): MergedPack {
-  const sorted = packs.length > 1 ? [...packs].sort(comparePacks) : packs;
-  const merged: MergedPack = { additive_percent: 0, multipliers: [], post_add: 0 };
-  for (const { pack } of sorted) {
-    if (pack.additive_percent !== undefined) merged.additive_percent += pack.additive_percent;
-    if (pack.multipliers !== undefined) for (const m of pack.multipliers) merged.multipliers.push(m);
-    if (pack.post_add !== undefined) merged.post_add += pack.post_add;
-  }
-  return merged;
-}
-
-/** The merged `Context` of a snapshot, or undefined when no subsystem sent one. Names in ASC order. */
+/**
+ * The merged `Context` of a snapshot, or undefined when no subsystem sent a pack. Names in ASC order;
+ * per name, `additive_percent` and `post_add` summed and `multipliers` concatenated, in pack order.
+ */
 export function mergeContexts(outputs: readonly SubsystemOutput[]): Record<string, MergedPack> | undefined {
-  let sender = -1;
+  let sent: SourcedPack[] | undefined;
   for (let i = 0; i < outputs.length; i++) {
-    if (outputs[i]!.context === undefined) continue;
-    if (sender >= 0) return mergeSentContexts(outputs); // two or more senders
-    sender = i;
-  }
-  if (sender < 0) return undefined;
-  // The common case: one subsystem sends context, so each name has one pack and nothing to sort by.
-  const { context, meta } = outputs[sender]!;
-  const names = Object.keys(context!);
-  if (names.length === 0) return undefined;
-  const result: Record<string, MergedPack> = {};
-  for (const name of names.sort()) {
-    setEntry(result, name, mergePacks([{ system: meta.system, pack: context![name]! }]));
-  }
-  return result;
-}
-
-function mergeSentContexts(outputs: readonly SubsystemOutput[]): Record<string, MergedPack> | undefined {
-  let byName: Map<string, SourcedPack[]> | undefined;
-  for (const output of outputs) {
-    const context = output.context;
+    const { context, meta } = outputs[i]!;
     if (context === undefined) continue;
-    for (const name in context) {
-      byName ??= new Map();
-      let list = byName.get(name);
-      if (list === undefined) byName.set(name, (list = []));
-      list.push({ system: output.meta.system, pack: context[name]! });
-    }
+    for (const name in context) (sent ??= []).push({ name, system: meta.system, pack: context[name]! });
   }
-  if (byName === undefined) return undefined;
+  if (sent === undefined) return undefined;
+  // Insertion sort: an actor's outputs send a handful of packs.
+  for (let i = 1; i < sent.length; i++) {
+    const item = sent[i]!;
+    let j = i - 1;
+    for (; j >= 0 && comparePacks(sent[j]!, item) > 0; j--) sent[j + 1] = sent[j]!;
+    sent[j + 1] = item;
+  }
   const result: Record<string, MergedPack> = {};
-  for (const name of [...byName.keys()].sort()) setEntry(result, name, mergePacks(byName.get(name)!));
+  for (let i = 0; i < sent.length;) {
+    const name = sent[i]!.name;
+    const merged: MergedPack = { additive_percent: 0, multipliers: [], post_add: 0 };
+    for (; i < sent.length && sent[i]!.name === name; i++) {
+      const pack = sent[i]!.pack;
+      if (pack.additive_percent !== undefined) merged.additive_percent += pack.additive_percent;
+      if (pack.multipliers !== undefined) for (const m of pack.multipliers) merged.multipliers.push(m);
+      if (pack.post_add !== undefined) merged.post_add += pack.post_add;
+    }
+    setEntry(result, name, merged);
+  }
   return result;
 }
 

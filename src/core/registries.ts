@@ -3,7 +3,6 @@
  * tables the aggregator reads on its hot path.
  */
 import type { ErrorLocation } from './errors';
-import { fullRecordFactory, type FullRecordFactory } from './full-record';
 import { NameIndex } from './name-index';
 import type {
   AcrossPolicy,
@@ -40,8 +39,6 @@ export interface CompiledRegistries {
   readonly slots: ReadonlyMap<string, number>;
   /** The same as `slots`, for the hot path. */
   readonly slotIndex: NameIndex;
-  /** A new record holding every slot name in order (see full-record.ts), where one can be made. */
-  readonly fullRecord: FullRecordFactory | undefined;
   readonly layers: readonly string[];
   readonly layerIndex: ReadonlyMap<string, number>;
   readonly policy: AcrossPolicy;
@@ -165,7 +162,6 @@ export function compileRegistries(
     slotRules: slotNames.map((name) => rules.get(name)!),
     slots: new Map(slotNames.map((name, i) => [name, i])),
     slotIndex: new NameIndex(slotNames),
-    fullRecord: fullRecordFactory(slotNames),
     fallback: { usePipeline: true, operator: 'SUM', min: defaults.min, max: defaults.max },
     layers: layersSource.order.map(internalized),
     layerIndex: new Map(layersSource.order.map((name, i) => [name, i])),

@@ -163,16 +163,15 @@ export function resolveSnapshot(
   const { outputs: list, work } = gatherActor(outputs, registries);
   const n = work.ordered();
   // Null-prototype records: dimension names are data keys, and V8 stores them without shape transitions.
-  // One that will hold at least half the registry starts full and loses its absent keys at the end.
-  // (Unlisted names, appended after the slots, could not take their place in its order.)
-  const full = work.names.length === registries.slotNames.length ? registries.fullRecord : undefined;
-  const half = registries.slotNames.length / 2;
-  const fullPrimary = full !== undefined && work.primarySlots >= half;
-  const fullDerived = full !== undefined && work.derivedSlots >= half;
-  const fullCaps = full !== undefined && n >= half; // every touched dimension
-  const Primary = (fullPrimary ? full() : Object.create(null)) as Record<string, number>;
-  const Derived = (fullDerived ? full() : Object.create(null)) as Record<string, number>;
-  const CapsUsed = (fullCaps ? full() : Object.create(null)) as Record<string, CapRange>;
+  // One that will hold at least half its template starts as a copy of it and loses its absent keys at
+  // the end. (Unlisted names, appended after the slots, could not take their place in its order.)
+  const listed = work.names.length === registries.slotNames.length;
+  const fullPrimary = listed ? work.primaryRecord.start(work.primarySlots) : undefined;
+  const fullDerived = listed ? work.derivedRecord.start(work.derivedSlots) : undefined;
+  const fullCaps = listed ? work.capsRecord.start(n) : undefined; // every touched dimension
+  const Primary = (fullPrimary ?? Object.create(null)) as Record<string, number>;
+  const Derived = (fullDerived ?? Object.create(null)) as Record<string, number>;
+  const CapsUsed = (fullCaps ?? Object.create(null)) as Record<string, CapRange>;
   const { fold, layerScratch: scratch } = work;
   const order = work.order;
   for (let i = 0; i < n; i++) {
@@ -194,15 +193,17 @@ export function resolveSnapshot(
       Derived[name] = workspaceSectionValue(work, dim, DERIVED, range);
     CapsUsed[name] = range;
   }
-  if (fullPrimary || fullDerived || fullCaps) {
-    const names = registries.slotNames;
-    for (let dim = 0; dim < names.length; dim++) {
-      const primary = work.contributionCount(dim, PRIMARY);
-      const derived = work.contributionCount(dim, DERIVED);
-      if (fullPrimary && primary === 0) delete Primary[names[dim]!];
-      if (fullDerived && derived === 0) delete Derived[names[dim]!];
-      if (fullCaps && (primary | derived | work.capCountOf(dim)) === 0) delete CapsUsed[names[dim]!];
-    }
+  const names = registries.slotNames;
+  if (fullPrimary !== undefined) {
+    for (const dim of work.primaryRecord.held())
+      if (work.contributionCount(dim, PRIMARY) === 0) delete Primary[names[dim]!];
+  }
+  if (fullDerived !== undefined) {
+    for (const dim of work.derivedRecord.held())
+      if (work.contributionCount(dim, DERIVED) === 0) delete Derived[names[dim]!];
+  }
+  if (fullCaps !== undefined) {
+    for (const dim of work.capsRecord.held()) if (!work.touched(dim)) delete CapsUsed[names[dim]!];
   }
   const snapshot: Snapshot = { Primary, Derived, CapsUsed, Version: actorVersion };
   const context = mergeContexts(list);

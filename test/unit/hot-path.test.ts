@@ -163,6 +163,31 @@ describe('the hot path', () => {
     },
   );
 
+  it('writes each record with exactly its own dimensions, in order, after the templates learned others', () => {
+    // One registry, so one workspace whose record templates learn from every actor before.
+    const actorsArb = validInputArb().chain((input) =>
+      fc
+        .array(outputsArb(input.capLayers.order), { minLength: 2, maxLength: 6 })
+        .map((more) => ({ ...input, actors: [input.outputs, ...more] })),
+    );
+    fc.assert(
+      fc.property(actorsArb, ({ combiner, capLayers, actors }) => {
+        const registries = compileRegistries(combiner, capLayers);
+        for (const outputs of actors) {
+          const expected = referenceValues(outputs, registries);
+          const snapshot = resolveSnapshot(outputs, registries, 1);
+          for (const section of ['Primary', 'Derived', 'CapsUsed'] as const) {
+            const names = [...expected.keys()]
+              .filter((key) => key.startsWith(`${section}.`))
+              .map((key) => key.split('.')[1]!);
+            expect(Object.keys(snapshot[section])).toEqual([...new Set(names)].sort());
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('gives the same bits when one workspace serves actors of different shapes in turn', () => {
     const actorsArb = validInputArb().chain((input) =>
       fc

@@ -1,0 +1,52 @@
+/**
+ * The registry dimensions a snapshot record (Primary, Derived or CapsUsed) has held so far, and a
+ * factory for a record that starts with all of them (see full-record.ts: copying such a record and
+ * deleting the few absent keys is cheaper than adding each key to an empty one). Learned as actors
+ * are resolved rather than fixed by the registry, because each record holds its own part of it: in the
+ * standard workload Primary holds the 7 primary dimensions and Derived the 23 others, so a template of
+ * the whole registry would have every Derived record delete 7 keys, and Primary start empty.
+ *
+ * What a template holds changes no output: records keep ascending name order whichever keys they
+ * start with, and every absent one is deleted.
+ */
+import { fullRecordFactory, type FullRecordFactory } from './full-record';
+
+export class RecordTemplate {
+  /** 1 where the template holds the slot. */
+  readonly holds: Uint8Array;
+  /** The slots it holds, ascending. */
+  private slots: number[] = [];
+  private factory: FullRecordFactory | undefined;
+  private stale = false;
+
+  constructor(private readonly slotNames: readonly string[]) {
+    this.holds = new Uint8Array(slotNames.length);
+  }
+
+  /** Holds slot `dim` from the next `start` on (a record made before does not have it). */
+  learn(dim: number): void {
+    this.holds[dim] = 1;
+    this.stale = true;
+  }
+
+  /**
+   * A new record holding every slot of the template, for a record that will hold `present` of them
+   * (and no other key); undefined when too few for the copy to pay, or where no factory can be made.
+   */
+  start(present: number): Record<string, unknown> | undefined {
+    if (this.stale) this.rebuild();
+    return this.factory !== undefined && present * 2 >= this.slots.length ? this.factory() : undefined;
+  }
+
+  /** The slots a record from `start` holds, ascending: those absent from the snapshot are deleted. */
+  held(): readonly number[] {
+    return this.slots;
+  }
+
+  private rebuild(): void {
+    this.slots = [];
+    for (let dim = 0; dim < this.holds.length; dim++) if (this.holds[dim] === 1) this.slots.push(dim);
+    this.factory = fullRecordFactory(this.slots.map((dim) => this.slotNames[dim]!));
+    this.stale = false;
+  }
+}
