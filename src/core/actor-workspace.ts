@@ -27,7 +27,7 @@ import { compareContributions, compareInBucket } from './order';
 import { RecordTemplate } from './record-template';
 import type { CompiledRegistries, CompiledRule } from './registries';
 import type { CapContribution, CapRange, Contribution, SubsystemOutput } from './types';
-import { capBodyLayer, contributionBucketCode } from './validate-output';
+import { capPlace, contributionBucketCode } from './validate-output';
 
 /** Section codes: a dimension's two sections sit side by side at `dim * 2 + section`. */
 export const PRIMARY = 0;
@@ -47,7 +47,7 @@ const HEAD = 6;
 /** The item that is the section's OVERRIDE so far plus one, or 0. */
 const OVERRIDE = 7;
 // Per section, Float64 running folds at `(dim * 2 + section) * SECTION_SUMS`: the sums start at 0, the
-// product at 1 (see `blankSums`).
+// product at 1 (see `begin`).
 const SECTION_SUMS = 4;
 const FLAT_SUM = 0;
 const MULT_PRODUCT = 1;
@@ -85,8 +85,6 @@ export class ActorWorkspace {
 
   private sections: Int32Array = new Int32Array(0);
   private sums: Float64Array = new Float64Array(0);
-  /** `sums` as `begin` leaves it: 0, 1, 0, 0 for each section. */
-  private blankSums: Float64Array = new Float64Array(0);
   private dims: Int32Array = new Int32Array(0);
   /** Filled by `ordered`. */
   order: Int32Array = new Int32Array(0);
@@ -136,7 +134,13 @@ export class ActorWorkspace {
     // Clearing the whole tables is a memset; an actor touches most of the registry anyway.
     const dimsUsed = this.names.length;
     this.sections.fill(0, 0, dimsUsed * 2 * SECTION_INTS);
-    this.sums.set(this.blankSums.subarray(0, dimsUsed * 2 * SECTION_SUMS));
+    const sums = this.sums;
+    for (let at = 0; at < dimsUsed * 2 * SECTION_SUMS; at += SECTION_SUMS) {
+      sums[at + FLAT_SUM] = 0;
+      sums[at + MULT_PRODUCT] = 1;
+      sums[at + POST_SUM] = 0;
+      sums[at + UNREAD_SUM] = 0;
+    }
     this.dims.fill(0, 0, dimsUsed * DIM_INTS);
     this.capFolds?.clear(dimsUsed);
     this.itemCount = 0;
@@ -199,13 +203,13 @@ export class ActorWorkspace {
       const name = cap?.dimension;
       let dim = slotIndex.get(name);
       if (dim < 0 && (dim = this.unlistedDimension(name)) < 0) return j;
-      const layer = capBodyLayer(cap, this.registries);
-      if (layer < 0) return j;
+      const place = capPlace(cap, this.registries);
+      if (place < 0) return j;
       const dims = this.dims;
       const k = this.link(output, j, dims[dim * DIM_INTS + CAP_HEAD]!, 0);
       dims[dim * DIM_INTS + CAP_HEAD] = k + 1;
       dims[dim * DIM_INTS + CAP_COUNT]++;
-      this.capFolds?.add(dim, layer, cap, k);
+      this.capFolds?.add(dim, place, cap, k);
     }
     return -1;
   }
@@ -449,10 +453,10 @@ export class ActorWorkspace {
   private grow(capacity: number): void {
     const sections = new Int32Array(capacity * 2 * SECTION_INTS);
     sections.set(this.sections);
-    // Dimensions past those in use are kept blank (`begin` blanks them before it forgets them).
-    this.blankSums = new Float64Array(capacity * 2 * SECTION_SUMS);
-    for (let at = MULT_PRODUCT; at < this.blankSums.length; at += SECTION_SUMS) this.blankSums[at] = 1;
-    const sums = this.blankSums.slice();
+    // Dimensions past those in use are kept blank, as `begin` leaves them (it blanks them before it
+    // forgets them), since unlisted names take them up mid-actor.
+    const sums = new Float64Array(capacity * 2 * SECTION_SUMS);
+    for (let at = MULT_PRODUCT; at < sums.length; at += SECTION_SUMS) sums[at] = 1;
     sums.set(this.sums);
     const dims = new Int32Array(capacity * DIM_INTS);
     dims.set(this.dims);

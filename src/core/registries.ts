@@ -41,6 +41,8 @@ export interface CompiledRegistries {
   readonly slotIndex: NameIndex;
   readonly layers: readonly string[];
   readonly layerIndex: ReadonlyMap<string, number>;
+  /** The same as `layerIndex`, for the hot path. */
+  readonly layerSlots: NameIndex;
   readonly policy: AcrossPolicy;
 }
 
@@ -165,6 +167,7 @@ export function compileRegistries(
     fallback: { usePipeline: true, operator: 'SUM', min: defaults.min, max: defaults.max },
     layers: layersSource.order.map(internalized),
     layerIndex: new Map(layersSource.order.map((name, i) => [name, i])),
+    layerSlots: new NameIndex(layersSource.order),
     policy: layersSource.across_policy,
   };
 }

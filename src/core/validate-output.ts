@@ -224,11 +224,29 @@ export function isCap(c: unknown, registries: CompiledRegistries): boolean {
 
 /** `isCap` but for the dimension name, which the caller checks (e.g. by registry lookup). */
 export function isCapBody(c: unknown, registries: CompiledRegistries): boolean {
-  return capBodyLayer(c, registries) >= 0;
+  return capPlace(c, registries) >= 0;
 }
 
-/** `isCapBody` that also says where the cap goes: its layer's index in the registry, or -1 when invalid. */
-export function capBodyLayer(c: unknown, registries: CompiledRegistries): number {
+/** Cap modes by code; a cap's place (see `capPlace`) holds its mode's code. */
+export const MODE_CODES = ['BASELINE', 'ADDITIVE', 'HARD_MAX', 'HARD_MIN', 'OVERRIDE'] as const;
+/** Kinds by side code: max 0, min 1. */
+const SIDES = ['max', 'min'] as const;
+/** Mode code by `(first ^ eighth character) & 15`, where the five modes differ. */
+const MODE_BY_LETTERS = new Int32Array(16);
+MODE_CODES.forEach((mode, code) => (MODE_BY_LETTERS[(mode.charCodeAt(0) ^ mode.charCodeAt(7)) & 15] = code));
+/** Bit `side` of `SIDES_OF_MODE[code]`: whether a cap of that mode may have that kind. */
+const SIDES_OF_MODE = new Int32Array([0b11, 0b11, 0b01, 0b10, 0b11]);
+
+/** Bit layout of a cap's place: `layer << PLACE_LAYER | mode code << PLACE_MODE | side`. */
+export const PLACE_LAYER = 4;
+export const PLACE_MODE = 1;
+
+/**
+ * `isCapBody` that also says where the cap goes, as one int (`layer << PLACE_LAYER | mode code <<
+ * PLACE_MODE | side`), or -1 when invalid. Mode, kind and layer are found by a few characters or a
+ * hash and then compared once, not tried against each name in turn.
+ */
+export function capPlace(c: unknown, registries: CompiledRegistries): number {
   if (typeof c !== 'object' || c === null) return -1;
   const r = c as Record<string, unknown>;
   for (const key in r) {
@@ -250,23 +268,22 @@ export function capBodyLayer(c: unknown, registries: CompiledRegistries): number
     }
   }
   const { mode, kind, value, priority, scope, realm } = r;
+  if (typeof mode !== 'string' || typeof kind !== 'string') return -1;
+  // 'max' and 'min' differ in bit 1 of their third character; NaN from a short string reads as 0.
+  const side = (kind.charCodeAt(2) >> 1) & 1;
+  const code = MODE_BY_LETTERS[(mode.charCodeAt(0) ^ mode.charCodeAt(7)) & 15]!;
+  const layer = registries.layerSlots.get(scope === undefined ? 'TOTAL' : scope);
   const valid =
+    SIDES[side] === kind &&
+    MODE_CODES[code] === mode &&
+    (SIDES_OF_MODE[code]! & (1 << side)) !== 0 &&
     typeof r.system === 'string' &&
-    (kind === 'max'
-      ? mode === 'BASELINE' || mode === 'ADDITIVE' || mode === 'HARD_MAX' || mode === 'OVERRIDE'
-      : kind === 'min' &&
-        (mode === 'BASELINE' || mode === 'ADDITIVE' || mode === 'HARD_MIN' || mode === 'OVERRIDE')) &&
     typeof value === 'number' &&
     value - value === 0 &&
     (priority === undefined || (typeof priority === 'number' && Number.isInteger(priority))) &&
+    layer >= 0 &&
     (realm === undefined ? scope !== 'REALM' : typeof realm === 'string');
-  return valid ? layerOf(registries.layers, scope === undefined ? 'TOTAL' : scope) : -1;
-}
-
-/** A scan, not `layerIndex.get`: there are a handful of layers, and their parsed names are interned. */
-function layerOf(layers: readonly string[], scope: unknown): number {
-  for (let l = 0; l < layers.length; l++) if (layers[l] === scope) return l;
-  return -1;
+  return valid ? (layer << PLACE_LAYER) | (code << PLACE_MODE) | side : -1;
 }
 
 function isStringArray(v: unknown): boolean {
