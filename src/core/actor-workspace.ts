@@ -13,6 +13,7 @@
  * State lives in a few flat typed arrays with fixed strides, so the gather loops load them once.
  */
 import { isKnownDimension } from './check';
+import { ItemChains } from './item-chains';
 import {
   FRACTIONAL_FLAT,
   FRACTIONAL_POST_ADD,
@@ -23,11 +24,12 @@ import {
 } from './combine';
 import { CapFolds } from './cap-folds';
 import { emptyLayer, RangeFold, type LayerBounds } from './caps';
-import { compareContributions, compareInBucket } from './order';
+import { compareContributions } from './order';
 import { RecordTemplate } from './record-template';
+import { SortedTerms } from './sorted-terms';
 import type { CompiledRegistries, CompiledRule } from './registries';
 import type { CapContribution, CapRange, Contribution, SubsystemOutput } from './types';
-import { capPlace, contributionBucketCode } from './validate-output';
+import { capPlace, contributionBucketCode } from './item-checks';
 
 /** Section codes: a dimension's two sections sit side by side at `dim * 2 + section`. */
 export const PRIMARY = 0;
@@ -66,14 +68,6 @@ const DIM_INTS = 2;
 /** As HEAD. */
 const CAP_HEAD = 0;
 const CAP_COUNT = 1;
-// Per item (contribution or cap), Int32 fields at `k * ITEM_INTS`: kept as (output, index) pairs, not
-// references, since storing young objects into these long-lived tables costs a write barrier each.
-const ITEM_INTS = 4;
-const NEXT = 0;
-const OUTPUT = 1;
-const INDEX = 2;
-/** A contribution's bucket code (unused for caps). */
-const BUCKET = 3;
 
 export class ActorWorkspace {
   /** Dimension ids: registry slots first (in ascending name order), then this actor's unlisted names. */
@@ -96,16 +90,10 @@ export class ActorWorkspace {
   primarySlots = 0;
   derivedSlots = 0;
 
-  private outputs: readonly SubsystemOutput[] = [];
-  private items: Int32Array = new Int32Array(256 * ITEM_INTS);
-  private itemCount = 0;
-  /**
-   * Scratch for the sections folded in sort order: `terms[0, n)` is one section's. Entries past n may
-   * hold a previous actor's contributions until overwritten.
-   */
-  private readonly terms: Contribution[] = [];
-  /** The bucket codes of `terms[0, n)`. */
-  private termCodes: Int32Array = new Int32Array(64);
+  /** The contributions of each section and the caps of each dimension, as chains (HEAD, CAP_HEAD). */
+  private readonly chains = new ItemChains();
+  /** Scratch for the sections folded in sort order. */
+  private readonly sorted = new SortedTerms();
 
   /** Each cap folded into its dimension's layer as it arrives, where the layers fit its bit sets. */
   private readonly capFolds: CapFolds | undefined;
@@ -117,7 +105,7 @@ export class ActorWorkspace {
     const layerCount = registries.layers.length;
     this.capFolds =
       layerCount <= CapFolds.MAX_LAYERS
-        ? new CapFolds(layerCount, registries.policy, (item) => this.capAt(item))
+        ? new CapFolds(layerCount, registries.policy, (item) => this.chains.cap(item))
         : undefined;
     this.fold = new RangeFold(registries.policy);
     this.primaryRecord = new RecordTemplate(registries.slotNames);
@@ -143,13 +131,12 @@ export class ActorWorkspace {
     }
     this.dims.fill(0, 0, dimsUsed * DIM_INTS);
     this.capFolds?.clear(dimsUsed);
-    this.itemCount = 0;
     if (this.unlisted.size > 0) {
       this.unlisted.clear();
       this.names.length = this.slotCount;
       this.rules.length = this.slotCount;
     }
-    this.outputs = outputs;
+    this.chains.begin(outputs);
     return this;
   }
 
@@ -173,7 +160,7 @@ export class ActorWorkspace {
       if (code < 0) return j;
       const idx = dim * 2 + section;
       const at = idx * SECTION_INTS;
-      const k = this.link(output, j, sections[at + HEAD]!, code);
+      const k = this.chains.link(output, j, sections[at + HEAD]!, code);
       sections[at + HEAD] = k + 1;
       sections[at + COUNT]++;
       sections[at + COUNT + 1 + code]++;
@@ -188,7 +175,7 @@ export class ActorWorkspace {
       sections[at + FRACTIONAL] |= +((value | 0) !== value) << code;
       if (code === OVERRIDE_CODE) {
         const current = sections[at + OVERRIDE]!;
-        if (current === 0 || compareContributions(c, this.contributionAt(section, current - 1)) < 0)
+        if (current === 0 || compareContributions(c, this.chains.contribution(section, current - 1)) < 0)
           sections[at + OVERRIDE] = k + 1;
       }
     }
@@ -206,7 +193,7 @@ export class ActorWorkspace {
       const place = capPlace(cap, this.registries);
       if (place < 0) return j;
       const dims = this.dims;
-      const k = this.link(output, j, dims[dim * DIM_INTS + CAP_HEAD]!, 0);
+      const k = this.chains.link(output, j, dims[dim * DIM_INTS + CAP_HEAD]!, 0);
       dims[dim * DIM_INTS + CAP_HEAD] = k + 1;
       dims[dim * DIM_INTS + CAP_COUNT]++;
       this.capFolds?.add(dim, place, cap, k);
@@ -277,7 +264,7 @@ export class ActorWorkspace {
     const idx = dim * 2 + section;
     if (!this.rules[dim]!.usePipeline || this.sectionNeedsOrder(dim, section)) return NaN;
     const override = this.sections[idx * SECTION_INTS + OVERRIDE]!;
-    if (override > 0) return this.contributionAt(section, override - 1).value;
+    if (override > 0) return this.chains.contribution(section, override - 1).value;
     const sums = this.sums;
     const at = idx * SECTION_SUMS;
     return sums[at + FLAT_SUM]! * sums[at + MULT_PRODUCT]! + sums[at + POST_SUM]!;
@@ -293,12 +280,13 @@ export class ActorWorkspace {
     const rule = this.rules[dim]!;
     if (!rule.usePipeline) {
       const sorted = this.sectionNeedsOrder(dim, section);
-      return operatorValue(this.terms, rule.operator, this.collectTerms(dim, section, ALL_BUCKETS, sorted));
+      const n = this.collectTerms(dim, section, ALL_BUCKETS, sorted);
+      return operatorValue(this.sorted.terms, rule.operator, n);
     }
     const s = this.sections;
     const at = (dim * 2 + section) * SECTION_INTS;
     const override = s[at + OVERRIDE]!;
-    if (override > 0) return this.contributionAt(section, override - 1).value;
+    if (override > 0) return this.chains.contribution(section, override - 1).value;
     const sums = this.sums;
     const folds = (dim * 2 + section) * SECTION_SUMS;
     const length = s[at + COUNT]!;
@@ -316,7 +304,7 @@ export class ActorWorkspace {
     let mult = (refold & (1 << MULT_CODE)) === 0 ? sums[folds + MULT_PRODUCT]! : 1;
     let post = (refold & (1 << POST_CODE)) === 0 ? sums[folds + POST_SUM]! : 0;
     const n = this.collectTerms(dim, section, refold, true);
-    const { terms, termCodes } = this;
+    const { terms, codes: termCodes } = this.sorted;
     for (let i = 0; i < n; i++) {
       const code = termCodes[i]!;
       if (code === FLAT_CODE) flat += terms[i]!.value;
@@ -326,42 +314,11 @@ export class ActorWorkspace {
     return flat * mult + post;
   }
 
-  /**
-   * Puts a section's contributions whose bucket is in `buckets` (bits by code) into `terms[0, n)` and
-   * their codes into `termCodes`, in sort order when `sorted`; returns n. An insertion sort, in place:
-   * a section holds a handful.
-   */
+  /** `SortedTerms.collect` of a section's chain; returns n. */
   private collectTerms(dim: number, section: number, buckets: number, sorted: boolean): number {
     const at = (dim * 2 + section) * SECTION_INTS;
-    if (this.sections[at + COUNT]! > this.termCodes.length)
-      this.termCodes = new Int32Array(this.sections[at + COUNT]! * 2);
-    const { terms, termCodes, items, outputs } = this;
-    let n = 0;
-    for (let k = this.sections[at + HEAD]! - 1; k >= 0;) {
-      const code = items[k * ITEM_INTS + BUCKET]!;
-      if ((buckets & (1 << code)) === 0) {
-        k = items[k * ITEM_INTS + NEXT]! - 1;
-        continue;
-      }
-      const output = outputs[items[k * ITEM_INTS + OUTPUT]!]!;
-      const c = (section === PRIMARY ? output.primary : output.derived)[items[k * ITEM_INTS + INDEX]!]!;
-      k = items[k * ITEM_INTS + NEXT]! - 1;
-      let j = n++;
-      if (sorted) {
-        for (
-          ;
-          j > 0 &&
-          (termCodes[j - 1]! > code || (termCodes[j - 1] === code && compareInBucket(terms[j - 1]!, c) > 0));
-          j--
-        ) {
-          terms[j] = terms[j - 1]!;
-          termCodes[j] = termCodes[j - 1]!;
-        }
-      }
-      terms[j] = c;
-      termCodes[j] = code;
-    }
-    return n;
+    const s = this.sections;
+    return this.sorted.collect(this.chains, s[at + HEAD]!, s[at + COUNT]!, section, buckets, sorted);
   }
 
   /** Whether folding the section in arrival order could give other bits than the sort order. */
@@ -383,8 +340,8 @@ export class ActorWorkspace {
     const at = (dim * 2 + section) * SECTION_INTS;
     const n = this.sections[at + COUNT]!;
     const out = new Array<Contribution>(n);
-    for (let i = 0, k = this.sections[at + HEAD]! - 1; i < n; i++, k = this.items[k * ITEM_INTS + NEXT]! - 1)
-      out[i] = this.contributionAt(section, k);
+    for (let i = 0, k = this.sections[at + HEAD]! - 1; i < n; i++, k = this.chains.next(k))
+      out[i] = this.chains.contribution(section, k);
     return out;
   }
 
@@ -392,12 +349,8 @@ export class ActorWorkspace {
   caps(dim: number): CapContribution[] {
     const n = this.dims[dim * DIM_INTS + CAP_COUNT]!;
     const out = new Array<CapContribution>(n);
-    for (
-      let i = 0, k = this.dims[dim * DIM_INTS + CAP_HEAD]! - 1;
-      i < n;
-      i++, k = this.items[k * ITEM_INTS + NEXT]! - 1
-    )
-      out[i] = this.capAt(k);
+    for (let i = 0, k = this.dims[dim * DIM_INTS + CAP_HEAD]! - 1; i < n; i++, k = this.chains.next(k))
+      out[i] = this.chains.cap(k);
     return out;
   }
 
@@ -409,31 +362,6 @@ export class ActorWorkspace {
   /** The `[Min, Max]` of a dimension with caps, from their arrival-order fold: see `capsExact`. */
   capRange(dim: number): CapRange {
     return this.capFolds!.range(dim, this.rules[dim]!);
-  }
-
-  private capAt(k: number): CapContribution {
-    return this.outputs[this.items[k * ITEM_INTS + OUTPUT]!]!.caps[this.items[k * ITEM_INTS + INDEX]!]!;
-  }
-
-  private contributionAt(section: number, k: number): Contribution {
-    const output = this.outputs[this.items[k * ITEM_INTS + OUTPUT]!]!;
-    return (section === PRIMARY ? output.primary : output.derived)[this.items[k * ITEM_INTS + INDEX]!]!;
-  }
-
-  /** Appends an item to a chain whose last item is `previous` (plus one, as HEAD); returns the new item. */
-  private link(output: number, index: number, previous: number, bucket: number): number {
-    const k = this.itemCount++;
-    let items = this.items;
-    if ((k + 1) * ITEM_INTS > items.length) {
-      items = new Int32Array(items.length * 2);
-      items.set(this.items);
-      this.items = items;
-    }
-    items[k * ITEM_INTS + NEXT] = previous;
-    items[k * ITEM_INTS + OUTPUT] = output;
-    items[k * ITEM_INTS + INDEX] = index;
-    items[k * ITEM_INTS + BUCKET] = bucket;
-    return k;
   }
 
   /** The id of a name the registry does not list, or -1 when it is not a valid dimension name. */

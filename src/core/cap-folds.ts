@@ -21,7 +21,7 @@
 import { compareCaps } from './order';
 import type { CompiledRule } from './registries';
 import type { AcrossPolicy, CapContribution, CapRange } from './types';
-import { PLACE_LAYER, PLACE_MODE } from './validate-output';
+import { PLACE_LAYER, PLACE_MODE } from './item-checks';
 
 // Per slot, a (dimension, layer, side) triple at `((dim * layers + layer) * 2 + side)`, max side 0.
 const SLOT_NUMBERS = 8;

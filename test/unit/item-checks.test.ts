@@ -1,5 +1,5 @@
 /**
- * The hot path's validity checks (`contributionBucketCode`, `capPlace`) find a bucket, mode, kind and
+ * The hot path's validity checks (item-checks.ts: `contributionBucketCode`, `capPlace`) find a bucket, mode, kind and
  * layer by a few characters or a hash; they must accept exactly what the field-by-field diagnosis
  * accepts. The diagnosis throws a specific error for the first bad field, and its generic "is not a
  * valid …" only when it finds none: so a check passes exactly when the diagnosis ends there.
@@ -9,12 +9,11 @@ import { compileRegistries, isActorCoreError } from '../../src/core';
 import {
   capPlace,
   contributionBucketCode,
-  diagnoseCap,
-  diagnoseContribution,
   MODE_CODES,
   PLACE_LAYER,
   PLACE_MODE,
-} from '../../src/core/validate-output';
+} from '../../src/core/item-checks';
+import { diagnoseCap, diagnoseContribution } from '../../src/core/validate-output';
 
 const LAYERS = ['REALM', 'WORLD', 'EVENT', 'TOTAL'];
 const registries = compileRegistries(

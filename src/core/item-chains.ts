@@ -1,0 +1,68 @@
+/**
+ * The items an actor's dimensions received (contributions and caps), each linked to the one that
+ * arrived before it in its chain: one chain per section of a dimension, one per dimension's caps. A
+ * chain is held by its head, its last item plus one (0 when empty, so that a cleared table of heads is
+ * all zeros). Items are kept as (output, index) pairs in one Int32Array, not as references: storing
+ * young objects into these long-lived tables would cost a write barrier each.
+ */
+import type { CapContribution, Contribution, SubsystemOutput } from './types';
+
+// Per item, Int32 fields at `k * ITEM_INTS`.
+const ITEM_INTS = 4;
+const NEXT = 0;
+const OUTPUT = 1;
+const INDEX = 2;
+/** A contribution's bucket code (0 for caps). */
+const BUCKET = 3;
+
+export class ItemChains {
+  private items = new Int32Array(256 * ITEM_INTS);
+  private count = 0;
+  private outputs: readonly SubsystemOutput[] = [];
+
+  /** Forgets the previous actor's items; those to come index into `outputs`. */
+  begin(outputs: readonly SubsystemOutput[]): void {
+    this.count = 0;
+    this.outputs = outputs;
+  }
+
+  /**
+   * Appends item `outputs[output].<list>[index]` to the chain whose head is `head`; returns the new
+   * item's number (the chain's new head is that plus one).
+   */
+  link(output: number, index: number, head: number, bucket: number): number {
+    const k = this.count++;
+    let items = this.items;
+    if ((k + 1) * ITEM_INTS > items.length) {
+      items = new Int32Array(items.length * 2);
+      items.set(this.items);
+      this.items = items;
+    }
+    items[k * ITEM_INTS + NEXT] = head;
+    items[k * ITEM_INTS + OUTPUT] = output;
+    items[k * ITEM_INTS + INDEX] = index;
+    items[k * ITEM_INTS + BUCKET] = bucket;
+    return k;
+  }
+
+  /** The item before `k` in its chain, or -1. */
+  next(k: number): number {
+    return this.items[k * ITEM_INTS + NEXT]! - 1;
+  }
+
+  /** The bucket code of contribution item `k`. */
+  bucket(k: number): number {
+    return this.items[k * ITEM_INTS + BUCKET]!;
+  }
+
+  /** Contribution item `k` of section 0 (Primary) or 1 (Derived), as actor-workspace numbers them. */
+  contribution(section: number, k: number): Contribution {
+    const output = this.outputs[this.items[k * ITEM_INTS + OUTPUT]!]!;
+    return (section === 0 ? output.primary : output.derived)[this.items[k * ITEM_INTS + INDEX]!]!;
+  }
+
+  /** Cap item `k`. */
+  cap(k: number): CapContribution {
+    return this.outputs[this.items[k * ITEM_INTS + OUTPUT]!]!.caps[this.items[k * ITEM_INTS + INDEX]!]!;
+  }
+}
