@@ -63,6 +63,7 @@ export function compact({ result: e, bare }: ConfigReport): Record<string, unkno
     interactive_p99_ms: Math.round(e.interactiveLatency.p99),
     interactive_stored_p50_ms: Math.round(e.interactiveStoredLatency.p50),
     interactive_stored_p99_ms: Math.round(e.interactiveStoredLatency.p99),
+    interactive_stored_ms: e.interactiveStoredMs,
     interactive_during_bulk: e.interactiveDuringBulk,
     failures: e.counts.failed,
     failed_jobs: e.failedJobs,

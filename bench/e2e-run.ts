@@ -95,6 +95,11 @@ export interface E2eResult extends E2eConfig {
   interactiveLatency: LatencySummary;
   /** Enqueue → the job's writes finished (the snapshot is in both stores). */
   interactiveStoredLatency: LatencySummary;
+  /**
+   * Each interactive job's enqueue → stored, ms, ascending: a run's p99 of ~50 jobs is its slowest job,
+   * so runs' samples are pooled for a p99 over more jobs.
+   */
+  interactiveStoredMs: number[];
   counts: Record<ActorOutcome, number>;
   failedJobs: number;
   pgSnapshots: number;
@@ -249,7 +254,9 @@ export async function runE2eConfig(ctx: E2eContext, config: E2eConfig, index: nu
     );
     const interactiveInfo = await readJobInfo((id) => producer.queueOf(id), interactiveJobIds);
     const interactiveLatency = summarizeLatencies(actorLatencies(interactiveInfo, track));
-    const interactiveStoredLatency = summarizeLatencies(storedLatencies(interactiveInfo, track));
+    const interactiveStored = storedLatencies(interactiveInfo, track);
+    const interactiveStoredLatency = summarizeLatencies(interactiveStored);
+    const interactiveStoredMs = interactiveStored.map((ms) => Math.round(ms * 10) / 10).sort((a, b) => a - b);
     const pgCount = await ctx.pool.query<{ n: string }>('SELECT count(*) AS n FROM snapshots');
     const redisSnapshots = await countKeys(connection, `${settings.redisKeyPrefix}:snapshot:*`);
 
@@ -307,6 +314,7 @@ export async function runE2eConfig(ctx: E2eContext, config: E2eConfig, index: nu
       latency,
       interactiveLatency,
       interactiveStoredLatency,
+      interactiveStoredMs,
       counts: totals.counts,
       failedJobs: totals.failedJobs,
       pgSnapshots: Number(pgCount.rows[0]!.n),
