@@ -14,6 +14,29 @@ export const BUCKET_CODES = ['FLAT', 'MULT', 'POST_ADD', 'OVERRIDE'] as const;
 const BUCKET_BY_LETTER = new Int32Array(16);
 BUCKET_CODES.forEach((bucket, code) => (BUCKET_BY_LETTER[bucket.charCodeAt(0) & 15] = code));
 
+/** Whether `key` is a field of a Contribution. */
+export function isContributionKey(key: string): boolean {
+  return key === 'dimension' || key === 'bucket' || key === 'value' || key === 'system' || key === 'priority';
+}
+
+/** Whether `key` is a field of a CapContribution. */
+export function isCapKey(key: string): boolean {
+  switch (key) {
+    case 'system':
+    case 'dimension':
+    case 'mode':
+    case 'kind':
+    case 'value':
+    case 'priority':
+    case 'scope':
+    case 'realm':
+    case 'tags':
+      return true;
+    default:
+      return false;
+  }
+}
+
 /**
  * `isContributionBody` that also says the bucket: its code in `BUCKET_CODES`, or -1 when invalid. The
  * bucket is found by its first letter and then compared once, not tried against each name in turn.
@@ -21,17 +44,7 @@ BUCKET_CODES.forEach((bucket, code) => (BUCKET_BY_LETTER[bucket.charCodeAt(0) & 
 export function contributionBucketCode(c: unknown): number {
   if (typeof c !== 'object' || c === null) return -1;
   const r = c as Record<string, unknown>;
-  for (const key in r) {
-    if (
-      key !== 'dimension' &&
-      key !== 'bucket' &&
-      key !== 'value' &&
-      key !== 'system' &&
-      key !== 'priority'
-    ) {
-      return -1;
-    }
-  }
+  for (const key in r) if (!isContributionKey(key)) return -1;
   const bucket = r.bucket;
   if (typeof bucket !== 'string') return -1;
   const code = BUCKET_BY_LETTER[bucket.charCodeAt(0) & 15]!; // NaN & 15 is 0: '' is then no match
@@ -68,24 +81,8 @@ export const PLACE_MODE = 1;
 export function capPlace(c: unknown, registries: CompiledRegistries): number {
   if (typeof c !== 'object' || c === null) return -1;
   const r = c as Record<string, unknown>;
-  for (const key in r) {
-    switch (key) {
-      case 'system':
-      case 'dimension':
-      case 'mode':
-      case 'kind':
-      case 'value':
-      case 'priority':
-      case 'scope':
-      case 'realm':
-        break;
-      case 'tags':
-        if (!isStringArray(r.tags)) return -1;
-        break;
-      default:
-        return -1;
-    }
-  }
+  for (const key in r) if (!isCapKey(key)) return -1;
+  if (r.tags !== undefined && !isStringArray(r.tags)) return -1;
   const { mode, kind, value, priority, scope, realm } = r;
   if (typeof mode !== 'string' || typeof kind !== 'string') return -1;
   // 'max' and 'min' differ in bit 1 of their third character; NaN from a short string reads as 0.

@@ -5,7 +5,7 @@
 import type { ErrorLocation } from './errors';
 import type { CompiledRegistries } from './registries';
 import type { SubsystemOutput } from './types';
-import { capPlace, contributionBucketCode } from './item-checks';
+import { capPlace, contributionBucketCode, isCapKey, isContributionKey } from './item-checks';
 import {
   checkDimension,
   checkPriority,
@@ -153,17 +153,7 @@ function checkContributions(list: readonly unknown[], base: string, where: Error
 export function diagnoseContribution(value: unknown, base: string, where: ErrorLocation): never {
   const path: Path = () => base;
   const c = requireObject(value, path, where);
-  for (const key in c) {
-    if (
-      key !== 'dimension' &&
-      key !== 'bucket' &&
-      key !== 'value' &&
-      key !== 'system' &&
-      key !== 'priority'
-    ) {
-      unknownField(key, path, located(where, c.dimension));
-    }
-  }
+  for (const key in c) if (!isContributionKey(key)) unknownField(key, path, located(where, c.dimension));
   const dimension = checkDimension(c.dimension, () => `${base}.dimension`, located(where, c.dimension));
   const at: ErrorLocation = { subsystem: where.subsystem, dimension };
   if (typeof c.bucket !== 'string' || !BUCKETS.has(c.bucket)) {
@@ -199,22 +189,7 @@ export function diagnoseCap(
 ): never {
   const path: Path = () => base;
   const cap = requireObject(value, path, where);
-  for (const key in cap) {
-    switch (key) {
-      case 'system':
-      case 'dimension':
-      case 'mode':
-      case 'kind':
-      case 'value':
-      case 'priority':
-      case 'scope':
-      case 'realm':
-      case 'tags':
-        break;
-      default:
-        unknownField(key, path, located(where, cap.dimension));
-    }
-  }
+  for (const key in cap) if (!isCapKey(key)) unknownField(key, path, located(where, cap.dimension));
   const dimension = checkDimension(cap.dimension, () => `${base}.dimension`, located(where, cap.dimension));
   const at: ErrorLocation = { subsystem: where.subsystem, dimension };
   requireString(cap.system, () => `${base}.system`, at);
