@@ -158,6 +158,7 @@ export function compileRegistries(
     });
   }
   const slotNames = [...rules.keys()].sort();
+  const layers = layersSource.order.map(internalized);
   return {
     rules,
     slotNames,
@@ -165,9 +166,9 @@ export function compileRegistries(
     slots: new Map(slotNames.map((name, i) => [name, i])),
     slotIndex: new NameIndex(slotNames),
     fallback: { usePipeline: true, operator: 'SUM', min: defaults.min, max: defaults.max },
-    layers: layersSource.order.map(internalized),
+    layers,
     layerIndex: new Map(layersSource.order.map((name, i) => [name, i])),
-    layerSlots: new NameIndex(layersSource.order),
+    layerSlots: new NameIndex(layers),
     policy: layersSource.across_policy,
   };
 }
