@@ -29,7 +29,7 @@ import { RecordTemplate } from './record-template';
 import { SortedTerms } from './sorted-terms';
 import type { CompiledRegistries, CompiledRule } from './registries';
 import type { CapContribution, CapRange, Contribution, SubsystemOutput } from './types';
-import { capPlace, contributionBucketCode } from './item-checks';
+import { BUCKET_CODES, capPlace, contributionBucketCode } from './item-checks';
 
 /** Section codes: a dimension's two sections sit side by side at `dim * 2 + section`. */
 export const PRIMARY = 0;
@@ -58,10 +58,11 @@ const POST_SUM = 2;
 const UNREAD_SUM = 3;
 /** The sum each bucket's values go to, by bucket code. */
 const SUM_OF_BUCKET = new Int32Array([FLAT_SUM, UNREAD_SUM, POST_SUM, UNREAD_SUM]);
-const FLAT_CODE = 0;
-const MULT_CODE = 1;
-const POST_CODE = 2;
-const OVERRIDE_CODE = 3;
+// Bucket codes, as `contributionBucketCode` gives them.
+const FLAT_CODE = BUCKET_CODES.indexOf('FLAT');
+const MULT_CODE = BUCKET_CODES.indexOf('MULT');
+const POST_CODE = BUCKET_CODES.indexOf('POST_ADD');
+const OVERRIDE_CODE = BUCKET_CODES.indexOf('OVERRIDE');
 const ALL_BUCKETS = 0b1111;
 // Per dimension, Int32 fields at `dim * DIM_INTS`.
 const DIM_INTS = 2;
