@@ -29,6 +29,14 @@ describe('NameIndex', () => {
     expect(compiled.slotIndex.perfect).toBe(true);
   });
 
+  it('samples the middle character when names share their length and first and last characters', () => {
+    const names = ['abcde', 'abxde', 'luck'];
+    const index = new NameIndex(names);
+    expect(index.perfect).toBe(true);
+    names.forEach((name, i) => expect(index.get(name)).toBe(i));
+    expect(index.get('abzde')).toBe(-1);
+  });
+
   it('probes when names cannot be told apart by their length and sampled characters', () => {
     // Same length, first, middle and last characters: one hash for both, whatever the multiplier.
     const names = ['abcde', 'axcye', 'luck'];
