@@ -18,6 +18,7 @@ import {
   FRACTIONAL_FLAT,
   FRACTIONAL_POST_ADD,
   needsOrderFor,
+  operatorFoldedValue,
   operatorValue,
   productNeedsOrder,
   sumNeedsOrder,
@@ -49,13 +50,16 @@ const HEAD = 6;
 /** The item that is the section's OVERRIDE so far plus one, or 0. */
 const OVERRIDE = 7;
 // Per section, Float64 running folds at `(dim * 2 + section) * SECTION_SUMS`: the sums start at 0, the
-// product at 1 (see `begin`).
-const SECTION_SUMS = 4;
+// product at 1, the extremes at ∓∞ (see `begin`).
+const SECTION_SUMS = 8;
 const FLAT_SUM = 0;
 const MULT_PRODUCT = 1;
 const POST_SUM = 2;
 /** Where the values of MULT and OVERRIDE contributions are added, unread: see `addContributions`. */
 const UNREAD_SUM = 3;
+/** Operator mode's MAX and MIN of the section's values, folded only in operator-mode dimensions. */
+const HIGHEST = 4;
+const LOWEST = 5;
 /** The sum each bucket's values go to, by bucket code. */
 const SUM_OF_BUCKET = new Int32Array([FLAT_SUM, UNREAD_SUM, POST_SUM, UNREAD_SUM]);
 // Bucket codes, as `contributionBucketCode` gives them.
@@ -81,6 +85,8 @@ export class ActorWorkspace {
   private sections: Int32Array = new Int32Array(0);
   private sums: Float64Array = new Float64Array(0);
   private dims: Int32Array = new Int32Array(0);
+  /** 1 where a dimension's rule is operator mode (`use_pipeline: false`), whose extremes are folded. */
+  private operatorMode: Uint8Array = new Uint8Array(0);
   /** Filled by `ordered`. */
   order: Int32Array = new Int32Array(0);
   /** The registry dimensions each snapshot record has held, learned by `ordered`. */
@@ -116,6 +122,7 @@ export class ActorWorkspace {
     this.names = [...registries.slotNames];
     this.rules = [...registries.slotRules];
     this.grow(this.slotCount + 8);
+    this.rules.forEach((rule, dim) => (this.operatorMode[dim] = rule.usePipeline ? 0 : 1));
   }
 
   /** Forgets the previous actor and starts on these outputs. */
@@ -129,6 +136,8 @@ export class ActorWorkspace {
       sums[at + MULT_PRODUCT] = 1;
       sums[at + POST_SUM] = 0;
       sums[at + UNREAD_SUM] = 0;
+      sums[at + HIGHEST] = -Infinity;
+      sums[at + LOWEST] = Infinity;
     }
     this.dims.fill(0, 0, dimsUsed * DIM_INTS);
     this.capFolds?.clear(dimsUsed);
@@ -147,7 +156,7 @@ export class ActorWorkspace {
    */
   addContributions(list: readonly Contribution[], section: number, output: number): number {
     const slotIndex = this.registries.slotIndex;
-    let { sections, sums } = this;
+    let { sections, sums, operatorMode } = this;
     for (let j = 0; j < list.length; j++) {
       const c = list[j]!;
       const name = c?.dimension; // `?.`: a null entry is diagnosed, not a TypeError
@@ -155,7 +164,7 @@ export class ActorWorkspace {
       if (dim < 0) {
         dim = this.unlistedDimension(name);
         if (dim < 0) return j;
-        ({ sections, sums } = this); // may have grown
+        ({ sections, sums, operatorMode } = this); // may have grown
       }
       const code = contributionBucketCode(c);
       if (code < 0) return j;
@@ -174,6 +183,11 @@ export class ActorWorkspace {
       sums[folds + MULT_PRODUCT] *= 1 + value * +(code === MULT_CODE);
       // -0 counts as an integer: the folds start from +0.
       sections[at + FRACTIONAL] |= +((value | 0) !== value) << code;
+      if (operatorMode[dim] !== 0) {
+        // MAX and MIN do not depend on order (values are finite; Math.max(-0, 0) is 0 either way).
+        sums[folds + HIGHEST] = Math.max(sums[folds + HIGHEST]!, value);
+        sums[folds + LOWEST] = Math.min(sums[folds + LOWEST]!, value);
+      }
       if (code === OVERRIDE_CODE) {
         const current = sections[at + OVERRIDE]!;
         if (current === 0 || compareContributions(c, this.chains.contribution(section, current - 1)) < 0)
@@ -218,18 +232,9 @@ export class ActorWorkspace {
     for (let dim = 0; dim < this.slotCount; dim++) {
       const primary = sections[dim * 2 * SECTION_INTS + COUNT]!;
       const derived = sections[(dim * 2 + 1) * SECTION_INTS + COUNT]!;
-      if (primary !== 0) {
-        primaryDims++;
-        if (primaryRecord.holds[dim] === 0) primaryRecord.learn(dim);
-      }
-      if (derived !== 0) {
-        derivedDims++;
-        if (derivedRecord.holds[dim] === 0) derivedRecord.learn(dim);
-      }
-      if ((primary | derived | dims[dim * DIM_INTS + CAP_COUNT]!) !== 0) {
-        out[n++] = dim;
-        if (capsRecord.holds[dim] === 0) capsRecord.learn(dim);
-      }
+      primaryDims += primaryRecord.see(dim, primary);
+      derivedDims += derivedRecord.see(dim, derived);
+      if (capsRecord.see(dim, primary | derived | dims[dim * DIM_INTS + CAP_COUNT]!) !== 0) out[n++] = dim;
     }
     this.primarySlots = primaryDims;
     this.derivedSlots = derivedDims;
@@ -263,11 +268,18 @@ export class ActorWorkspace {
    */
   foldedValue(dim: number, section: number): number {
     const idx = dim * 2 + section;
-    if (!this.rules[dim]!.usePipeline || this.sectionNeedsOrder(dim, section)) return NaN;
-    const override = this.sections[idx * SECTION_INTS + OVERRIDE]!;
-    if (override > 0) return this.chains.contribution(section, override - 1).value;
+    if (this.sectionNeedsOrder(dim, section)) return NaN;
     const sums = this.sums;
     const at = idx * SECTION_SUMS;
+    const rule = this.rules[dim]!;
+    if (!rule.usePipeline) {
+      // Every value went to one of the three sums; with no order needed, they add up exactly.
+      const sum = sums[at + FLAT_SUM]! + sums[at + POST_SUM]! + sums[at + UNREAD_SUM]!;
+      const n = this.sections[idx * SECTION_INTS + COUNT]!;
+      return operatorFoldedValue(rule.operator, n, sum, sums[at + HIGHEST]!, sums[at + LOWEST]!);
+    }
+    const override = this.sections[idx * SECTION_INTS + OVERRIDE]!;
+    if (override > 0) return this.chains.contribution(section, override - 1).value;
     return sums[at + FLAT_SUM]! * sums[at + MULT_PRODUCT]! + sums[at + POST_SUM]!;
   }
 
@@ -339,20 +351,15 @@ export class ActorWorkspace {
   /** The contributions of a section, in a new array (any order). */
   contributions(dim: number, section: number): Contribution[] {
     const at = (dim * 2 + section) * SECTION_INTS;
-    const n = this.sections[at + COUNT]!;
-    const out = new Array<Contribution>(n);
-    for (let i = 0, k = this.sections[at + HEAD]! - 1; i < n; i++, k = this.chains.next(k))
-      out[i] = this.chains.contribution(section, k);
-    return out;
+    return this.chains.list(this.sections[at + HEAD]!, this.sections[at + COUNT]!, (k) =>
+      this.chains.contribution(section, k),
+    );
   }
 
   /** The caps of a dimension, in a new array (any order). */
   caps(dim: number): CapContribution[] {
-    const n = this.dims[dim * DIM_INTS + CAP_COUNT]!;
-    const out = new Array<CapContribution>(n);
-    for (let i = 0, k = this.dims[dim * DIM_INTS + CAP_HEAD]! - 1; i < n; i++, k = this.chains.next(k))
-      out[i] = this.chains.cap(k);
-    return out;
+    const at = dim * DIM_INTS;
+    return this.chains.list(this.dims[at + CAP_HEAD]!, this.dims[at + CAP_COUNT]!, (k) => this.chains.cap(k));
   }
 
   /** Whether `capRange` gives the dimension's caps the sorted fold's bits (else fold `caps(dim)`). */
@@ -374,6 +381,7 @@ export class ActorWorkspace {
     if (dim === this.capacity) this.grow(this.capacity * 2);
     this.names.push(name as string);
     this.rules.push(this.registries.fallback);
+    this.operatorMode[dim] = this.registries.fallback.usePipeline ? 0 : 1;
     this.unlisted.set(name as string, dim);
     return dim;
   }
@@ -385,8 +393,15 @@ export class ActorWorkspace {
     // Dimensions past those in use are kept blank, as `begin` leaves them (it blanks them before it
     // forgets them), since unlisted names take them up mid-actor.
     const sums = new Float64Array(capacity * 2 * SECTION_SUMS);
-    for (let at = MULT_PRODUCT; at < sums.length; at += SECTION_SUMS) sums[at] = 1;
+    for (let at = 0; at < sums.length; at += SECTION_SUMS) {
+      sums[at + MULT_PRODUCT] = 1;
+      sums[at + HIGHEST] = -Infinity;
+      sums[at + LOWEST] = Infinity;
+    }
     sums.set(this.sums);
+    const operatorMode = new Uint8Array(capacity);
+    operatorMode.set(this.operatorMode);
+    this.operatorMode = operatorMode;
     const dims = new Int32Array(capacity * DIM_INTS);
     dims.set(this.dims);
     this.sections = sections;

@@ -144,6 +144,32 @@ export function operatorValue(
   }
 }
 
+/**
+ * Operator mode's value from the arrival-order folds of a section of `n` values, where `needsOrder`
+ * says order cannot show: their sum, highest and lowest. NaN for MULTIPLY, whose product is not folded
+ * on arrival (the caller then folds the sorted values).
+ */
+export function operatorFoldedValue(
+  operator: CompiledRule['operator'],
+  n: number,
+  sum: number,
+  highest: number,
+  lowest: number,
+): number {
+  switch (operator) {
+    case 'SUM':
+      return sum;
+    case 'AVERAGE':
+      return sum / n;
+    case 'MAX':
+      return highest;
+    case 'MIN':
+      return lowest;
+    case 'MULTIPLY':
+      return NaN;
+  }
+}
+
 export function candidateValue(sorted: readonly Contribution[], rule: CompiledRule): number {
   return rule.usePipeline ? pipelineValue(sorted) : operatorValue(sorted, rule.operator);
 }

@@ -50,6 +50,13 @@ export class ItemChains {
     return this.items[k * ITEM_INTS + NEXT]! - 1;
   }
 
+  /** The `count` items of the chain whose head is `head`, as `item` gives them, in a new array. */
+  list<T>(head: number, count: number, item: (k: number) => T): T[] {
+    const out = new Array<T>(count);
+    for (let i = 0, k = head - 1; i < count; i++, k = this.next(k)) out[i] = item(k);
+    return out;
+  }
+
   /** The bucket code of contribution item `k`. */
   bucket(k: number): number {
     return this.items[k * ITEM_INTS + BUCKET]!;

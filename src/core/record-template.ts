@@ -23,6 +23,13 @@ export class RecordTemplate {
     this.holds = new Uint8Array(slotNames.length);
   }
 
+  /** 1 when a record will hold slot `dim` (it has `items` items), learning the slot if new; else 0. */
+  see(dim: number, items: number): number {
+    if (items === 0) return 0;
+    if (this.holds[dim] === 0) this.learn(dim);
+    return 1;
+  }
+
   /** Holds slot `dim` from the next `start` on (a record made before does not have it). */
   learn(dim: number): void {
     this.holds[dim] = 1;
