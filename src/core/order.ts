@@ -29,8 +29,9 @@ export function compareValues(a: number, b: number): number {
   return 0;
 }
 
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+/** The order of two strings known to differ: one comparison, not two. */
+function compareDistinct(a: string, b: string): number {
+  return a < b ? -1 : 1;
 }
 
 /** `(bucket FLAT < MULT < POST_ADD < OVERRIDE, priority DESC, system ASC)`, then value. */
@@ -44,7 +45,7 @@ export function compareInBucket(a: Contribution, b: Contribution): number {
   const pa = a.priority ?? 0;
   const pb = b.priority ?? 0;
   if (pa !== pb) return pa > pb ? -1 : 1;
-  if (a.system !== b.system) return compareStrings(a.system, b.system);
+  if (a.system !== b.system) return compareDistinct(a.system, b.system);
   return compareValues(a.value, b.value);
 }
 
@@ -53,7 +54,7 @@ export function compareCaps(a: CapContribution, b: CapContribution): number {
   const pa = a.priority ?? 0;
   const pb = b.priority ?? 0;
   if (pa !== pb) return pa > pb ? -1 : 1;
-  if (a.system !== b.system) return compareStrings(a.system, b.system);
+  if (a.system !== b.system) return compareDistinct(a.system, b.system);
   const mode = modeRank(a.mode) - modeRank(b.mode);
   if (mode !== 0) return mode;
   return compareValues(a.value, b.value);
