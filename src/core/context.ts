@@ -51,7 +51,9 @@ export function mergeContexts(outputs: readonly SubsystemOutput[]): Record<strin
     for (; i < sent.length && sent[i]!.name === name; i++) {
       const pack = sent[i]!.pack;
       if (pack.additive_percent !== undefined) merged.additive_percent += pack.additive_percent;
-      if (pack.multipliers !== undefined) for (const m of pack.multipliers) merged.multipliers.push(m);
+      const multipliers = pack.multipliers;
+      if (multipliers !== undefined)
+        for (let m = 0; m < multipliers.length; m++) merged.multipliers.push(multipliers[m]!);
       if (pack.post_add !== undefined) merged.post_add += pack.post_add;
     }
     setEntry(result, name, merged);
