@@ -193,17 +193,22 @@ export function resolveSnapshot(
       Derived[name] = workspaceSectionValue(work, dim, DERIVED, range);
     CapsUsed[name] = range;
   }
+  // A record from a template holds every key the snapshot gives it, so it has absent keys to delete
+  // only when it holds more keys than that.
   const names = registries.slotNames;
-  if (fullPrimary !== undefined) {
-    for (const dim of work.primaryRecord.held())
-      if (work.contributionCount(dim, PRIMARY) === 0) delete Primary[names[dim]!];
+  if (fullPrimary !== undefined && work.primaryRecord.held().length > work.primarySlots) {
+    const held = work.primaryRecord.held();
+    for (let h = 0; h < held.length; h++)
+      if (work.contributionCount(held[h]!, PRIMARY) === 0) delete Primary[names[held[h]!]!];
   }
-  if (fullDerived !== undefined) {
-    for (const dim of work.derivedRecord.held())
-      if (work.contributionCount(dim, DERIVED) === 0) delete Derived[names[dim]!];
+  if (fullDerived !== undefined && work.derivedRecord.held().length > work.derivedSlots) {
+    const held = work.derivedRecord.held();
+    for (let h = 0; h < held.length; h++)
+      if (work.contributionCount(held[h]!, DERIVED) === 0) delete Derived[names[held[h]!]!];
   }
-  if (fullCaps !== undefined) {
-    for (const dim of work.capsRecord.held()) if (!work.touched(dim)) delete CapsUsed[names[dim]!];
+  if (fullCaps !== undefined && work.capsRecord.held().length > n) {
+    const held = work.capsRecord.held();
+    for (let h = 0; h < held.length; h++) if (!work.touched(held[h]!)) delete CapsUsed[names[held[h]!]!];
   }
   const snapshot: Snapshot = { Primary, Derived, CapsUsed, Version: actorVersion };
   const context = mergeContexts(list);
