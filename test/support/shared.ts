@@ -6,6 +6,14 @@ export const repoRoot = path.resolve(__dirname, '../..');
 export const sharedDir = path.resolve(repoRoot, '../shared');
 export const goldenDir = path.join(sharedDir, 'golden');
 
+// One clear line instead of a missing file deep in a test: the clone must sit beside shared/.
+if (!fs.existsSync(path.join(sharedDir, 'spec', 'AGGREGATION.md'))) {
+  throw new Error(
+    `the tests read the spec, golden vectors and workload from ${sharedDir}, which is missing: ` +
+      'clone Actor Core beside shared/ (as ../shared)',
+  );
+}
+
 export interface GoldenCase {
   name: string;
   dir: string;
