@@ -273,7 +273,8 @@ export class ActorWorkspace {
     const at = idx * SECTION_SUMS;
     const rule = this.rules[dim]!;
     if (!rule.usePipeline) {
-      // Every value went to one of the three sums; with no order needed, they add up exactly.
+      // Every value went to one of the three sums. Where order cannot show (int32 terms, or at most
+      // two), adding them gives the bits of one sum in any order.
       const sum = sums[at + FLAT_SUM]! + sums[at + POST_SUM]! + sums[at + UNREAD_SUM]!;
       const n = this.sections[idx * SECTION_INTS + COUNT]!;
       return operatorFoldedValue(rule.operator, n, sum, sums[at + HIGHEST]!, sums[at + LOWEST]!);
