@@ -29,20 +29,25 @@ describe('NameIndex', () => {
     expect(compiled.slotIndex.perfect).toBe(true);
   });
 
-  it('samples the middle character when names share their length and first and last characters', () => {
-    const names = ['abcde', 'abxde', 'luck'];
-    const index = new NameIndex(names);
-    expect(index.perfect).toBe(true);
-    names.forEach((name, i) => expect(index.get(name)).toBe(i));
-    expect(index.get('abzde')).toBe(-1);
-  });
-
-  it('probes when names cannot be told apart by their length and sampled characters', () => {
+  it.each([
+    // Same length, first and last characters: the middle one tells them apart, so one probe each.
+    [
+      'samples the middle character when names share their length and end characters',
+      ['abcde', 'abxde', 'luck'],
+      'abzde',
+      true,
+    ],
     // Same length, first, middle and last characters: one hash for both, whatever the multiplier.
-    const names = ['abcde', 'axcye', 'luck'];
+    [
+      'probes when names cannot be told apart by their length and sampled characters',
+      ['abcde', 'axcye', 'luck'],
+      'azcze',
+      false,
+    ],
+  ])('%s', (_behaviour, names, other, perfect) => {
     const index = new NameIndex(names);
-    expect(index.perfect).toBe(false);
+    expect(index.perfect).toBe(perfect);
     names.forEach((name, i) => expect(index.get(name)).toBe(i));
-    expect(index.get('azcze')).toBe(-1);
+    expect(index.get(other)).toBe(-1);
   });
 });
