@@ -23,14 +23,14 @@ import {
   productNeedsOrder,
   sumNeedsOrder,
 } from './combine';
-import { CapFolds } from './cap-folds';
+import { CapChainRange, MAX_CHAIN_LAYERS } from './cap-chain-range';
 import { emptyLayer, RangeFold, type LayerBounds } from './caps';
 import { compareContributions } from './order';
 import { RecordTemplate } from './record-template';
 import { SortedTerms } from './sorted-terms';
 import type { CompiledRegistries, CompiledRule } from './registries';
 import type { CapContribution, CapRange, Contribution, SubsystemOutput } from './types';
-import { BUCKET_CODES, capPlace, contributionBucketCode } from './item-checks';
+import { BUCKET_CODES, capPlace, contributionBucketCode, PLACE_LAYER } from './item-checks';
 
 /** Section codes: a dimension's two sections sit side by side at `dim * 2 + section`. */
 export const PRIMARY = 0;
@@ -69,10 +69,12 @@ const POST_CODE = BUCKET_CODES.indexOf('POST_ADD');
 const OVERRIDE_CODE = BUCKET_CODES.indexOf('OVERRIDE');
 const ALL_BUCKETS = 0b1111;
 // Per dimension, Int32 fields at `dim * DIM_INTS`.
-const DIM_INTS = 2;
+const DIM_INTS = 4;
 /** As HEAD. */
 const CAP_HEAD = 0;
 const CAP_COUNT = 1;
+/** Bit set of the layers holding the dimension's caps, by layer index (see `CapChainRange`). */
+const CAP_LAYERS = 2;
 
 export class ActorWorkspace {
   /** Dimension ids: registry slots first (in ascending name order), then this actor's unlisted names. */
@@ -102,18 +104,16 @@ export class ActorWorkspace {
   /** Scratch for the sections folded in sort order. */
   private readonly sorted = new SortedTerms();
 
-  /** Each cap folded into its dimension's layer as it arrives, where the layers fit its bit sets. */
-  private readonly capFolds: CapFolds | undefined;
-  /** Scratch for the sorted cap folds of the dimensions `capFolds` cannot give exactly. */
+  /** Each dimension's caps folded off its chain, where the layers fit a bit set. */
+  private readonly capRanges: CapChainRange | undefined;
+  /** Scratch for the sorted cap folds of the dimensions `capRanges` cannot give exactly. */
   readonly layerScratch: LayerBounds = emptyLayer();
   readonly fold: RangeFold;
 
   constructor(private readonly registries: CompiledRegistries) {
     const layerCount = registries.layers.length;
-    this.capFolds =
-      layerCount <= CapFolds.MAX_LAYERS
-        ? new CapFolds(layerCount, registries.policy, (item) => this.chains.cap(item))
-        : undefined;
+    this.capRanges =
+      layerCount <= MAX_CHAIN_LAYERS ? new CapChainRange(this.chains, registries.policy) : undefined;
     this.fold = new RangeFold(registries.policy);
     this.primaryRecord = new RecordTemplate(registries.slotNames);
     this.derivedRecord = new RecordTemplate(registries.slotNames);
@@ -140,7 +140,6 @@ export class ActorWorkspace {
       sums[at + LOWEST] = Infinity;
     }
     this.dims.fill(0, 0, dimsUsed * DIM_INTS);
-    this.capFolds?.clear(dimsUsed);
     if (this.unlisted.size > 0) {
       this.unlisted.clear();
       this.names.length = this.slotCount;
@@ -207,11 +206,11 @@ export class ActorWorkspace {
       if (dim < 0 && (dim = this.unlistedDimension(name)) < 0) return j;
       const place = capPlace(cap, this.registries);
       if (place < 0) return j;
+      const at = dim * DIM_INTS;
       const dims = this.dims;
-      const k = this.chains.link(output, j, dims[dim * DIM_INTS + CAP_HEAD]!, 0);
-      dims[dim * DIM_INTS + CAP_HEAD] = k + 1;
-      dims[dim * DIM_INTS + CAP_COUNT]++;
-      this.capFolds?.add(dim, place, cap, k);
+      dims[at + CAP_HEAD] = this.chains.linkCap(output, j, dims[at + CAP_HEAD]!, place, cap.value) + 1;
+      dims[at + CAP_COUNT]++;
+      dims[at + CAP_LAYERS] |= 1 << (place >>> PLACE_LAYER); // unread past MAX_CHAIN_LAYERS
     }
     return -1;
   }
@@ -363,14 +362,19 @@ export class ActorWorkspace {
     return this.chains.list(this.dims[at + CAP_HEAD]!, this.dims[at + CAP_COUNT]!, (k) => this.chains.cap(k));
   }
 
-  /** Whether `capRange` gives the dimension's caps the sorted fold's bits (else fold `caps(dim)`). */
-  capsExact(dim: number): boolean {
-    return this.capFolds !== undefined && this.capFolds.exact(dim);
-  }
-
-  /** The `[Min, Max]` of a dimension with caps, from their arrival-order fold: see `capsExact`. */
-  capRange(dim: number): CapRange {
-    return this.capFolds!.range(dim, this.rules[dim]!);
+  /**
+   * The `[Min, Max]` of a dimension with caps, folded off its chain; undefined where that would not
+   * give the sorted fold's bits (then fold `caps(dim)`).
+   */
+  capRange(dim: number): CapRange | undefined {
+    const at = dim * DIM_INTS;
+    const dims = this.dims;
+    return this.capRanges?.range(
+      dims[at + CAP_HEAD]!,
+      dims[at + CAP_COUNT]!,
+      dims[at + CAP_LAYERS]!,
+      this.rules[dim]!,
+    );
   }
 
   /** The id of a name the registry does not list, or -1 when it is not a valid dimension name. */
@@ -409,7 +413,6 @@ export class ActorWorkspace {
     this.sums = sums;
     this.dims = dims;
     this.order = new Int32Array(capacity);
-    this.capFolds?.grow(capacity);
     this.capacity = capacity;
   }
 }

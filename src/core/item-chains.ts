@@ -12,11 +12,13 @@ const ITEM_INTS = 4;
 const NEXT = 0;
 const OUTPUT = 1;
 const INDEX = 2;
-/** A contribution's bucket code (0 for caps). */
-const BUCKET = 3;
+/** A contribution's bucket code, or a cap's place (see `capPlace`). */
+const CODE = 3;
 
 export class ItemChains {
   private items = new Int32Array(256 * ITEM_INTS);
+  /** Each cap's value, by item: the cap fold reads them off here, not off the caps' objects. */
+  private values = new Float64Array(256);
   private count = 0;
   private outputs: readonly SubsystemOutput[] = [];
 
@@ -27,22 +29,36 @@ export class ItemChains {
   }
 
   /**
-   * Appends item `outputs[output].<list>[index]` to the chain whose head is `head`; returns the new
-   * item's number (the chain's new head is that plus one).
+   * Appends item `outputs[output].<list>[index]`, with its code (a bucket code or a cap's place), to
+   * the chain whose head is `head`; returns the new item's number (the chain's new head is that plus
+   * one).
    */
-  link(output: number, index: number, head: number, bucket: number): number {
+  link(output: number, index: number, head: number, code: number): number {
     const k = this.count++;
     let items = this.items;
-    if ((k + 1) * ITEM_INTS > items.length) {
-      items = new Int32Array(items.length * 2);
-      items.set(this.items);
-      this.items = items;
-    }
+    if ((k + 1) * ITEM_INTS > items.length) items = this.grow();
     items[k * ITEM_INTS + NEXT] = head;
     items[k * ITEM_INTS + OUTPUT] = output;
     items[k * ITEM_INTS + INDEX] = index;
-    items[k * ITEM_INTS + BUCKET] = bucket;
+    items[k * ITEM_INTS + CODE] = code;
     return k;
+  }
+
+  /** `link` for a cap, which also keeps its value. */
+  linkCap(output: number, index: number, head: number, place: number, value: number): number {
+    const k = this.link(output, index, head, place);
+    this.values[k] = value;
+    return k;
+  }
+
+  private grow(): Int32Array<ArrayBuffer> {
+    const items = new Int32Array(this.items.length * 2);
+    items.set(this.items);
+    const values = new Float64Array(this.values.length * 2);
+    values.set(this.values);
+    this.items = items;
+    this.values = values;
+    return items;
   }
 
   /** The item before `k` in its chain, or -1. */
@@ -57,9 +73,14 @@ export class ItemChains {
     return out;
   }
 
-  /** The bucket code of contribution item `k`. */
-  bucket(k: number): number {
-    return this.items[k * ITEM_INTS + BUCKET]!;
+  /** The code of item `k`: a contribution's bucket code, a cap's place. */
+  code(k: number): number {
+    return this.items[k * ITEM_INTS + CODE]!;
+  }
+
+  /** The value of cap item `k`. */
+  value(k: number): number {
+    return this.values[k]!;
   }
 
   /** Contribution item `k` of section 0 (Primary) or 1 (Derived), as actor-workspace numbers them. */

@@ -178,12 +178,10 @@ export function resolveSnapshot(
     const dim = order[i]!;
     const name = work.names[dim]!;
     const rule = work.rules[dim]!;
-    let range: CapRange;
+    let range: CapRange | undefined;
     if (work.capCountOf(dim) === 0) {
       range = { Min: rule.min, Max: rule.max }; // no caps: exactly clamp_default
-    } else if (work.capsExact(dim)) {
-      range = work.capRange(dim);
-    } else {
+    } else if ((range = work.capRange(dim)) === undefined) {
       foldCaps(work.caps(dim), rule, registries, scratch, undefined, fold);
       range = { Min: fold.Min, Max: fold.Max };
     }

@@ -31,7 +31,7 @@ export class SortedTerms {
     const { terms, codes } = this;
     let n = 0;
     for (let k = head - 1; k >= 0; k = chains.next(k)) {
-      const code = chains.bucket(k);
+      const code = chains.code(k);
       if ((buckets & (1 << code)) === 0) continue;
       const c = chains.contribution(section, k);
       let j = n++;

@@ -1,5 +1,5 @@
 /**
- * The hot path's shortcuts (actor-workspace.ts, cap-folds.ts) give the same bits as the reference
+ * The hot path's shortcuts (actor-workspace.ts, cap-chain-range.ts) give the same bits as the reference
  * folds `explain` is built on: `gatherInputs` → `foldCaps` → `sectionValue`.
  */
 import fc from 'fast-check';
@@ -123,8 +123,8 @@ describe('the hot path', () => {
     },
   );
 
-  it('folds the sorted caps when the layers are too many for the arrival fold’s bit sets', () => {
-    // 40 layers: more than CapFolds.MAX_LAYERS, so every dimension with caps takes the reference fold.
+  it('folds the sorted caps when the layers are too many for the chain fold’s bit sets', () => {
+    // 40 layers: more than MAX_CHAIN_LAYERS, so every dimension with caps takes the reference fold.
     const layers = Array.from({ length: 40 }, (_, l) => `L${l}`);
     const capsArb = fc.array(
       capArb(
@@ -204,7 +204,7 @@ describe('the hot path', () => {
   });
 });
 
-describe('one cap folded as it arrives', () => {
+describe('a dimension’s one cap read off its chain', () => {
   const clampArb = fc
     .tuple(
       fc.constantFrom(-0, 0, -10, 0.1, 5, 100, 1000, 1e6),
