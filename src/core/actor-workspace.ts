@@ -69,12 +69,10 @@ const POST_CODE = BUCKET_CODES.indexOf('POST_ADD');
 const OVERRIDE_CODE = BUCKET_CODES.indexOf('OVERRIDE');
 const ALL_BUCKETS = 0b1111;
 // Per dimension, Int32 fields at `dim * DIM_INTS`.
-const DIM_INTS = 4;
-/** As HEAD. */
-const CAP_HEAD = 0;
-const CAP_COUNT = 1;
+const DIM_INTS = 2;
+const CAP_COUNT = 0;
 /** Bit set of the layers holding the dimension's caps, by layer index (see `CapChainRange`). */
-const CAP_LAYERS = 2;
+const CAP_LAYERS = 1;
 
 export class ActorWorkspace {
   /** Dimension ids: registry slots first (in ascending name order), then this actor's unlisted names. */
@@ -87,6 +85,9 @@ export class ActorWorkspace {
   private sections: Int32Array = new Int32Array(0);
   private sums: Float64Array = new Float64Array(0);
   private dims: Int32Array = new Int32Array(0);
+  /** Per dimension and cap layer, at `dim * layerCount + layer`, the head of its caps' chain (as HEAD). */
+  private capHeads: Int32Array = new Int32Array(0);
+  private readonly layerCount: number;
   /** 1 where a dimension's rule is operator mode (`use_pipeline: false`), whose extremes are folded. */
   private operatorMode: Uint8Array = new Uint8Array(0);
   /** Filled by `ordered`. */
@@ -99,7 +100,7 @@ export class ActorWorkspace {
   primarySlots = 0;
   derivedSlots = 0;
 
-  /** The contributions of each section and the caps of each dimension, as chains (HEAD, CAP_HEAD). */
+  /** The contributions of each section and the caps of each dimension and layer, as chains. */
   private readonly chains = new ItemChains();
   /** Scratch for the sections folded in sort order. */
   private readonly sorted = new SortedTerms();
@@ -111,7 +112,7 @@ export class ActorWorkspace {
   readonly fold: RangeFold;
 
   constructor(private readonly registries: CompiledRegistries) {
-    const layerCount = registries.layers.length;
+    const layerCount = (this.layerCount = registries.layers.length);
     this.capRanges =
       layerCount <= MAX_CHAIN_LAYERS ? new CapChainRange(this.chains, registries.policy) : undefined;
     this.fold = new RangeFold(registries.policy);
@@ -140,6 +141,7 @@ export class ActorWorkspace {
       sums[at + LOWEST] = Infinity;
     }
     this.dims.fill(0, 0, dimsUsed * DIM_INTS);
+    this.capHeads.fill(0, 0, dimsUsed * this.layerCount);
     if (this.unlisted.size > 0) {
       this.unlisted.clear();
       this.names.length = this.slotCount;
@@ -208,9 +210,12 @@ export class ActorWorkspace {
       if (place < 0) return j;
       const at = dim * DIM_INTS;
       const dims = this.dims;
-      dims[at + CAP_HEAD] = this.chains.linkCap(output, j, dims[at + CAP_HEAD]!, place, cap.value) + 1;
+      const layer = place >>> PLACE_LAYER;
+      const heads = this.capHeads;
+      const chain = dim * this.layerCount + layer;
+      heads[chain] = this.chains.linkCap(output, j, heads[chain]!, place, cap.value) + 1;
       dims[at + CAP_COUNT]++;
-      dims[at + CAP_LAYERS] |= 1 << (place >>> PLACE_LAYER); // unread past MAX_CHAIN_LAYERS
+      dims[at + CAP_LAYERS] |= 1 << layer; // unread past MAX_CHAIN_LAYERS
     }
     return -1;
   }
@@ -358,8 +363,11 @@ export class ActorWorkspace {
 
   /** The caps of a dimension, in a new array (any order). */
   caps(dim: number): CapContribution[] {
-    const at = dim * DIM_INTS;
-    return this.chains.list(this.dims[at + CAP_HEAD]!, this.dims[at + CAP_COUNT]!, (k) => this.chains.cap(k));
+    const caps: CapContribution[] = [];
+    const at = dim * this.layerCount;
+    for (let l = 0; l < this.layerCount; l++)
+      for (let k = this.capHeads[at + l]! - 1; k >= 0; k = this.chains.next(k)) caps.push(this.chains.cap(k));
+    return caps;
   }
 
   /**
@@ -370,7 +378,8 @@ export class ActorWorkspace {
     const at = dim * DIM_INTS;
     const dims = this.dims;
     return this.capRanges?.range(
-      dims[at + CAP_HEAD]!,
+      this.capHeads,
+      dim * this.layerCount,
       dims[at + CAP_COUNT]!,
       dims[at + CAP_LAYERS]!,
       this.rules[dim]!,
@@ -409,6 +418,9 @@ export class ActorWorkspace {
     this.operatorMode = operatorMode;
     const dims = new Int32Array(capacity * DIM_INTS);
     dims.set(this.dims);
+    const capHeads = new Int32Array(capacity * this.layerCount);
+    capHeads.set(this.capHeads);
+    this.capHeads = capHeads;
     this.sections = sections;
     this.sums = sums;
     this.dims = dims;

@@ -1,10 +1,11 @@
 /**
- * The hot path's cap fold: a dimension's `[Min, Max]` read off its chain of caps when the snapshot is
- * written. Gathering only links each cap with its place (layer, mode, side; see `capPlace`) and its
- * value; here each layer that holds caps is folded as `boundLayer` folds it, one side per walk of the
- * chain, in local variables, and the layers are folded across as `RangeFold` does. A dimension holds
- * ~1.5 caps in the standard workload, so walking its chain once per layer and side costs less than
- * folding each cap into tables as it arrives (and clearing them for the next actor).
+ * The hot path's cap fold: a dimension's `[Min, Max]` read off its caps when the snapshot is written.
+ * Gathering only links each cap, with its place (layer, mode, side; see `capPlace`) and its value,
+ * into a chain per dimension and layer. Here each layer is folded as `boundLayer` folds it and the
+ * layers across as `RangeFold` does: a layer holding one cap (most of them: a dimension holds ~1.5
+ * caps in the standard workload) by a few operations, a crowded one by a walk of its chain per side,
+ * in local variables. That costs less than folding each cap into tables as it arrives (and clearing
+ * them for the next actor), and it is branchy only where caps crowd.
  *
  * The chain gives the caps in reverse arrival order. That gives the sorted fold's bits wherever order
  * cannot show: HARD caps fold by min / max and the OVERRIDE is chosen by comparison, and a BASELINE or
@@ -14,7 +15,7 @@
  * -0 and ±∞ included, to `foldCaps`.
  */
 import type { ItemChains } from './item-chains';
-import { PLACE_LAYER, PLACE_MODE } from './item-checks';
+import { PLACE_MODE } from './item-checks';
 import { compareCaps } from './order';
 import type { CompiledRule } from './registries';
 import type { AcrossPolicy, CapRange } from './types';
@@ -26,8 +27,6 @@ export const MAX_CHAIN_LAYERS = 31;
 const BASELINE_CODE = 0;
 const ADDITIVE_CODE = 1;
 const OVERRIDE_CODE = 4;
-/** The place's bits other than the mode: its layer and side. */
-const LAYER_AND_SIDE = ~(7 << PLACE_MODE);
 const MAX_SIDE = 0;
 const MIN_SIDE = 1;
 
@@ -36,7 +35,12 @@ const MAX_EXACT_INT32_TERMS = 1 << 22;
 
 export class CapChainRange {
   private readonly prioritized: boolean;
-  // One side of one layer, as `side` leaves it.
+  // One layer's bounds, as `lone` or `crowded` leave them.
+  private layerMin = 0;
+  private layerMax = 0;
+  private minOverridden = false;
+  private maxOverridden = false;
+  // One side of a crowded layer, as `side` leaves it.
   /** `override ?? (baseline ?? 0) + (additive ?? 0)` when any is present, else the side's ±∞. */
   private candidate = 0;
   /** The HARD caps' bound, or the side's ±∞. */
@@ -51,37 +55,47 @@ export class CapChainRange {
   }
 
   /**
-   * The `[Min, Max]` of a dimension whose `count` caps are the chain with head `head`, in the layers of
-   * the bit set `layers`; undefined when a sum needs the sort order.
+   * The `[Min, Max]` of a dimension with `count` caps in the layers of the bit set `layers`, whose
+   * caps in layer l are the chain with head `heads[at + l]`; undefined when a sum needs the sort order.
    */
-  range(head: number, count: number, layers: number, rule: CompiledRule): CapRange | undefined {
-    if (count === 1) return this.alone(head - 1, rule);
-    let Min = -Infinity;
-    let Max = Infinity;
-    let minFixed = false;
-    let maxFixed = false;
-    // Registry order: the lowest layer first.
-    for (let present = layers; present !== 0;) {
-      const lowest = present & -present;
-      present ^= lowest;
-      const layer = 31 - Math.clz32(lowest);
-      if (!this.side(head, layer, MAX_SIDE)) return undefined;
-      const layerMax = Math.min(this.candidate, this.hard, rule.max);
-      const maxOverridden = this.overridden;
-      if (!this.side(head, layer, MIN_SIDE)) return undefined;
-      const below = Math.max(this.candidate, this.hard, rule.min);
-      const layerMin = below > layerMax ? layerMax : below;
-      if (!minFixed) {
-        if (this.prioritized && this.overridden) {
-          Min = layerMin;
-          minFixed = true;
-        } else if (layerMin > Min) Min = layerMin;
-      }
-      if (!maxFixed) {
-        if (this.prioritized && maxOverridden) {
-          Max = layerMax;
-          maxFixed = true;
-        } else if (layerMax < Max) Max = layerMax;
+  range(
+    heads: Int32Array,
+    at: number,
+    count: number,
+    layers: number,
+    rule: CompiledRule,
+  ): CapRange | undefined {
+    let Min: number;
+    let Max: number;
+    if (count === 1) {
+      // One layer, folded across from [−∞, +∞]: its bounds are the range before the finish.
+      this.lone(heads[at + 31 - Math.clz32(layers)]! - 1, rule);
+      Min = this.layerMin;
+      Max = this.layerMax;
+    } else {
+      Min = -Infinity;
+      Max = Infinity;
+      let minFixed = false;
+      let maxFixed = false;
+      // Registry order: the lowest layer first.
+      for (let present = layers; present !== 0;) {
+        const lowest = present & -present;
+        present ^= lowest;
+        const head = heads[at + 31 - Math.clz32(lowest)]!;
+        if (this.chains.next(head - 1) < 0) this.lone(head - 1, rule);
+        else if (!this.crowded(head, rule)) return undefined;
+        if (!minFixed) {
+          if (this.prioritized && this.minOverridden) {
+            Min = this.layerMin;
+            minFixed = true;
+          } else if (this.layerMin > Min) Min = this.layerMin;
+        }
+        if (!maxFixed) {
+          if (this.prioritized && this.maxOverridden) {
+            Max = this.layerMax;
+            maxFixed = true;
+          } else if (this.layerMax < Max) Max = this.layerMax;
+        }
       }
     }
     // As `RangeFold.finish`: ties go to clamp_default, then Min ≤ Max.
@@ -92,34 +106,51 @@ export class CapChainRange {
   }
 
   /**
-   * `range` of a dimension with one cap, item `k`: the steps of `range` and `side` for that one layer,
-   * with one side holding the cap and the other nothing. (A dimension holds one cap in two cases of
-   * three in the standard workload.) Both sides and the layer's fold across start unbounded, so the
-   * layer's bounds become the range before the finish.
+   * The bounds of a layer that holds one cap, item `k`: the steps of `crowded` and `side` with one side
+   * holding the cap and the other nothing. (Two dimensions in three hold one cap in the standard
+   * workload, and most of the others one per layer.)
    */
-  private alone(k: number, rule: CompiledRule): CapRange {
+  private lone(k: number, rule: CompiledRule): void {
     const place = this.chains.code(k);
     const v = this.chains.value(k);
+    const code = (place >>> PLACE_MODE) & 7;
     // A sum of one term is `v + 0` (as `(baseline ?? 0) + (additive ?? 0)`); HARD and OVERRIDE keep v.
-    const bound = ((place >>> PLACE_MODE) & 7) <= ADDITIVE_CODE ? v + 0 : v;
-    let Max = rule.max;
+    const bound = code <= ADDITIVE_CODE ? v + 0 : v;
+    const overridden = code === OVERRIDE_CODE;
+    let layerMax = rule.max;
     let below = rule.min;
-    if ((place & 1) === MAX_SIDE) Max = Math.min(bound, rule.max);
-    else below = Math.max(bound, rule.min);
-    let Min = below > Max ? Max : below;
-    if (rule.min >= Min) Min = rule.min;
-    if (rule.max <= Max) Max = rule.max;
-    if (Min > Max) Min = Max;
-    return { Min, Max };
+    if ((place & 1) === MAX_SIDE) {
+      layerMax = Math.min(bound, rule.max);
+      this.maxOverridden = overridden;
+      this.minOverridden = false;
+    } else {
+      below = Math.max(bound, rule.min);
+      this.minOverridden = overridden;
+      this.maxOverridden = false;
+    }
+    this.layerMax = layerMax;
+    this.layerMin = below > layerMax ? layerMax : below;
+  }
+
+  /** The bounds of a layer that holds two or more caps, the chain with head `head`; false as `side`. */
+  private crowded(head: number, rule: CompiledRule): boolean {
+    if (!this.side(head, MAX_SIDE)) return false;
+    const layerMax = Math.min(this.candidate, this.hard, rule.max);
+    this.maxOverridden = this.overridden;
+    if (!this.side(head, MIN_SIDE)) return false;
+    const below = Math.max(this.candidate, this.hard, rule.min);
+    this.minOverridden = this.overridden;
+    this.layerMax = layerMax;
+    this.layerMin = below > layerMax ? layerMax : below;
+    return true;
   }
 
   /**
-   * Folds the caps of one side of one layer into `candidate`, `hard` and `overridden`; false when a
-   * sum needs the sort order.
+   * Folds one side of the caps of a layer, the chain with head `head`, into `candidate`, `hard` and
+   * `overridden`, as `boundLayer` does; false when a sum needs the sort order.
    */
-  private side(head: number, layer: number, side: number): boolean {
+  private side(head: number, side: number): boolean {
     const chains = this.chains;
-    const wanted = (layer << PLACE_LAYER) | side;
     const unbounded = side === MAX_SIDE ? Infinity : -Infinity;
     // Sums start at -0, so that the first term is the sum exactly.
     let baseline = -0;
@@ -131,7 +162,7 @@ export class CapChainRange {
     let override = -1;
     for (let k = head - 1; k >= 0; k = chains.next(k)) {
       const place = chains.code(k);
-      if ((place & LAYER_AND_SIDE) !== wanted) continue;
+      if ((place & 1) !== side) continue;
       const code = (place >>> PLACE_MODE) & 7;
       const v = chains.value(k);
       if (code === BASELINE_CODE) {
