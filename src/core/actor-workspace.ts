@@ -23,14 +23,14 @@ import {
   productNeedsOrder,
   sumNeedsOrder,
 } from './combine';
-import { CapChainRange, MAX_CHAIN_LAYERS } from './cap-chain-range';
+import { ActorCaps } from './actor-caps';
 import { emptyLayer, RangeFold, type LayerBounds } from './caps';
 import { compareContributions } from './order';
 import { RecordTemplate } from './record-template';
 import { SortedTerms } from './sorted-terms';
 import type { CompiledRegistries, CompiledRule } from './registries';
 import type { CapContribution, CapRange, Contribution, SubsystemOutput } from './types';
-import { BUCKET_CODES, capPlace, contributionBucketCode, PLACE_LAYER } from './item-checks';
+import { BUCKET_CODES, capPlace, contributionBucketCode } from './item-checks';
 
 /** Section codes: a dimension's two sections sit side by side at `dim * 2 + section`. */
 export const PRIMARY = 0;
@@ -68,11 +68,6 @@ const MULT_CODE = BUCKET_CODES.indexOf('MULT');
 const POST_CODE = BUCKET_CODES.indexOf('POST_ADD');
 const OVERRIDE_CODE = BUCKET_CODES.indexOf('OVERRIDE');
 const ALL_BUCKETS = 0b1111;
-// Per dimension, Int32 fields at `dim * DIM_INTS`.
-const DIM_INTS = 2;
-const CAP_COUNT = 0;
-/** Bit set of the layers holding the dimension's caps, by layer index (see `CapChainRange`). */
-const CAP_LAYERS = 1;
 
 export class ActorWorkspace {
   /** Dimension ids: registry slots first (in ascending name order), then this actor's unlisted names. */
@@ -84,10 +79,6 @@ export class ActorWorkspace {
 
   private sections: Int32Array = new Int32Array(0);
   private sums: Float64Array = new Float64Array(0);
-  private dims: Int32Array = new Int32Array(0);
-  /** Per dimension and cap layer, at `dim * layerCount + layer`, the head of its caps' chain (as HEAD). */
-  private capHeads: Int32Array = new Int32Array(0);
-  private readonly layerCount: number;
   /** 1 where a dimension's rule is operator mode (`use_pipeline: false`), whose extremes are folded. */
   private operatorMode: Uint8Array = new Uint8Array(0);
   /** Filled by `ordered`. */
@@ -105,16 +96,14 @@ export class ActorWorkspace {
   /** Scratch for the sections folded in sort order. */
   private readonly sorted = new SortedTerms();
 
-  /** Each dimension's caps folded off its chain, where the layers fit a bit set. */
-  private readonly capRanges: CapChainRange | undefined;
-  /** Scratch for the sorted cap folds of the dimensions `capRanges` cannot give exactly. */
+  /** The caps, by dimension and layer. */
+  private readonly capTable: ActorCaps;
+  /** Scratch for the sorted cap folds of the dimensions `capRange` cannot give exactly. */
   readonly layerScratch: LayerBounds = emptyLayer();
   readonly fold: RangeFold;
 
   constructor(private readonly registries: CompiledRegistries) {
-    const layerCount = (this.layerCount = registries.layers.length);
-    this.capRanges =
-      layerCount <= MAX_CHAIN_LAYERS ? new CapChainRange(this.chains, registries.policy) : undefined;
+    this.capTable = new ActorCaps(this.chains, registries.layers.length, registries.policy);
     this.fold = new RangeFold(registries.policy);
     this.primaryRecord = new RecordTemplate(registries.slotNames);
     this.derivedRecord = new RecordTemplate(registries.slotNames);
@@ -140,8 +129,7 @@ export class ActorWorkspace {
       sums[at + HIGHEST] = -Infinity;
       sums[at + LOWEST] = Infinity;
     }
-    this.dims.fill(0, 0, dimsUsed * DIM_INTS);
-    this.capHeads.fill(0, 0, dimsUsed * this.layerCount);
+    this.capTable.clear(dimsUsed);
     if (this.unlisted.size > 0) {
       this.unlisted.clear();
       this.names.length = this.slotCount;
@@ -208,14 +196,7 @@ export class ActorWorkspace {
       if (dim < 0 && (dim = this.unlistedDimension(name)) < 0) return j;
       const place = capPlace(cap, this.registries);
       if (place < 0) return j;
-      const at = dim * DIM_INTS;
-      const dims = this.dims;
-      const layer = place >>> PLACE_LAYER;
-      const heads = this.capHeads;
-      const chain = dim * this.layerCount + layer;
-      heads[chain] = this.chains.linkCap(output, j, heads[chain]!, place, cap.value) + 1;
-      dims[at + CAP_COUNT]++;
-      dims[at + CAP_LAYERS] |= 1 << layer; // unread past MAX_CHAIN_LAYERS
+      this.capTable.add(dim, place, output, j, cap.value);
     }
     return -1;
   }
@@ -226,7 +207,7 @@ export class ActorWorkspace {
    * templates learn any they do not hold yet.
    */
   ordered(): number {
-    const { order: out, sections, dims } = this;
+    const { order: out, sections, capTable } = this;
     const { primaryRecord, derivedRecord, capsRecord } = this;
     let n = 0;
     let primaryDims = 0;
@@ -238,7 +219,7 @@ export class ActorWorkspace {
       const derived = sections[(dim * 2 + 1) * SECTION_INTS + COUNT]!;
       primaryDims += primaryRecord.see(dim, primary);
       derivedDims += derivedRecord.see(dim, derived);
-      if (capsRecord.see(dim, primary | derived | dims[dim * DIM_INTS + CAP_COUNT]!) !== 0) out[n++] = dim;
+      if (capsRecord.see(dim, primary | derived | capTable.count(dim)) !== 0) out[n++] = dim;
     }
     this.primarySlots = primaryDims;
     this.derivedSlots = derivedDims;
@@ -263,7 +244,7 @@ export class ActorWorkspace {
   }
 
   capCountOf(dim: number): number {
-    return this.dims[dim * DIM_INTS + CAP_COUNT]!;
+    return this.capTable.count(dim);
   }
 
   /**
@@ -363,11 +344,7 @@ export class ActorWorkspace {
 
   /** The caps of a dimension, in a new array (any order). */
   caps(dim: number): CapContribution[] {
-    const caps: CapContribution[] = [];
-    const at = dim * this.layerCount;
-    for (let l = 0; l < this.layerCount; l++)
-      for (let k = this.capHeads[at + l]! - 1; k >= 0; k = this.chains.next(k)) caps.push(this.chains.cap(k));
-    return caps;
+    return this.capTable.list(dim);
   }
 
   /**
@@ -375,15 +352,7 @@ export class ActorWorkspace {
    * give the sorted fold's bits (then fold `caps(dim)`).
    */
   capRange(dim: number): CapRange | undefined {
-    const at = dim * DIM_INTS;
-    const dims = this.dims;
-    return this.capRanges?.range(
-      this.capHeads,
-      dim * this.layerCount,
-      dims[at + CAP_COUNT]!,
-      dims[at + CAP_LAYERS]!,
-      this.rules[dim]!,
-    );
+    return this.capTable.range(dim, this.rules[dim]!);
   }
 
   /** The id of a name the registry does not list, or -1 when it is not a valid dimension name. */
@@ -416,14 +385,9 @@ export class ActorWorkspace {
     const operatorMode = new Uint8Array(capacity);
     operatorMode.set(this.operatorMode);
     this.operatorMode = operatorMode;
-    const dims = new Int32Array(capacity * DIM_INTS);
-    dims.set(this.dims);
-    const capHeads = new Int32Array(capacity * this.layerCount);
-    capHeads.set(this.capHeads);
-    this.capHeads = capHeads;
+    this.capTable.grow(capacity);
     this.sections = sections;
     this.sums = sums;
-    this.dims = dims;
     this.order = new Int32Array(capacity);
     this.capacity = capacity;
   }
