@@ -192,6 +192,29 @@ describe('the hot path', () => {
     );
   });
 
+  it('gives the reference bits for an actor of more items than its chains first hold (256)', () => {
+    const layers = ['REALM', 'EVENT', 'TOTAL'];
+    const itemsArb = fc.tuple(
+      fc.array(contributionArb(), { minLength: 150, maxLength: 250 }),
+      fc.array(capArb(layers), { minLength: 150, maxLength: 250 }),
+    );
+    fc.assert(
+      fc.property(itemsArb, ([contributions, caps]) => {
+        const registries = compileRegistries(
+          { dimensions: { strength: { use_pipeline: true, clamp_default: { min: -1e18, max: 1e18 } } } },
+          { order: layers, across_policy: 'PRIORITIZED_OVERRIDE' },
+        );
+        const half = contributions.length >> 1;
+        const outputs = [
+          { primary: contributions.slice(0, half), derived: [], caps, meta: { system: 'a' } },
+          { primary: [], derived: contributions.slice(half), caps: [], meta: { system: 'b' } },
+        ];
+        expectSameBits(snapshotValues(outputs, registries), referenceValues(outputs, registries));
+      }),
+      { numRuns: 25 },
+    );
+  });
+
   it('gives the same bits when one workspace serves actors of different shapes in turn', () => {
     fc.assert(
       fc.property(actorsOfOneRegistry(2, 5), ({ combiner, capLayers, actors }) => {
