@@ -15,7 +15,8 @@
  * -0 and ±∞ included, to `foldCaps`.
  */
 import type { ItemChains } from './item-chains';
-import { PLACE_MODE } from './item-checks';
+import { sumNeedsOrder } from './combine';
+import { MODE_CODES, PLACE_MODE } from './item-checks';
 import { compareCaps } from './order';
 import type { CompiledRule } from './registries';
 import type { AcrossPolicy, CapRange } from './types';
@@ -23,15 +24,12 @@ import type { AcrossPolicy, CapRange } from './types';
 /** Layers are bits of an int32 bit set, so at most 31 (the sign bit is left alone). */
 export const MAX_CHAIN_LAYERS = 31;
 
-// Mode codes, as `MODE_CODES` in item-checks.ts.
-const BASELINE_CODE = 0;
-const ADDITIVE_CODE = 1;
-const OVERRIDE_CODE = 4;
+const BASELINE_CODE = MODE_CODES.indexOf('BASELINE');
+const ADDITIVE_CODE = MODE_CODES.indexOf('ADDITIVE');
+const OVERRIDE_CODE = MODE_CODES.indexOf('OVERRIDE');
+// A place's side, as `capPlace` codes a cap's kind.
 const MAX_SIDE = 0;
 const MIN_SIDE = 1;
-
-/** More int32 terms than this could sum past 2^53 (as in combine.ts). */
-const MAX_EXACT_INT32_TERMS = 1 << 22;
 
 export class CapChainRange {
   private readonly prioritized: boolean;
@@ -182,8 +180,9 @@ export class CapChainRange {
       }
       fractional |= +((v | 0) !== v) << code; // -0 counts as an integer
     }
-    if (inexact(baselineTerms, fractional & (1 << BASELINE_CODE))) return false;
-    if (inexact(additiveTerms, fractional & (1 << ADDITIVE_CODE))) return false;
+    // A sum's terms are the whole "section" here: as contributions' sums, exact below 2^22 int32s.
+    if (sumNeedsOrder(baselineTerms, (fractional & (1 << BASELINE_CODE)) !== 0, baselineTerms)) return false;
+    if (sumNeedsOrder(additiveTerms, (fractional & (1 << ADDITIVE_CODE)) !== 0, additiveTerms)) return false;
     this.hard = hard;
     this.overridden = override >= 0;
     if (override >= 0) this.candidate = chains.value(override);
@@ -191,9 +190,4 @@ export class CapChainRange {
     else this.candidate = (baselineTerms > 0 ? baseline : 0) + (additiveTerms > 0 ? additive : 0);
     return true;
   }
-}
-
-/** Whether a sum of `terms` terms (`fractional` non-zero when one is not an int32) depends on order. */
-function inexact(terms: number, fractional: number): boolean {
-  return terms > 2 && (fractional !== 0 || terms >= MAX_EXACT_INT32_TERMS);
 }
