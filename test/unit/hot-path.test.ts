@@ -227,6 +227,53 @@ describe('the hot path', () => {
   });
 });
 
+describe('a sum of three fractional caps in one layer and side', () => {
+  // (0.1 + 0.2) + 0.3 and (0.3 + 0.2) + 0.1 differ in the last bit: only the sorted fold is right.
+  const values = [0.1, 0.2, 0.3];
+  const orders = [
+    [0, 1, 2],
+    [0, 2, 1],
+    [1, 0, 2],
+    [1, 2, 0],
+    [2, 0, 1],
+    [2, 1, 0],
+  ];
+
+  it('really depends on the order it is folded in', () => {
+    const folds = new Set(orders.map((order) => order.reduce((sum, i) => sum + values[i]!, 0)));
+    expect(folds.size).toBeGreaterThan(1);
+  });
+
+  it.each([
+    ['BASELINE', 'max'],
+    ['ADDITIVE', 'max'],
+    ['BASELINE', 'min'],
+    ['ADDITIVE', 'min'],
+  ] as const)('%s %s gives the sorted fold’s bits in every arrival order', (mode, kind) => {
+    const registries = compileRegistries(
+      { dimensions: { strength: { use_pipeline: true, clamp_default: { min: -1e18, max: 1e18 } } } },
+      { order: ['TOTAL'], across_policy: 'INTERSECT' },
+    );
+    const cap = (i: number) => ({
+      system: `s${i}`,
+      dimension: 'strength',
+      mode,
+      kind,
+      value: values[i]!,
+      scope: 'TOTAL',
+    });
+    for (const order of orders) {
+      const outputs = order.map((i) => ({
+        primary: [],
+        derived: [],
+        caps: [cap(i)],
+        meta: { system: `s${i}` },
+      }));
+      expectSameBits(snapshotValues(outputs, registries), referenceValues(outputs, registries));
+    }
+  });
+});
+
 describe('a dimension’s one cap read off its chain', () => {
   const clampArb = fc
     .tuple(
