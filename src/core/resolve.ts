@@ -8,6 +8,7 @@ import { candidateValue, clampTo, countBuckets, needsOrder, type BucketCounts } 
 import { mergeContexts } from './context';
 import { ActorCoreError } from './errors';
 import { gatherActor } from './gather';
+import type { RecordTemplate } from './record-template';
 import { sortCaps, sortContributions } from './order';
 import type { CompiledRegistries, CompiledRule } from './registries';
 import type { CapContribution, CapRange, Contribution, Snapshot, SubsystemOutput } from './types';
@@ -153,6 +154,30 @@ function checkedValue(value: number, name: string, section: 'Primary' | 'Derived
   return value;
 }
 
+/** The snapshot's third record, after the two sections' codes, for `deleteAbsent`. */
+const CAPS_USED = 2;
+
+/**
+ * Deletes from a record started from `template` the keys the snapshot does not give it: `part`'s
+ * dimensions (PRIMARY, DERIVED or CAPS_USED) with nothing in it. It has any only when it holds more
+ * keys than the `present` ones.
+ */
+function deleteAbsent(
+  record: Record<string, unknown>,
+  work: ActorWorkspace,
+  part: number,
+  template: RecordTemplate,
+  present: number,
+): void {
+  const held = template.held();
+  if (held.length <= present) return;
+  for (let h = 0; h < held.length; h++) {
+    const dim = held[h]!;
+    const holds = part === CAPS_USED ? work.touched(dim) : work.contributionCount(dim, part) > 0;
+    if (!holds) delete record[work.names[dim]!];
+  }
+}
+
 /** Resolves one actor. Pure: the same (outputs, registries, version) always give the same bytes. */
 export function resolveSnapshot(
   outputs: unknown,
@@ -191,23 +216,9 @@ export function resolveSnapshot(
       Derived[name] = workspaceSectionValue(work, dim, DERIVED, range);
     CapsUsed[name] = range;
   }
-  // A record from a template holds every key the snapshot gives it, so it has absent keys to delete
-  // only when it holds more keys than that.
-  const names = registries.slotNames;
-  if (fullPrimary !== undefined && work.primaryRecord.held().length > work.primarySlots) {
-    const held = work.primaryRecord.held();
-    for (let h = 0; h < held.length; h++)
-      if (work.contributionCount(held[h]!, PRIMARY) === 0) delete Primary[names[held[h]!]!];
-  }
-  if (fullDerived !== undefined && work.derivedRecord.held().length > work.derivedSlots) {
-    const held = work.derivedRecord.held();
-    for (let h = 0; h < held.length; h++)
-      if (work.contributionCount(held[h]!, DERIVED) === 0) delete Derived[names[held[h]!]!];
-  }
-  if (fullCaps !== undefined && work.capsRecord.held().length > n) {
-    const held = work.capsRecord.held();
-    for (let h = 0; h < held.length; h++) if (!work.touched(held[h]!)) delete CapsUsed[names[held[h]!]!];
-  }
+  if (fullPrimary !== undefined) deleteAbsent(Primary, work, PRIMARY, work.primaryRecord, work.primarySlots);
+  if (fullDerived !== undefined) deleteAbsent(Derived, work, DERIVED, work.derivedRecord, work.derivedSlots);
+  if (fullCaps !== undefined) deleteAbsent(CapsUsed, work, CAPS_USED, work.capsRecord, n);
   const snapshot: Snapshot = { Primary, Derived, CapsUsed, Version: actorVersion };
   const context = mergeContexts(list);
   if (context !== undefined) snapshot.Context = context;
