@@ -13,7 +13,7 @@ import { fullRecordFactory, type FullRecordFactory } from './full-record';
 
 export class RecordTemplate {
   /** 1 where the template holds the slot. */
-  readonly holds: Uint8Array;
+  private readonly holds: Uint8Array;
   /** The slots it holds, ascending. */
   private slots: number[] = [];
   private factory: FullRecordFactory | undefined;
