@@ -116,6 +116,8 @@ read_states() {
       /^# / { sub(/^# /, ""); for (i = 1; i <= NF; i++) col[$i] = i; next }
       col["svname"] && $col["svname"] == s {
         check = $col["check_status"]
+        # "* " marks a check in progress; the status after it is still the last finished one.
+        sub(/^\* /, "", check)
         if ($col["check_code"] != "") check = check "/" $col["check_code"]
         print $col["status"] "|" (check == "" ? "-" : check) "|" ($col["scur"] + $col["qcur"])
       }
