@@ -4,16 +4,11 @@
  * because what is tested here is HAProxy's transient output: a health check in progress, which
  * `show stat` reports as "* " before the last finished check's status.
  */
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
-import { repoRoot } from '../support/shared';
-
-const exec = promisify(execFile);
-const SCRIPT = path.join(repoRoot, 'deploy', 'blue-green.sh');
+import { runBlueGreen } from '../support/haproxy';
 
 // The columns the script reads, under HAProxy's header names; HAProxy sends many more, in this order.
 const SERVERS_STATE = [
@@ -73,11 +68,13 @@ describe('deploy/blue-green.sh reading HAProxy statistics', () => {
     const socketPath = path.join(dir, 'admin.sock');
     const api = await fakeRuntimeApi(socketPath, { serversState: SERVERS_STATE, stat: stat(greenCheck) });
     try {
-      const { stdout } = await exec('bash', [SCRIPT, 'status'], {
-        env: { ...process.env, HAPROXY_SOCKET: socketPath, HAPROXY_BACKEND: 'actor_core' },
+      const run = await runBlueGreen(['status'], {
+        HAPROXY_SOCKET: socketPath,
+        HAPROXY_BACKEND: 'actor_core',
       });
+      expect(run.code).toBe(0);
       expect(api.commands).toEqual(['show servers state actor_core', 'show stat actor_core 4 -1']);
-      return stdout;
+      return run.stdout;
     } finally {
       await api.close();
     }
