@@ -46,7 +46,7 @@ import { environment, intList, positiveInt, repoRoot, runMain } from './support'
 const DEFAULTS = {
   actors: 20_000,
   // One process per machine, threads = CPUs (the product's default), at the default concurrency:
-  // measured against 2 processes × 1 thread, as fast, and interactive p99 under 50 ms (README).
+  // measured against 2 processes × 1 thread, as fast, and interactive p99 under 50 ms (bench/performance-log.md).
   workers: 1,
   interactive: 50,
   // Actors through the pipeline before each timed run (seeded besides the measured ones), and how many

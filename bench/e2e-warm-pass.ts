@@ -6,8 +6,8 @@
  * Why: the workers' own warm-up (WORKER_WARM_UP_MS) optimizes the resolve threads, but the main
  * threads' job path (the load query's row parsing, the write statement's parameters, the Redis
  * commands, BullMQ's job handling, the logs) was still compiled by TurboFan during the timed run: with
- * `--trace-opt` on the worker processes, ~450 ms of compilation in a ~2-second run on 2 CPUs (README,
- * Benchmarks). The producer's side (the bench's own process) warms up with it. A function that runs once per job (the load, the batch) is optimized only after a few
+ * `--trace-opt` on the worker processes, ~450 ms of compilation in a ~2-second run on 2 CPUs (bench/
+ * performance-log.md). The producer's side (the bench's own process) warms up with it. A function that runs once per job (the load, the batch) is optimized only after a few
  * dozen jobs, so the pass goes over its actors in rounds: more rounds, fewer actors to seed. After
  * each round every snapshot, resolution error and cached value is removed, so that the next round, and
  * then the timed run, start from empty stores and take the jobs' usual path (nothing is "current").

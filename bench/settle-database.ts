@@ -2,7 +2,7 @@
  * A freshly seeded database brought to a steady state before a timed run: statistics gathered and the
  * seed's dirty pages checkpointed. Seeding 20,000 actors writes ~1 GB of WAL, so Postgres starts
  * checkpoints of its own (`max_wal_size`); one was seen still writing through a whole 2-second e2e
- * run (README, Benchmarks, has the pairs that measured it). A run should measure the pipeline, not the
+ * run (bench/performance-log.md has the pairs that measured it). A run should measure the pipeline, not the
  * seed's aftermath.
  */
 import type pg from 'pg';

@@ -2,7 +2,7 @@
  * JIT warm-up before a worker process takes jobs. V8 compiles every isolate's code on its own as it
  * gets hot, so a fresh resolve thread runs its first few thousand actors in the slower tiers while
  * TurboFan compiles in the background: in a 20,000-actor bulk run that started on fresh threads,
- * compilation was ~8 % of all CPU and the threads spent ~15 µs more per actor (README, Performance).
+ * compilation was ~8 % of all CPU and the threads spent ~15 µs more per actor (bench/performance-log.md).
  * Resolving a sample of stored inputs for a bounded time first moves that cost out of the first jobs.
  * Nothing is written: the snapshots are dropped. The worker's Postgres connections are opened first,
  * for the same reason (`openConnections`).
