@@ -58,7 +58,7 @@ export const REQUEST_BUCKETS = [
 ];
 /** A job of 500 actors takes tens to hundreds of ms; a stuck one up to the lock duration. */
 export const JOB_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
-/** One actor: ~13 µs of resolution plus ~45–66 µs of parsing on the reference VM (README, Benchmarks). */
+/** One actor on a resolve thread (unpack, resolve, serialize): ~50–85 µs on the reference VM (README). */
 export const ACTOR_BUCKETS = [5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 5e-3];
 /** Interactive jobs hold 1 actor, bulk jobs JOB_BATCH_SIZE (500 by default, at most 10,000). */
 export const BATCH_BUCKETS = [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000];
