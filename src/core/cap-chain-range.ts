@@ -10,9 +10,10 @@
  * The chain gives the caps in reverse arrival order. That gives the sorted fold's bits wherever order
  * cannot show: HARD caps fold by min / max and the OVERRIDE is chosen by comparison, and a BASELINE or
  * ADDITIVE sum of at most two terms, or of int32 terms only, is exact in any order (as for
- * contributions, see `needsOrderFor`). Where a sum of three or more terms holds a fraction, `range`
- * returns undefined and the caller folds the sorted caps instead. Property tests hold every value,
- * -0 and ±∞ included, to `foldCaps`.
+ * contributions, see `needsOrderFor`). Where a sum of three or more terms holds a fraction, or a
+ * side's sums overflow to ∞ − ∞, `range` returns undefined and the caller folds the sorted caps
+ * instead (which reports the overflow). Property tests hold every value, -0 and ±∞ included, to
+ * `foldCaps`.
  */
 import type { ItemChains } from './item-chains';
 import { sumNeedsOrder } from './combine';
@@ -187,7 +188,12 @@ export class CapChainRange {
     this.overridden = override >= 0;
     if (override >= 0) this.candidate = chains.value(override);
     else if ((baselineTerms | additiveTerms) === 0) this.candidate = unbounded;
-    else this.candidate = (baselineTerms > 0 ? baseline : 0) + (additiveTerms > 0 ? additive : 0);
+    else {
+      const sum = (baselineTerms > 0 ? baseline : 0) + (additiveTerms > 0 ? additive : 0);
+      // ∞ − ∞ (both sums overflowed, in opposite directions): the reference fold reports it.
+      if (sum !== sum) return false;
+      this.candidate = sum;
+    }
     return true;
   }
 }

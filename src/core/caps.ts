@@ -142,7 +142,8 @@ export class RangeFold {
         this.Min = bounds.Min;
         this.minFrom = layer;
         this.minFixed = true;
-      } else if (bounds.Min > this.Min) {
+      } else if (!(bounds.Min <= this.Min)) {
+        // `!(≤)`, not `>`: a NaN layer side (caps overflowing to ∞ − ∞) is kept, for the caller to report.
         this.Min = bounds.Min;
         this.minFrom = layer;
       }
@@ -152,7 +153,7 @@ export class RangeFold {
         this.Max = bounds.Max;
         this.maxFrom = layer;
         this.maxFixed = true;
-      } else if (bounds.Max < this.Max) {
+      } else if (!(bounds.Max >= this.Max)) {
         this.Max = bounds.Max;
         this.maxFrom = layer;
       }

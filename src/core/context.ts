@@ -1,4 +1,5 @@
 /** Context packs (AGGREGATION.md, step 3): merging the packs subsystems send, and applying one to a value. */
+import { ActorCoreError } from './errors';
 import { compareValues } from './order';
 import type { MergedPack, ModifierPack, SubsystemOutput } from './types';
 
@@ -28,6 +29,7 @@ function comparePacks(a: SourcedPack, b: SourcedPack): number {
 /**
  * The merged `Context` of a snapshot, or undefined when no subsystem sent a pack. Names in ASC order;
  * per name, `additive_percent` and `post_add` summed and `multipliers` concatenated, in pack order.
+ * A sum that overflows throws NON_FINITE_RESULT.
  */
 export function mergeContexts(outputs: readonly SubsystemOutput[]): Record<string, MergedPack> | undefined {
   let sent: SourcedPack[] | undefined;
@@ -56,9 +58,21 @@ export function mergeContexts(outputs: readonly SubsystemOutput[]): Record<strin
         for (let m = 0; m < multipliers.length; m++) merged.multipliers.push(multipliers[m]!);
       if (pack.post_add !== undefined) merged.post_add += pack.post_add;
     }
+    checkFinite(merged.additive_percent, name, 'additive_percent');
+    checkFinite(merged.post_add, name, 'post_add');
     setEntry(result, name, merged);
   }
   return result;
+}
+
+/** A merged sum that overflowed (finite packs whose sum is ±∞) is rejected, as a value's overflow is. */
+function checkFinite(sum: number, name: string, field: 'additive_percent' | 'post_add'): void {
+  if (sum - sum === 0) return; // finite
+  throw new ActorCoreError(
+    'NON_FINITE_RESULT',
+    `Context.${name}.${field} is not finite: the packs' ${field} values sum past ±1.8e308`,
+    { field: `Context.${name}.${field}` },
+  );
 }
 
 function setEntry(result: Record<string, MergedPack>, name: string, pack: MergedPack): void {

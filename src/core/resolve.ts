@@ -87,7 +87,7 @@ export function foldCaps(
       // The common case: one cap, one layer to visit.
       const layer = caps[0]!.scope ?? 'TOTAL';
       const bounds = boundLayer(caps, layer, rule, scratch);
-      fold.add(layer, bounds);
+      addLayer(fold, layer, bounds, caps);
       onLayer?.(layer, bounds);
     } else {
       // Registry order; a layer without caps for this dimension is skipped, unvisited where the
@@ -97,12 +97,29 @@ export function foldCaps(
         if ((present & 1) === 0) continue;
         const bounds = boundLayer(caps, layers[l]!, rule, scratch);
         if (bounds.count === 0) continue;
-        fold.add(layers[l]!, bounds);
+        addLayer(fold, layers[l]!, bounds, caps);
         onLayer?.(layers[l]!, bounds);
       }
     }
   }
   return fold.finish(rule);
+}
+
+/**
+ * Folds a layer in, and rejects the actor when a side it folds is not a number: its BASELINE and
+ * ADDITIVE sums overflowed in opposite directions (∞ − ∞), and no HARD cap or clamp can bound that.
+ */
+function addLayer(fold: RangeFold, layer: string, bounds: LayerBounds, caps: CapContribution[]): void {
+  fold.add(layer, bounds);
+  if (fold.Min === fold.Min && fold.Max === fold.Max) return;
+  const dimension = caps[0]!.dimension;
+  const side = fold.Max !== fold.Max ? 'max' : 'min';
+  throw new ActorCoreError(
+    'NON_FINITE_RESULT',
+    `CapsUsed.${dimension} is not a number: the ${side}-side BASELINE and ADDITIVE caps of layer ${layer} ` +
+      'overflow (∞ − ∞)',
+    { dimension, field: `CapsUsed.${dimension}` },
+  );
 }
 
 /** Bit l is set when a cap's scope is `layers[l]` (validated caps always name a registry layer). */
