@@ -142,8 +142,9 @@ export class RangeFold {
         this.Min = bounds.Min;
         this.minFrom = layer;
         this.minFixed = true;
-      } else if (!(bounds.Min <= this.Min)) {
-        // `!(≤)`, not `>`: a NaN layer side (caps overflowing to ∞ − ∞) is kept, for the caller to report.
+      } else if (this.Min === this.Min && !(bounds.Min <= this.Min)) {
+        // A NaN side (caps overflowing to ∞ − ∞) stays, as max() propagates it, until a fixing
+        // OVERRIDE replaces it; the caller rejects one that survives.
         this.Min = bounds.Min;
         this.minFrom = layer;
       }
@@ -153,7 +154,7 @@ export class RangeFold {
         this.Max = bounds.Max;
         this.maxFrom = layer;
         this.maxFixed = true;
-      } else if (!(bounds.Max >= this.Max)) {
+      } else if (this.Max === this.Max && !(bounds.Max >= this.Max)) {
         this.Max = bounds.Max;
         this.maxFrom = layer;
       }

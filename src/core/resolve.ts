@@ -87,7 +87,7 @@ export function foldCaps(
       // The common case: one cap, one layer to visit.
       const layer = caps[0]!.scope ?? 'TOTAL';
       const bounds = boundLayer(caps, layer, rule, scratch);
-      addLayer(fold, layer, bounds, caps);
+      fold.add(layer, bounds);
       onLayer?.(layer, bounds);
     } else {
       // Registry order; a layer without caps for this dimension is skipped, unvisited where the
@@ -97,23 +97,23 @@ export function foldCaps(
         if ((present & 1) === 0) continue;
         const bounds = boundLayer(caps, layers[l]!, rule, scratch);
         if (bounds.count === 0) continue;
-        addLayer(fold, layers[l]!, bounds, caps);
+        fold.add(layers[l]!, bounds);
         onLayer?.(layers[l]!, bounds);
       }
     }
   }
-  return fold.finish(rule);
+  fold.finish(rule);
+  if (fold.Min !== fold.Min || fold.Max !== fold.Max) nonFiniteRange(fold, caps[0]!.dimension);
+  return fold;
 }
 
 /**
- * Folds a layer in, and rejects the actor when a side it folds is not a number: its BASELINE and
- * ADDITIVE sums overflowed in opposite directions (∞ − ∞), and no HARD cap or clamp can bound that.
+ * Rejects a range that is not a number: a side whose BASELINE and ADDITIVE sums overflowed in opposite
+ * directions (∞ − ∞) in a layer the fold took in, which no HARD cap or clamp can bound.
  */
-function addLayer(fold: RangeFold, layer: string, bounds: LayerBounds, caps: CapContribution[]): void {
-  fold.add(layer, bounds);
-  if (fold.Min === fold.Min && fold.Max === fold.Max) return;
-  const dimension = caps[0]!.dimension;
+function nonFiniteRange(fold: RangeFold, dimension: string): never {
   const side = fold.Max !== fold.Max ? 'max' : 'min';
+  const layer = side === 'max' ? fold.maxFrom : fold.minFrom;
   throw new ActorCoreError(
     'NON_FINITE_RESULT',
     `CapsUsed.${dimension} is not a number: the ${side}-side BASELINE and ADDITIVE caps of layer ${layer} ` +

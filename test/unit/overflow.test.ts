@@ -109,6 +109,18 @@ describe('caps whose sums overflow', () => {
     expect(snapshot.Primary.strength).toBe(500);
   });
 
+  it('keeps a side that a later layer’s OVERRIDE fixes under PRIORITIZED_OVERRIDE: it replaces the NaN', () => {
+    // WORLD (first): Max = NaN, taken in as INTERSECT; TOTAL (later) holds the first max OVERRIDE,
+    // 300, which fixes Max to its layer value. Range [0, 300]; FLAT 700 → 300.
+    const caps = [...cancellingMaxCaps('WORLD'), cap('strength', 'OVERRIDE', 'max', 300, { scope: 'TOTAL' })];
+    const outputs = [out('x', { primary: [c('strength', 'FLAT', 700, 'a')], caps })];
+    const snapshot = resolve(outputs, PRIORITIZED);
+    expect(snapshot.CapsUsed.strength).toEqual({ Min: 0, Max: 300 });
+    expect(snapshot.Primary.strength).toBe(300);
+    // Under INTERSECT the NaN stays: min(NaN, 300) is not a number.
+    expect(rejection(() => resolve(outputs)).message).toContain('layer WORLD');
+  });
+
   it('keeps an infinite BASELINE sum: the HARD_MAX and clamp_default still bound it', () => {
     // BASELINE BIG + BIG = +∞; Max = min(+∞, 50, 999999) = 50
     const snapshot = resolve([
