@@ -1,6 +1,6 @@
 /** `actor-core explain --dimension D`: how one dimension's value came about, as text or JSON. */
-import type { Command } from 'commander';
-import { explain, isActorCoreError, type Explanation } from '../core';
+import { InvalidArgumentError, type Command } from 'commander';
+import { DIMENSION_PATTERN, explain, isActorCoreError, type Explanation } from '../core';
 import { writeWithBackpressure, type CliIo } from './cli-io';
 import {
   addRegistryOptions,
@@ -25,7 +25,9 @@ Output:
   A report of the dimension: its rule (pipeline or operator, clamp_default), every contribution in
   the order applied with the running value, every cap layer with its caps and its [Min, Max], which
   layer bound the range, and the final clamp and value, for Primary and Derived. With --json, the
-  Explanation object instead. A dimension no subsystem mentions is reported as not seen (exit 0).
+  Explanation object instead, with ±∞ written as the strings "Infinity" and "-Infinity" (JSON has no
+  infinities). A dimension no subsystem mentions is reported as not seen (exit 0). Input that
+  "resolve" rejects is rejected here too, with the same error: it has no snapshot to explain.
 
 Exit codes: 0 explained, 1 internal error, 2 bad input, registry or command line (one line on stderr).
 
@@ -42,8 +44,22 @@ async function runExplain(file: string | undefined, options: ExplainOptions, io:
   } catch (err) {
     throw isActorCoreError(err) ? err.locate({ file: name }) : err;
   }
-  const text = options.json === true ? `${JSON.stringify(explanation)}\n` : formatExplanation(explanation);
+  const text =
+    options.json === true
+      ? `${JSON.stringify(explanation, infinityAsText)}\n`
+      : formatExplanation(explanation);
   await writeWithBackpressure(io.stdout, text);
+}
+
+function infinityAsText(_key: string, value: unknown): unknown {
+  return value === Infinity ? 'Infinity' : value === -Infinity ? '-Infinity' : value;
+}
+
+/** Commander parser of `--dimension`: a name that a dimension can have. */
+function parseDimension(text: string): string {
+  if (!DIMENSION_PATTERN.test(text))
+    throw new InvalidArgumentError('a dimension name matches ^[a-z][a-z0-9_]*$, e.g. crit_rate.');
+  return text;
 }
 
 export function addExplainCommand(program: Command, io: CliIo): Command {
@@ -52,7 +68,7 @@ export function addExplainCommand(program: Command, io: CliIo): Command {
     .summary('explain how one dimension of the snapshot is computed')
     .description("Explain one dimension of an actor's snapshot: contributions, cap layers and clamps.")
     .argument('[file]', 'JSON input file, or "-" for stdin (default: stdin)')
-    .requiredOption('-d, --dimension <name>', 'the dimension to explain, e.g. strength');
+    .requiredOption('-d, --dimension <name>', 'the dimension to explain, e.g. strength', parseDimension);
   addRegistryOptions(command);
   addVersionOption(command);
   command

@@ -7,7 +7,7 @@ export function formatNumber(n: number | undefined): string {
   if (n === undefined) return '—';
   if (n === Infinity) return '+∞';
   if (n === -Infinity) return '−∞';
-  return String(n);
+  return Object.is(n, -0) ? '-0' : String(n);
 }
 
 function range(min: number, max: number): string {
@@ -63,6 +63,28 @@ function layerLines(e: Explanation): string[] {
     '',
     `Range used ${range(used.Min, used.Max)}: Min set by ${used.minFrom}, Max set by ${used.maxFrom}`,
   );
+  if (used.floorAboveMax !== null) {
+    lines.push(
+      `  the floor ${formatNumber(used.floorAboveMax)} (set by ${used.minFrom}) is above Max ` +
+        `${formatNumber(used.Max)} (set by ${used.maxFrom}), so Min = Max`,
+    );
+  }
+  lines.push(...fixedSideLines('Max', used.maxFixedBy, e), ...fixedSideLines('Min', used.minFixedBy, e));
+  return lines;
+}
+
+/** PRIORITIZED_OVERRIDE: which layer fixed a side, and the layers that then did not count on it. */
+function fixedSideLines(label: 'Max' | 'Min', by: string | null, e: Explanation): string[] {
+  if (by === null) return [];
+  const at = e.layers.findIndex((layer) => layer.layer === by);
+  const bounds = (layers: LayerExplanation[]): string =>
+    layers.map((layer) => `${layer.layer} ${formatNumber(layer[label])}`).join(', ');
+  const lines = [`  ${label} fixed by the OVERRIDE of ${by}, the first layer holding one on that side`];
+  const before = e.layers.slice(0, at);
+  const after = e.layers.slice(at + 1);
+  if (before.length > 0)
+    lines.push(`    it replaces the ${label} of the layers before it: ${bounds(before)}`);
+  if (after.length > 0) lines.push(`    the layers after it do not change it: ${bounds(after)}`);
   return lines;
 }
 
@@ -92,8 +114,11 @@ function clampLine(section: SectionExplanation, e: Explanation): string {
   if (section.clampedBy === null)
     return `  candidate ${c} is within ${range(e.capsUsed.Min, e.capsUsed.Max)}: not clamped`;
   const { side, source } = section.clampedBy;
+  const floor = e.capsUsed.floorAboveMax;
+  const minSource =
+    floor === null ? `set by ${source}` : `the floor of ${source}, ${formatNumber(floor)}, lowered to Max`;
   return side === 'min'
-    ? `  candidate ${c} is below Min ${formatNumber(e.capsUsed.Min)} (set by ${source}): raised to ${formatNumber(section.value)}`
+    ? `  candidate ${c} is below Min ${formatNumber(e.capsUsed.Min)} (${minSource}): raised to ${formatNumber(section.value)}`
     : `  candidate ${c} is above Max ${formatNumber(e.capsUsed.Max)} (set by ${source}): lowered to ${formatNumber(section.value)}`;
 }
 

@@ -116,8 +116,11 @@ export class RangeFold {
   Max = Infinity;
   minFrom: string = CLAMP_DEFAULT;
   maxFrom: string = CLAMP_DEFAULT;
-  private minFixed = false;
-  private maxFixed = false;
+  /** Under PRIORITIZED_OVERRIDE, the layer whose OVERRIDE fixed the side, if one did. */
+  minFixedBy: string | undefined;
+  maxFixedBy: string | undefined;
+  /** Min's floor when it came out above Max and was lowered to it (`minFrom` still names its source). */
+  floorAboveMax: number | undefined;
   private readonly prioritized: boolean;
 
   constructor(policy: AcrossPolicy) {
@@ -130,18 +133,19 @@ export class RangeFold {
     this.Max = Infinity;
     this.minFrom = CLAMP_DEFAULT;
     this.maxFrom = CLAMP_DEFAULT;
-    this.minFixed = false;
-    this.maxFixed = false;
+    this.minFixedBy = undefined;
+    this.maxFixedBy = undefined;
+    this.floorAboveMax = undefined;
     return this;
   }
 
   /** Folds in one layer that holds caps for the dimension. */
   add(layer: string, bounds: LayerBounds): void {
-    if (!this.minFixed) {
+    if (this.minFixedBy === undefined) {
       if (this.prioritized && bounds.min.override !== undefined) {
         this.Min = bounds.Min;
         this.minFrom = layer;
-        this.minFixed = true;
+        this.minFixedBy = layer;
       } else if (this.Min === this.Min && !(bounds.Min <= this.Min)) {
         // A NaN side (caps overflowing to ∞ − ∞) stays, as max() propagates it, until a fixing
         // OVERRIDE replaces it; the caller rejects one that survives.
@@ -149,11 +153,11 @@ export class RangeFold {
         this.minFrom = layer;
       }
     }
-    if (!this.maxFixed) {
+    if (this.maxFixedBy === undefined) {
       if (this.prioritized && bounds.max.override !== undefined) {
         this.Max = bounds.Max;
         this.maxFrom = layer;
-        this.maxFixed = true;
+        this.maxFixedBy = layer;
       } else if (this.Max === this.Max && !(bounds.Max >= this.Max)) {
         this.Max = bounds.Max;
         this.maxFrom = layer;
@@ -173,8 +177,8 @@ export class RangeFold {
       this.maxFrom = CLAMP_DEFAULT;
     }
     if (this.Min > this.Max) {
+      this.floorAboveMax = this.Min;
       this.Min = this.Max;
-      this.minFrom = this.maxFrom;
     }
     return this;
   }

@@ -7,7 +7,15 @@ import { emptyLayer, type SideBounds } from './caps';
 import { candidateValue } from './combine';
 import { sortCaps, sortContributions } from './order';
 import { ruleFor, type CompiledRegistries } from './registries';
-import { checkVersion, foldCaps, gatherInputs, sectionValue, type DimensionInputs } from './resolve';
+import { checkDimension } from './check';
+import {
+  checkVersion,
+  foldCaps,
+  gatherInputs,
+  resolveSnapshot,
+  sectionValue,
+  type DimensionInputs,
+} from './resolve';
 import type { Bucket, CapContribution, CapRange, Operator } from './types';
 
 export interface ExplainStep {
@@ -42,6 +50,21 @@ export interface LayerExplanation {
   Max: number;
 }
 
+/** `CapsUsed[d]` with where each side came from. */
+export interface ExplainedRange extends CapRange {
+  /** The layer, or `clamp_default`, whose floor set Min (lowered to Max when `floorAboveMax` is set). */
+  minFrom: string;
+  maxFrom: string;
+  /**
+   * Under PRIORITIZED_OVERRIDE, the layer whose OVERRIDE cap fixed the side: the layers before it
+   * are replaced on that side, and those after it not applied.
+   */
+  minFixedBy: string | null;
+  maxFixedBy: string | null;
+  /** Min's floor when it came out above Max, so that Min was lowered to Max. */
+  floorAboveMax: number | null;
+}
+
 export interface Explanation {
   dimension: string;
   version: number;
@@ -55,14 +78,14 @@ export interface Explanation {
   };
   across_policy: CompiledRegistries['policy'];
   layers: LayerExplanation[];
-  capsUsed: CapRange & { minFrom: string; maxFrom: string };
+  capsUsed: ExplainedRange;
   primary?: SectionExplanation;
   derived?: SectionExplanation;
 }
 
 function explainSection(
   dim: DimensionInputs,
-  range: CapRange & { minFrom: string; maxFrom: string },
+  range: ExplainedRange,
   section: 'Primary' | 'Derived',
 ): SectionExplanation {
   // Sorted in place: the value below is then folded in this same order.
@@ -94,14 +117,19 @@ function explainSection(
   return explained;
 }
 
-/** Explains `dimension` of the snapshot that `resolveSnapshot(outputs, registries, version)` gives. */
+/**
+ * Explains `dimension` of the snapshot that `resolveSnapshot(outputs, registries, version)` gives, and
+ * throws what it throws: an actor that does not resolve has no value to explain.
+ */
 export function explain(
   outputs: unknown,
   dimension: string,
   registries: CompiledRegistries,
   version: unknown = 1,
 ): Explanation {
+  checkDimension(dimension, () => 'dimension', {});
   const actorVersion = checkVersion(version);
+  resolveSnapshot(outputs, registries, actorVersion);
   const { dimensions } = gatherInputs(outputs, registries);
   const found = dimensions.find((d) => d.name === dimension);
   const rule = ruleFor(registries, dimension);
@@ -116,7 +144,15 @@ export function explain(
       Max: bounds.Max,
     });
   });
-  const capsUsed = { Min: fold.Min, Max: fold.Max, minFrom: fold.minFrom, maxFrom: fold.maxFrom };
+  const capsUsed: ExplainedRange = {
+    Min: fold.Min,
+    Max: fold.Max,
+    minFrom: fold.minFrom,
+    maxFrom: fold.maxFrom,
+    minFixedBy: fold.minFixedBy ?? null,
+    maxFixedBy: fold.maxFixedBy ?? null,
+    floorAboveMax: fold.floorAboveMax ?? null,
+  };
   const explanation: Explanation = {
     dimension,
     version: actorVersion,

@@ -8,6 +8,13 @@ export { validateOutputs } from './validate-output';
 export { resolveSnapshot, checkVersion } from './resolve';
 export { applyContext, mergeContexts } from './context';
 export { explain } from './explain';
-export type { Explanation, ExplainStep, LayerExplanation, SectionExplanation } from './explain';
+export type {
+  ExplainedRange,
+  Explanation,
+  ExplainStep,
+  LayerExplanation,
+  SectionExplanation,
+} from './explain';
+export { DIMENSION_PATTERN } from './check';
 export { parseActorLine, resolveActorLine, resolveLineToJson } from './resolve-line';
 export type { ActorLine, LineResult } from './resolve-line';

@@ -87,3 +87,30 @@ export const PRIORITIZED: CapLayerRegistrySource = {
   order: ['REALM', 'WORLD', 'EVENT', 'TOTAL'],
   across_policy: 'PRIORITIZED_OVERRIDE',
 };
+
+/** crit_rate 0.1 under WORLD's HARD_MAX 0.25 and EVENT's HARD_MIN 0.3: the floor comes out above Max. */
+export function floorAboveMaxOutputs(): SubsystemOutput[] {
+  return [
+    out('items', {
+      derived: [c('crit_rate', 'FLAT', 0.1, 'items')],
+      caps: [
+        cap('crit_rate', 'HARD_MAX', 'max', 0.25, { system: 'w', scope: 'WORLD' }),
+        cap('crit_rate', 'HARD_MIN', 'min', 0.3, { system: 'e', scope: 'EVENT' }),
+      ],
+    }),
+  ];
+}
+
+/** Primary.strength is FLAT 1e308 + 1e308 times MULT (1 − 1), ∞ × 0; `other` gets a FLAT 1. */
+export function overflowingOutputs(other: string): SubsystemOutput[] {
+  return [
+    out('a', {
+      primary: [
+        c('strength', 'FLAT', 1e308, 'a'),
+        c('strength', 'FLAT', 1e308, 'b'),
+        c('strength', 'MULT', -1, 'a'),
+        c(other, 'FLAT', 1, 'a'),
+      ],
+    }),
+  ];
+}

@@ -4,6 +4,7 @@ import { main } from '../../src/cli/main';
 import { explain, resolveSnapshot } from '../../src/core';
 import { loadRegistries } from '../../src/registry';
 import { memoryIo, TempDir } from '../support/cli';
+import { floorAboveMaxOutputs, overflowingOutputs } from '../support/spec-inputs';
 import { readJson, repoRoot } from '../support/shared';
 
 const outputs = [
@@ -105,6 +106,78 @@ describe('actor-core main, in process', () => {
     const result = await run(['explain', '--json', '-d', 'crit_rate', '--registry', registryFile], input);
     const expected = explain(outputs, 'crit_rate', loadRegistries({ registry: registryFile }).compiled, 1);
     expect(JSON.parse(result.stdout)).toEqual(JSON.parse(JSON.stringify(expected)));
+  });
+
+  it('explains a floor above Max and the side a PRIORITIZED_OVERRIDE layer fixed', async () => {
+    const crossing = floorAboveMaxOutputs();
+    const args = ['explain', '-d', 'crit_rate', '--registry', registryFile];
+    const floor = await run(args, JSON.stringify(crossing));
+    expect(floor.code).toBe(0);
+    expect(floor.stdout).toContain('Range used [0.25, 0.25]: Min set by EVENT, Max set by WORLD');
+    expect(floor.stdout).toContain(
+      'the floor 0.3 (set by EVENT) is above Max 0.25 (set by WORLD), so Min = Max',
+    );
+    expect(floor.stdout).toContain(
+      'candidate 0.1 is below Min 0.25 (the floor of EVENT, 0.3, lowered to Max): raised to 0.25',
+    );
+
+    const fixed = [{ ...crossing[0]!, caps: [...crossing[0]!.caps] }];
+    fixed[0]!.caps[1] = { ...crossing[0]!.caps[1]!, mode: 'OVERRIDE', kind: 'max', value: 0.4 };
+    fixed[0]!.caps.push({ ...crossing[0]!.caps[0]!, value: 0.2, scope: 'TOTAL' });
+    const layersFile = tmp.write(
+      'po.json',
+      '{"order":["WORLD","EVENT","TOTAL"],"across_policy":"PRIORITIZED_OVERRIDE"}',
+    );
+    const prioritized = await run([...args, '--cap-layers', layersFile], JSON.stringify(fixed));
+    expect(prioritized.code).toBe(0);
+    expect(prioritized.stdout).toContain('Range used [0, 0.4]: Min set by clamp_default, Max set by EVENT');
+    expect(prioritized.stdout).toContain(
+      'Max fixed by the OVERRIDE of EVENT, the first layer holding one on that side',
+    );
+    expect(prioritized.stdout).toContain('it replaces the Max of the layers before it: WORLD 0.25');
+    expect(prioritized.stdout).toContain('the layers after it do not change it: TOTAL 0.2');
+  });
+
+  it('writes ±∞ as "Infinity" and "-Infinity" in --json, where JSON has no infinities', async () => {
+    const wide = tmp.write(
+      'wide.json',
+      '{"defaults":{"clamp_default":{"min":-1e308,"max":1e308}},"dimensions":{}}',
+    );
+    const huge = [
+      {
+        primary: [
+          { dimension: 'x', bucket: 'FLAT', value: 1e308, system: 'a' },
+          { dimension: 'x', bucket: 'FLAT', value: 1e308, system: 'b' },
+        ],
+        derived: [],
+        caps: [],
+        meta: { system: 'a' },
+      },
+    ];
+    const result = await run(['explain', '--json', '-d', 'x', '--registry', wide], JSON.stringify(huge));
+    expect(result.code).toBe(0);
+    const explained = JSON.parse(result.stdout) as {
+      primary: { steps: { running: unknown }[]; candidate: unknown };
+    };
+    expect(explained.primary.steps.map((step) => step.running)).toEqual([1e308, 'Infinity']);
+    expect(explained.primary.candidate).toBe('Infinity');
+  });
+
+  it('refuses a --dimension no dimension can have, and input that resolve rejects, exit 2', async () => {
+    const badName = await run(['explain', '-d', 'Crit-Rate', '--registry', registryFile], input);
+    expect(badName.code).toBe(2);
+    expect(badName.stdout).toBe('');
+    expect(badName.stderr).toContain(
+      "argument 'Crit-Rate' is invalid. a dimension name matches ^[a-z][a-z0-9_]*$",
+    );
+    const overflow = overflowingOutputs('crit_rate');
+    const rejected = await run(
+      ['explain', '-d', 'crit_rate', '--registry', registryFile],
+      JSON.stringify(overflow),
+    );
+    expect(rejected.code).toBe(2);
+    expect(rejected.stdout).toBe('');
+    expect(rejected.stderr).toMatch(/^actor-core: NON_FINITE_RESULT: Primary\.strength is not a number.*\n$/);
   });
 
   it('reports bad input on stdin as one line naming <stdin>, exit 2', async () => {

@@ -12,6 +12,7 @@ import {
   type Snapshot,
 } from '../../src/core';
 import { validInputArb } from '../support/arbitraries';
+import { floorAboveMaxOutputs, overflowingOutputs } from '../support/spec-inputs';
 import { goldenCases, goldenDir, readJson, sameJson } from '../support/shared';
 
 const goldenRegistry = readJson(path.join(goldenDir, 'registry.json'));
@@ -109,7 +110,15 @@ describe('explain on the golden vectors', () => {
   it('case06: lists WORLD before TOTAL whatever the input order, and names the operator', () => {
     const explanation = explain(golden('case06'), 'lifespan_years', registries, 1);
     expect(explanation.layers.map((l) => l.layer)).toEqual(['WORLD', 'TOTAL']);
-    expect(explanation.capsUsed).toEqual({ Min: 100, Max: 500, minFrom: 'WORLD', maxFrom: 'TOTAL' });
+    expect(explanation.capsUsed).toEqual({
+      Min: 100,
+      Max: 500,
+      minFrom: 'WORLD',
+      maxFrom: 'TOTAL',
+      minFixedBy: null,
+      maxFixedBy: null,
+      floorAboveMax: null,
+    });
     expect(explanation.rule).toEqual({
       listed: true,
       use_pipeline: false,
@@ -259,8 +268,42 @@ describe('explain steps', () => {
       ['WORLD', 100],
     ]);
     expect(explanation.across_policy).toBe('PRIORITIZED_OVERRIDE');
-    expect(explanation.capsUsed).toMatchObject({ Max: 600, maxFrom: 'EVENT' });
+    expect(explanation.capsUsed).toMatchObject({
+      Max: 600,
+      maxFrom: 'EVENT',
+      maxFixedBy: 'EVENT',
+      minFixedBy: null,
+    });
     expect(explanation.primary).toMatchObject({ value: 600, clampedBy: { side: 'max', source: 'EVENT' } });
+  });
+
+  it('names the floor that came out above Max, and its layer, when Min is lowered to Max', () => {
+    const outputs = floorAboveMaxOutputs();
+    // WORLD [0, 0.25], EVENT [0.3, 1] → Min 0.3 (EVENT) > Max 0.25 (WORLD) → Min = Max = 0.25
+    const explanation = explain(outputs, 'crit_rate', registries, 1);
+    expect(explanation.capsUsed).toEqual({
+      Min: 0.25,
+      Max: 0.25,
+      minFrom: 'EVENT',
+      maxFrom: 'WORLD',
+      minFixedBy: null,
+      maxFixedBy: null,
+      floorAboveMax: 0.3,
+    });
+    expect(explanation.derived).toMatchObject({ value: 0.25, clampedBy: { side: 'min', source: 'EVENT' } });
+  });
+
+  it('rejects what resolveSnapshot rejects, even when the overflow is in another dimension', () => {
+    const outputs = overflowingOutputs('agility');
+    expect(() => explain(outputs, 'agility', registries, 1)).toThrow(
+      expect.objectContaining({ code: 'NON_FINITE_RESULT', field: 'Primary.strength' }),
+    );
+  });
+
+  it('rejects a dimension name no dimension can have', () => {
+    expect(() => explain([], 'Crit-Rate', registries, 1)).toThrow(
+      expect.objectContaining({ code: 'INVALID_DIMENSION', field: 'dimension' }),
+    );
   });
 });
 
@@ -307,6 +350,20 @@ describe('explain on random valid inputs', () => {
       if (section.candidate < range.Min) expect(section.clampedBy?.side).toBe('min');
       else if (section.candidate > range.Max) expect(section.clampedBy?.side).toBe('max');
       else expect(section.clampedBy).toBeNull();
+      const used = explanation.capsUsed;
+      if (used.floorAboveMax !== null) {
+        expect(used.Min).toBe(used.Max);
+        expect(used.floorAboveMax).toBeGreaterThan(used.Max);
+      }
+      for (const [fixedBy, side] of [
+        [used.minFixedBy, 'Min'],
+        [used.maxFixedBy, 'Max'],
+      ] as const) {
+        if (fixedBy === null) continue;
+        expect(explanation.across_policy).toBe('PRIORITIZED_OVERRIDE');
+        const layer = explanation.layers.find((l) => l.layer === fixedBy)!;
+        expect(layer[side === 'Min' ? 'min' : 'max'].override).toBeDefined();
+      }
       if (section.clampedBy !== null) {
         expect(['clamp_default', ...explanation.layers.map((l) => l.layer)]).toContain(
           section.clampedBy.source,

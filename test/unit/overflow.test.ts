@@ -12,7 +12,7 @@ import {
   type CapContribution,
   type SubsystemOutput,
 } from '../../src/core';
-import { c, cap, COMBINER, out, PRIORITIZED, resolve } from '../support/spec-inputs';
+import { c, cap, COMBINER, out, overflowingOutputs, PRIORITIZED, resolve } from '../support/spec-inputs';
 
 const BIG = 1e308; // BIG + BIG overflows to +∞
 
@@ -136,17 +136,7 @@ describe('caps whose sums overflow', () => {
 
 describe('values whose pipeline overflows', () => {
   it('rejects ∞ × 0: FLAT BIG + BIG times MULT (1 − 1)', () => {
-    const err = rejection(() =>
-      resolve([
-        out('x', {
-          primary: [
-            c('strength', 'FLAT', BIG, 'a'),
-            c('strength', 'FLAT', BIG, 'b'),
-            c('strength', 'MULT', -1, 'a'),
-          ],
-        }),
-      ]),
-    );
+    const err = rejection(() => resolve(overflowingOutputs('agility')));
     expect(err.toJSON()).toMatchObject({
       code: 'NON_FINITE_RESULT',
       dimension: 'strength',
