@@ -111,7 +111,10 @@ const schemas = {
   Explanation: {
     type: 'object',
     description:
-      'Each contribution in the order applied with the running value, each cap layer, the final clamp.',
+      'Each contribution in the order applied with the running value, each cap layer, the final clamp. ' +
+      'capsUsed names the layer (or clamp_default) that set each side, the layer whose OVERRIDE fixed a ' +
+      'side under PRIORITIZED_OVERRIDE (minFixedBy, maxFixedBy) and a floor lowered to Max ' +
+      '(floorAboveMax). JSON has no infinities: ±∞ is written as the strings "Infinity" and "-Infinity".',
     required: ['dimension', 'version', 'seen', 'rule', 'layers', 'capsUsed'],
     properties: {
       dimension,

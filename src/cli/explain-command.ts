@@ -1,6 +1,6 @@
 /** `actor-core explain --dimension D`: how one dimension's value came about, as text or JSON. */
 import { InvalidArgumentError, type Command } from 'commander';
-import { DIMENSION_PATTERN, explain, isActorCoreError, type Explanation } from '../core';
+import { DIMENSION_PATTERN, explain, explanationJson, isActorCoreError, type Explanation } from '../core';
 import { writeWithBackpressure, type CliIo } from './cli-io';
 import {
   addRegistryOptions,
@@ -44,15 +44,8 @@ async function runExplain(file: string | undefined, options: ExplainOptions, io:
   } catch (err) {
     throw isActorCoreError(err) ? err.locate({ file: name }) : err;
   }
-  const text =
-    options.json === true
-      ? `${JSON.stringify(explanation, infinityAsText)}\n`
-      : formatExplanation(explanation);
+  const text = options.json === true ? `${explanationJson(explanation)}\n` : formatExplanation(explanation);
   await writeWithBackpressure(io.stdout, text);
-}
-
-function infinityAsText(_key: string, value: unknown): unknown {
-  return value === Infinity ? 'Infinity' : value === -Infinity ? '-Infinity' : value;
 }
 
 /** Commander parser of `--dimension`: a name that a dimension can have. */

@@ -173,3 +173,10 @@ export function explain(
     explanation.derived = explainSection(found, capsUsed, 'Derived');
   return explanation;
 }
+
+/** An Explanation as JSON text, with ±∞ (a running sum or a side without caps) as "Infinity" / "-Infinity". */
+export function explanationJson(explanation: Explanation): string {
+  return JSON.stringify(explanation, (_key, value: unknown) =>
+    value === Infinity ? 'Infinity' : value === -Infinity ? '-Infinity' : value,
+  );
+}

@@ -7,7 +7,7 @@ export { DEFAULT_CAP_LAYERS, DEFAULT_CLAMP } from './registries';
 export { validateOutputs } from './validate-output';
 export { resolveSnapshot, checkVersion } from './resolve';
 export { applyContext, mergeContexts } from './context';
-export { explain } from './explain';
+export { explain, explanationJson } from './explain';
 export type {
   ExplainedRange,
   Explanation,

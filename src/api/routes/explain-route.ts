@@ -6,7 +6,7 @@ import type { Router } from 'express';
 import type pg from 'pg';
 import { loadActorLines } from '../../adapters/pg/actor-loader';
 import { isActorCoreError } from '../../core/errors';
-import { explain, type Explanation } from '../../core/explain';
+import { explain, explanationJson, type Explanation } from '../../core/explain';
 import type { LoadedRegistries } from '../../registry';
 import { ApiError, notFound } from '../api-error';
 import { requireScope } from '../auth/authenticate';
@@ -45,6 +45,6 @@ export function addExplainRoute(router: Router, deps: ExplainRouteDeps): void {
       }
       throw err;
     }
-    res.json(explanation);
+    res.type('application/json').send(explanationJson(explanation));
   });
 }
