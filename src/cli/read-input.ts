@@ -1,7 +1,7 @@
 /** Reading the CLI's input: a file, or stdin for `-` (or no FILE); failures name `<stdin>` or the file. */
 import * as fs from 'node:fs';
 import type { Readable } from 'node:stream';
-import { ActorCoreError } from '../core';
+import { ActorCoreError, jsonErrorPosition } from '../core';
 import { oneLine } from './cli-io';
 
 export const STDIN_NAME = '<stdin>';
@@ -46,21 +46,7 @@ export async function readInputText(source: string | undefined, stdin: Readable)
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
-/** Where in `text` a JSON.parse message's `position N` is, as `line L, column C` (1-based). */
-function positionOf(message: string, text: string): string | undefined {
-  const match = /at position (\d+)/.exec(message);
-  if (match === null || /\bline \d+/.test(message)) return undefined;
-  const position = Math.min(Number(match[1]), text.length);
-  let line = 1;
-  let lineStart = 0;
-  for (let i = text.indexOf('\n'); i !== -1 && i < position; i = text.indexOf('\n', i + 1)) {
-    line++;
-    lineStart = i + 1;
-  }
-  return `line ${line}, column ${position - lineStart + 1}`;
-}
-
-/** JSON.parse, with a failure as INVALID_JSON naming the file (and the line when V8 gives a position). */
+/** JSON.parse, with a failure as INVALID_JSON naming the file and, where it can be found, the line. */
 export function parseJsonInput(text: string, file: string): unknown {
   if (text.trim() === '')
     throw new ActorCoreError('INVALID_JSON', 'not valid JSON: the input is empty', { file });
@@ -68,7 +54,7 @@ export function parseJsonInput(text: string, file: string): unknown {
     return JSON.parse(text);
   } catch (err) {
     const message = oneLine((err as Error).message);
-    const at = positionOf(message, text);
+    const at = jsonErrorPosition(message, text);
     throw new ActorCoreError(
       'INVALID_JSON',
       `not valid JSON: ${message}${at === undefined ? '' : ` (${at})`}`,

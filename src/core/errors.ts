@@ -21,6 +21,7 @@ export type ErrorCode =
   // registries
   | 'INVALID_CLAMP'
   | 'DUPLICATE_LAYER'
+  | 'INVALID_LAYER_NAME'
   | 'UNKNOWN_POLICY'
   | 'EMPTY_LAYER_ORDER'
   // parsing and I/O around the core

@@ -120,6 +120,12 @@ export function validateCapLayerRegistry(value: unknown): CapLayerRegistrySource
   const seen = new Set<string>();
   order.forEach((layer, i) => {
     const name = requireString(layer, () => `order[${i}]`, {});
+    if (name.trim() === '' || name.trim() !== name)
+      fail(
+        'INVALID_LAYER_NAME',
+        `order[${i}]: a layer name is non-empty, without surrounding spaces, got ${JSON.stringify(name)}`,
+        { field: `order[${i}]` },
+      );
     if (seen.has(name))
       fail('DUPLICATE_LAYER', `order[${i}]: layer ${JSON.stringify(name)} appears twice`, {
         field: `order[${i}]`,

@@ -6,7 +6,6 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import YAML from 'yaml';
 import {
   ActorCoreError,
   compileRegistries,
@@ -18,6 +17,7 @@ import {
   type CombinerRegistrySource,
   type CompiledRegistries,
 } from '../core';
+import { parseConfigText } from './parse-config-text';
 
 /** The package's own config folder (…/config), found from both src/ and dist/src/. */
 export const CONFIG_DIR =
@@ -60,19 +60,6 @@ export function canonicalJson(value: unknown): string {
 
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
-}
-
-/** Parses YAML or JSON text (by extension; YAML is a superset, so unknown extensions parse as YAML). */
-export function parseConfigText(text: string, file: string): unknown {
-  try {
-    return file.endsWith('.json') ? JSON.parse(text) : YAML.parse(text);
-  } catch (err) {
-    throw new ActorCoreError(
-      'REGISTRY_LOAD_FAILED',
-      `cannot parse: ${(err as Error).message.split('\n')[0]}`,
-      { file },
-    );
-  }
 }
 
 function readConfigFile(file: string): unknown {

@@ -117,3 +117,38 @@ describe('loading registries', () => {
     expect(b.file).toBe(broken);
   });
 });
+
+describe('reading registry files', () => {
+  const registry = { dimensions: { strength: { use_pipeline: true, clamp_default: { min: 0, max: 10 } } } };
+
+  it('drops a byte order mark in JSON as in YAML', () => {
+    const json = loadRegistries({ registry: write('bom.json', `\ufeff${JSON.stringify(registry)}`) });
+    const yaml = loadRegistries({ registry: write('bom.yaml', `\ufeff${YAML.stringify(registry)}`) });
+    expect(json.combiner).toEqual(registry);
+    expect(yaml.registryVersion).toBe(json.registryVersion);
+  });
+
+  it('refuses a duplicate key in JSON, which JSON.parse would let the last one win, naming where', () => {
+    const text =
+      '{"dimensions": {\n  "strength": {"use_pipeline": true, "clamp_default": {"min": 0, "max": 10}},\n  "strength": {"use_pipeline": true, "clamp_default": {"min": 0, "max": 20}}\n}}';
+    const err = thrown(() => loadRegistries({ registry: write('dup.json', text) }));
+    expect(err.code).toBe('REGISTRY_LOAD_FAILED');
+    expect(err.message).toBe('cannot parse: Map keys must be unique at line 3, column 3');
+  });
+
+  it('refuses a YAML tag it cannot resolve instead of reading a string, and never runs one', () => {
+    const tagged =
+      'dimensions:\n  strength: { use_pipeline: true, operator: !foo MAX, clamp_default: { min: 0, max: 1 } }\n';
+    const err = thrown(() => loadRegistries({ registry: write('tag.yaml', tagged) }));
+    expect(err.message).toMatch(/^cannot parse: Unresolved tag: !foo at line 2, column \d+$/);
+    const code = 'dimensions: !!js/function "function () { return 1 }"\n';
+    expect(thrown(() => loadRegistries({ registry: write('fn.yaml', code) })).message).toContain(
+      'Unresolved tag',
+    );
+  });
+
+  it('says on which line and column JSON stops parsing', () => {
+    const err = thrown(() => loadRegistries({ registry: write('bad.json', '{\n  "dimensions": {,}\n}') }));
+    expect(err.message).toMatch(/^cannot parse: .* \(line 2, column 18\)$/);
+  });
+});

@@ -791,6 +791,15 @@ describe('cap layer registry validation at load time', () => {
     );
   });
 
+  it.each(['', '   ', ' WORLD', 'EVENT\t'])('rejects the layer name %j', (name) => {
+    expectRegistryRejected(
+      COMBINER as Json,
+      capLayersWith(['order', 1], name),
+      { code: 'INVALID_LAYER_NAME', field: 'order[1]' },
+      [JSON.stringify(name)],
+    );
+  });
+
   it.each(['UNION', 'intersect'])('rejects the unknown across_policy %j', (policy) => {
     expectRegistryRejected(
       COMBINER as Json,
