@@ -14,14 +14,18 @@ export function addRegistryOptions(command: Command): Command {
 }
 
 export function addVersionOption(command: Command): Command {
-  return command.option('--version <n>', "the actor's version, an integer ≥ 1 (default: 1)", parseVersion);
+  return command.option(
+    '--version <n>',
+    "the actor's version, an integer from 1 to 2^53 − 1 (default: 1)",
+    parseVersion,
+  );
 }
 
-/** Commander parser of `--version`: an integer ≥ 1, written in plain digits. */
+/** Commander parser of `--version`: an integer from 1 to 2^53 − 1, written in plain digits. */
 export function parseVersion(text: string): number {
   const version = Number(text);
   if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(version) || version < 1) {
-    throw new InvalidArgumentError('the version must be an integer ≥ 1.');
+    throw new InvalidArgumentError('the version must be an integer from 1 to 2^53 − 1.');
   }
   return version;
 }

@@ -24,10 +24,13 @@ export function buildProgram(io: CliIo): Command {
     .version(packageVersion(), '-V, --version', 'print the version of actor-core')
     .helpOption('-h, --help', 'show help')
     .enablePositionalOptions()
+    .allowExcessArguments(false) // `resolve a.json b.json` must not resolve a.json alone
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
+      // A usage error is one line, prefixed as every other error: "actor-core: unknown option …".
+      outputError: (text, write) => write(`actor-core: ${oneLine(text.replace(/^error: /, ''))}\n`),
     });
   addResolveCommand(program, io);
   addExplainCommand(program, io);

@@ -8,7 +8,7 @@ import {
   loadCliRegistries,
   type RegistryOptions,
 } from './common-options';
-import { resolveJsonl, splitLines, type JsonlStats } from './jsonl-stream';
+import { resolveJsonl, sourceLines, type JsonlStats } from './jsonl-stream';
 import { inputChunks, inputName, parseJsonInput, readInputText } from './read-input';
 
 interface ResolveOptions extends RegistryOptions {
@@ -40,18 +40,21 @@ Examples:
   $ actor-core resolve --registry registry.json --version 7 - < outputs.json
   $ actor-core resolve --jsonl --stats actors.jsonl > snapshots.jsonl`;
 
-function formatStats(stats: JsonlStats, seconds: number): string {
+function formatStats(stats: JsonlStats, seconds: number, registryVersion: string): string {
   const rate = seconds > 0 ? Math.round(stats.actors / seconds) : stats.actors;
-  return `actor-core: ${stats.actors} actors, ${stats.errors} errors, ${seconds.toFixed(2)} s, ${rate} actors/s\n`;
+  return (
+    `actor-core: ${stats.actors} actors, ${stats.errors} errors, ${seconds.toFixed(2)} s, ${rate} actors/s, ` +
+    `registries ${registryVersion}\n`
+  );
 }
 
 async function resolveStream(file: string | undefined, options: ResolveOptions, io: CliIo): Promise<void> {
   const registries = loadCliRegistries(options);
   const started = process.hrtime.bigint();
-  const stats = await resolveJsonl(splitLines(inputChunks(file, io.stdin)), registries.compiled, io.stdout);
+  const stats = await resolveJsonl(sourceLines(inputChunks(file, io.stdin)), registries.compiled, io.stdout);
   if (options.stats === true) {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    io.stderr.write(formatStats(stats, seconds));
+    io.stderr.write(formatStats(stats, seconds, registries.registryVersion));
   }
 }
 
@@ -79,7 +82,10 @@ export function addResolveCommand(program: Command, io: CliIo): Command {
   command
     .option('--jsonl', 'read JSON lines, one actor a line, and stream one result line per actor')
     .option('--pretty', 'indent the snapshot JSON (not with --jsonl)')
-    .option('--stats', 'with --jsonl: print "actors, errors, actors/s" to stderr when done')
+    .option(
+      '--stats',
+      'with --jsonl: print "actors, errors, actors/s" and the registries\' registryVersion to stderr when done',
+    )
     .addHelpText('after', HELP_AFTER)
     .action(async (file: string | undefined, options: ResolveOptions, self: Command) => {
       if (options.jsonl === true) {

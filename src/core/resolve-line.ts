@@ -4,6 +4,7 @@
  * Shared by the CLI's `--jsonl`, the thread pool and the benchmarks.
  */
 import { ActorCoreError, isActorCoreError } from './errors';
+import { jsonErrorPosition } from './json-position';
 import type { CompiledRegistries } from './registries';
 import { resolveSnapshot } from './resolve';
 import type { Snapshot } from './types';
@@ -25,7 +26,13 @@ export function parseActorLine(text: string, lineNumber?: number): ActorLine {
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    throw new ActorCoreError('INVALID_JSON', `not valid JSON: ${(err as Error).message}`, where);
+    const message = (err as Error).message;
+    const at = jsonErrorPosition(message, text);
+    throw new ActorCoreError(
+      'INVALID_JSON',
+      `not valid JSON: ${message}${at === undefined ? '' : ` (${at.replace('line 1, ', '')})`}`,
+      where,
+    );
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new ActorCoreError(
@@ -67,6 +74,8 @@ export function resolveActorLine(
     return { actorId, snapshot: resolveSnapshot(actor.subsystems, registries, actor.version) };
   } catch (err) {
     if (!isActorCoreError(err)) throw err;
+    // A line rejected after its actorId was read (an unknown field, say) still names its actor.
+    actorId ??= err.actorId ?? null;
     const located = err.locate({
       ...(lineNumber === undefined ? {} : { line: lineNumber }),
       ...(actorId === null ? {} : { actorId }),

@@ -28,7 +28,7 @@ export function checkVersion(version: unknown): number {
   if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 1) {
     throw new ActorCoreError(
       'INVALID_VERSION',
-      `version must be an integer ≥ 1, got ${JSON.stringify(version)}`,
+      `version must be an integer from 1 to 2^53 − 1, got ${JSON.stringify(version)}`,
       {
         field: 'version',
       },

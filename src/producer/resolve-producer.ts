@@ -149,10 +149,14 @@ export class ResolveProducer {
   async enqueueAtVersion(actorId: string, version: number, options: EnqueueOptions = {}): Promise<string> {
     checkActorId(actorId);
     if (!Number.isSafeInteger(version) || version < 1) {
-      throw new ActorCoreError('INVALID_VERSION', `version must be an integer ≥ 1, got ${version}`, {
-        field: 'version',
-        actorId,
-      });
+      throw new ActorCoreError(
+        'INVALID_VERSION',
+        `version must be an integer from 1 to 2^53 − 1, got ${version}`,
+        {
+          field: 'version',
+          actorId,
+        },
+      );
     }
     const lane = options.priority ?? 'change';
     const priority = PRIORITY_VALUES[lane];

@@ -104,7 +104,7 @@ describe('actor-core resolve', () => {
   it.each([['0'], ['-3'], ['1.5'], ['abc']])('rejects --version %s as a usage error', (version) => {
     const line = expectOneErrorLine(runCli(['resolve', '--version', version, case01]));
     expect(line).toContain('--version');
-    expect(line).toContain('integer ≥ 1');
+    expect(line).toContain('integer from 1 to 2^53 − 1');
   });
 });
 
@@ -203,7 +203,7 @@ describe('actor-core resolve --jsonl', () => {
     expect(result.code).toBe(0);
     expect(linesOf(result.stdout)).toHaveLength(50);
     expect(linesOf(result.stderr)).toHaveLength(1);
-    expect(result.stderr).toMatch(/50 actors, 0 errors, .* actors\/s/);
+    expect(result.stderr).toMatch(/50 actors, 0 errors, .* actors\/s, registries r1-[0-9a-f]{16}\n$/);
   });
 
   it('exits 2 naming the file when the stream cannot be read', () => {

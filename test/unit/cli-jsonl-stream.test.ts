@@ -1,6 +1,12 @@
 import { Readable, Writable } from 'node:stream';
 import { OutputClosedError } from '../../src/cli/cli-io';
-import { isErrorLine, resolveJsonl, splitLines } from '../../src/cli/jsonl-stream';
+import {
+  isErrorLine,
+  resolveJsonl,
+  sourceLines,
+  splitLines,
+  type SourceLine,
+} from '../../src/cli/jsonl-stream';
 import { compileRegistries, resolveLineToJson } from '../../src/core';
 
 async function collect(chunks: (string | Buffer)[]): Promise<string[]> {
@@ -9,8 +15,8 @@ async function collect(chunks: (string | Buffer)[]): Promise<string[]> {
   return lines;
 }
 
-async function* fromArray(lines: string[]): AsyncGenerator<string> {
-  yield* lines;
+async function* fromArray(lines: string[]): AsyncGenerator<SourceLine> {
+  for (const text of lines) yield { text, utf8: true };
 }
 
 const registries = compileRegistries({ dimensions: {} });
@@ -59,6 +65,57 @@ describe('splitLines', () => {
     const bytes = Buffer.from('{"actorId":"trần-ngọc"}\n', 'utf8');
     const cut = bytes.indexOf(Buffer.from('ầ', 'utf8')) + 1;
     expect(await collect([bytes.subarray(0, cut), bytes.subarray(cut)])).toEqual(['{"actorId":"trần-ngọc"}']);
+  });
+});
+
+describe('a byte order mark and bytes that are not UTF-8', () => {
+  const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+  it('drops a byte order mark before the first line only, in one chunk or split', async () => {
+    expect(await collect([Buffer.concat([BOM, Buffer.from('a\n\ufeffb\n')])])).toEqual(['a', '\ufeffb']);
+    expect(
+      await collect([BOM.subarray(0, 2), Buffer.concat([BOM.subarray(2), Buffer.from('a\nb')])]),
+    ).toEqual(['a', 'b']);
+  });
+
+  it('marks a line whose bytes are not UTF-8, and keeps a real U+FFFD as text', async () => {
+    const lines: SourceLine[] = [];
+    const input = [
+      Buffer.from('ok \ufffd\n'),
+      Buffer.from([0x62, 0x61, 0x64, 0xff, 0x0a]),
+      Buffer.from('next'),
+    ];
+    for await (const line of sourceLines(Readable.from(input))) lines.push(line);
+    expect(lines).toEqual([
+      { text: 'ok \ufffd', utf8: true },
+      { text: 'bad\ufffd', utf8: false },
+      { text: 'next', utf8: true },
+    ]);
+    await expect(collect(input)).rejects.toMatchObject({ code: 'INVALID_JSON', line: 2 });
+  });
+
+  it('resolves the other lines and gives the bad one an error line without an actorId', async () => {
+    const bad = Buffer.concat([Buffer.from(actor('x', 1).replace('"x"', '"x')), Buffer.from([0xff, 0x22])]);
+    const input = Buffer.concat([
+      BOM,
+      Buffer.from(`${actor('a', 1)}\n`),
+      bad,
+      Buffer.from(`\n${actor('b', 2)}\n`),
+    ]);
+    const sink = new SlowSink();
+    const stats = await resolveJsonl(sourceLines(Readable.from([input])), registries, sink);
+    expect(stats).toEqual({ actors: 3, errors: 1, lines: 3 });
+    const out = sink.received
+      .join('')
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as object);
+    expect(out[0]).toMatchObject({ actorId: 'a', snapshot: { Primary: { strength: 1 } } });
+    expect(out[1]).toEqual({
+      actorId: null,
+      error: { code: 'INVALID_JSON', message: 'not valid JSON: the line is not UTF-8 text', line: 2 },
+    });
+    expect(out[2]).toMatchObject({ actorId: 'b' });
   });
 });
 

@@ -189,6 +189,20 @@ describe('actor-core main, in process', () => {
     );
   });
 
+  it('refuses a mistyped option or a second input file in one prefixed line, exit 2', async () => {
+    const typo = await run(['resolve', '--jsnl']);
+    expect([typo.code, typo.stdout, typo.stderr]).toEqual([
+      2,
+      '',
+      "actor-core: unknown option '--jsnl' (Did you mean --jsonl?)\n",
+    ]);
+    const twoFiles = await run(['resolve', registryFile, registryFile]);
+    expect(twoFiles.code).toBe(2);
+    expect(twoFiles.stderr).toBe(
+      "actor-core: too many arguments for 'resolve'. Expected 1 argument but got 2.\n",
+    );
+  });
+
   it('refuses a worker lane it does not know with one line naming the choices, exit 2', async () => {
     const result = await run(['worker', '--lane', 'fast']);
     expect(result.code).toBe(2);
@@ -253,7 +267,7 @@ describe('actor-core main, in process', () => {
 
   it('exits 2 on usage errors, with commander’s message on one line', async () => {
     const result = await run(['resolve', '--stats', '-']);
-    expect(result).toEqual({ code: 2, stdout: '', stderr: 'error: --stats needs --jsonl\n' });
+    expect(result).toEqual({ code: 2, stdout: '', stderr: 'actor-core: --stats needs --jsonl\n' });
     const pretty = await run(['resolve', '--jsonl', '--pretty', '-']);
     expect(pretty.code).toBe(2);
     expect(pretty.stderr).toContain('--pretty cannot be used with --jsonl');

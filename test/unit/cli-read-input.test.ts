@@ -51,7 +51,7 @@ describe('CLI input', () => {
   it.each([['0'], ['-1'], ['1.5'], ['1e3'], ['x'], [''], ['99999999999999999999']])(
     'rejects --version %j',
     (text) => {
-      expect(() => parseVersion(text)).toThrow('integer ≥ 1');
+      expect(() => parseVersion(text)).toThrow('integer from 1 to 2^53 − 1');
     },
   );
 });

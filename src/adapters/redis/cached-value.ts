@@ -34,7 +34,7 @@ export function encodeCachedValue(record: SnapshotRecord): string {
   if (!isVersion(version)) {
     throw new ActorCoreError(
       'INVALID_VERSION',
-      `version must be an integer ≥ 1, got ${JSON.stringify(version)}`,
+      `version must be an integer from 1 to 2^53 − 1, got ${JSON.stringify(version)}`,
       { actorId, field: 'version' },
     );
   }
