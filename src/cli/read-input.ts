@@ -54,7 +54,7 @@ export function parseJsonInput(text: string, file: string): unknown {
     return JSON.parse(text);
   } catch (err) {
     const message = oneLine((err as Error).message);
-    const at = jsonErrorPosition(message, text);
+    const at = jsonErrorPosition((err as Error).message, text);
     throw new ActorCoreError(
       'INVALID_JSON',
       `not valid JSON: ${message}${at === undefined ? '' : ` (${at})`}`,

@@ -8,7 +8,7 @@ export function jsonErrorPosition(message: string, text: string): string | undef
   if (/\bline \d+/.test(message)) return undefined; // already located
   const at = /at position (\d+)/.exec(message);
   if (at !== null) return lineAndColumn(text, Math.min(Number(at[1]), text.length));
-  const quoted = /Unexpected token '(.+?)', (?:\.\.\.)?"([\s\S]*?)(?:\.\.\.)?" is not valid JSON/.exec(
+  const quoted = /Unexpected token '(.+?)', (?:\.\.\.)?"([\s\S]*)"(?:\.\.\.)? is not valid JSON/.exec(
     message,
   );
   if (quoted === null) return undefined;

@@ -24,6 +24,12 @@ describe('jsonErrorPosition', () => {
     expect(jsonErrorPosition(messageOf(text), text)).toBe('near line 2, column 8');
   });
 
+  it('finds an excerpt cut on both sides, from a long text', () => {
+    const text = `{"padding": "${'p'.repeat(40)}",\n  "bucket": 'FLAT', "tail": "${'t'.repeat(40)}"}`;
+    expect(messageOf(text)).toMatch(/\.\.\."[\s\S]*"\.\.\. is not valid JSON$/);
+    expect(jsonErrorPosition(messageOf(text), text)).toBe('near line 2, column 13');
+  });
+
   it('says nothing it cannot find', () => {
     expect(jsonErrorPosition('Unexpected end of JSON input', '{')).toBeUndefined();
     expect(jsonErrorPosition(`Unexpected token 'x', "x" is not valid JSON`, 'x x')).toBeUndefined();
