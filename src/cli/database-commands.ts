@@ -8,7 +8,7 @@ import { DEFAULT_SEED_BATCH, seedActors } from '../seed/seed-actors';
 import type { CliIo } from './cli-io';
 import { addRegistryOptions, loadCliRegistries, type RegistryOptions } from './common-options';
 import { withDatabase } from './database-context';
-import { splitLines } from './jsonl-stream';
+import { splitLines } from './source-lines';
 import { progressBar } from './progress-bar';
 import { inputChunks, inputName, STDIN_NAME } from './read-input';
 

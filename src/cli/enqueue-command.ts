@@ -8,7 +8,7 @@ import { parseActorLine } from '../core/resolve-line';
 import { producerRedisOptions, ResolveProducer, type EnqueueResult } from '../producer/resolve-producer';
 import type { ResolvePriority } from '../queue/resolve-jobs';
 import type { CliIo } from './cli-io';
-import { splitLines } from './jsonl-stream';
+import { splitLines } from './source-lines';
 import { inputChunks, inputName } from './read-input';
 
 interface EnqueueOptions {

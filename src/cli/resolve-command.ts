@@ -1,5 +1,5 @@
 /** `actor-core resolve`: SubsystemOutput[] in, Snapshot out; or, with `--jsonl`, one actor per line. */
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { isActorCoreError, resolveSnapshot } from '../core';
 import { writeWithBackpressure, type CliIo } from './cli-io';
 import {
@@ -8,7 +8,8 @@ import {
   loadCliRegistries,
   type RegistryOptions,
 } from './common-options';
-import { resolveJsonl, sourceLines, type JsonlStats } from './jsonl-stream';
+import { resolveJsonl, type JsonlStats } from './jsonl-stream';
+import { DEFAULT_MAX_LINE_BYTES, sourceLines } from './source-lines';
 import { inputChunks, inputName, parseJsonInput, readInputText } from './read-input';
 
 interface ResolveOptions extends RegistryOptions {
@@ -16,6 +17,15 @@ interface ResolveOptions extends RegistryOptions {
   jsonl?: boolean;
   pretty?: boolean;
   stats?: boolean;
+  maxLineMb?: number;
+}
+
+/** Commander parser of `--max-line-mb`: a whole number of MiB from 1 to 1024. */
+function parseMaxLineMb(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || n > 1024)
+    throw new InvalidArgumentError('--max-line-mb must be a whole number of MiB from 1 to 1024.');
+  return n;
 }
 
 const HELP_AFTER = `
@@ -28,7 +38,8 @@ With --jsonl:
   non-blank line gives one output line, in input order: {"actorId", "snapshot"}, or
   {"actorId", "error": {"code", "message", "line", ...}} when that line is bad. Per-line errors are
   reported in the output, not on stderr, and do not change the exit code. Blank lines are skipped
-  (line numbers still count them). Streams in constant memory.
+  (line numbers still count them). Streams in constant memory: a line over --max-line-mb
+  (default 16 MiB) is read past without being buffered and gives a LINE_TOO_LONG error line.
 
 Exit codes:
   0  resolved (with --jsonl: the whole stream was processed, even if some lines are errors)
@@ -51,7 +62,10 @@ function formatStats(stats: JsonlStats, seconds: number, registryVersion: string
 async function resolveStream(file: string | undefined, options: ResolveOptions, io: CliIo): Promise<void> {
   const registries = loadCliRegistries(options);
   const started = process.hrtime.bigint();
-  const stats = await resolveJsonl(sourceLines(inputChunks(file, io.stdin)), registries.compiled, io.stdout);
+  const maxLineBytes =
+    options.maxLineMb === undefined ? DEFAULT_MAX_LINE_BYTES : options.maxLineMb * 1024 * 1024;
+  const lines = sourceLines(inputChunks(file, io.stdin), maxLineBytes);
+  const stats = await resolveJsonl(lines, registries.compiled, io.stdout);
   if (options.stats === true) {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     io.stderr.write(formatStats(stats, seconds, registries.registryVersion));
@@ -86,6 +100,11 @@ export function addResolveCommand(program: Command, io: CliIo): Command {
       '--stats',
       'with --jsonl: print "actors, errors, actors/s" and the registries\' registryVersion to stderr when done',
     )
+    .option(
+      '--max-line-mb <n>',
+      'with --jsonl: a longer line is an error line, read past without buffering it (default 16)',
+      parseMaxLineMb,
+    )
     .addHelpText('after', HELP_AFTER)
     .action(async (file: string | undefined, options: ResolveOptions, self: Command) => {
       if (options.jsonl === true) {
@@ -98,6 +117,8 @@ export function addResolveCommand(program: Command, io: CliIo): Command {
         await resolveStream(file, options, io);
       } else {
         if (options.stats === true) self.error('error: --stats needs --jsonl', { exitCode: 2 });
+        if (options.maxLineMb !== undefined)
+          self.error('error: --max-line-mb needs --jsonl', { exitCode: 2 });
         await resolveOne(file, options, io);
       }
     });

@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'EMPTY_LAYER_ORDER'
   // parsing and I/O around the core
   | 'INVALID_JSON'
+  | 'LINE_TOO_LONG'
   | 'INVALID_PACKED_INPUT'
   | 'REGISTRY_LOAD_FAILED'
   | 'INPUT_READ_FAILED'

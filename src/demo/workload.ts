@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { splitLines } from '../cli/jsonl-stream';
+import { splitLines } from '../cli/source-lines';
 import { ActorCoreError } from '../core/errors';
 import { makeTempDir } from '../local-services/temp-dir';
 import { packageRoot } from './worker-children';

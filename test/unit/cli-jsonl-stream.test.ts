@@ -1,22 +1,11 @@
 import { Readable, Writable } from 'node:stream';
 import { OutputClosedError } from '../../src/cli/cli-io';
-import {
-  isErrorLine,
-  resolveJsonl,
-  sourceLines,
-  splitLines,
-  type SourceLine,
-} from '../../src/cli/jsonl-stream';
+import { isErrorLine, resolveJsonl } from '../../src/cli/jsonl-stream';
+import { sourceLines, type SourceLine } from '../../src/cli/source-lines';
 import { compileRegistries, resolveLineToJson } from '../../src/core';
 
-async function collect(chunks: (string | Buffer)[]): Promise<string[]> {
-  const lines: string[] = [];
-  for await (const line of splitLines(Readable.from(chunks))) lines.push(line);
-  return lines;
-}
-
 async function* fromArray(lines: string[]): AsyncGenerator<SourceLine> {
-  for (const text of lines) yield { text, utf8: true };
+  for (let i = 0; i < lines.length; i++) yield { text: lines[i]!, lineNumber: i + 1, problem: undefined };
 }
 
 const registries = compileRegistries({ dimensions: {} });
@@ -54,47 +43,20 @@ class SlowSink extends Writable {
   }
 }
 
-describe('splitLines', () => {
-  it('splits on \\n and \\r\\n, across chunk boundaries, with or without a final newline', async () => {
-    expect(await collect(['ab', 'c\nde', 'f\r', '\n\ng', 'h'])).toEqual(['abc', 'def', '', 'gh']);
-    expect(await collect(['one\n'])).toEqual(['one']);
-    expect(await collect([])).toEqual([]);
-  });
-
-  it('decodes a UTF-8 character split between two chunks', async () => {
-    const bytes = Buffer.from('{"actorId":"trần-ngọc"}\n', 'utf8');
-    const cut = bytes.indexOf(Buffer.from('ầ', 'utf8')) + 1;
-    expect(await collect([bytes.subarray(0, cut), bytes.subarray(cut)])).toEqual(['{"actorId":"trần-ngọc"}']);
+describe('isErrorLine', () => {
+  it.each([
+    [{ actorId: 'a', snapshot: {} }, false],
+    [{ actorId: null, error: { code: 'INVALID_JSON' } }, true],
+    [{ actorId: 'a","error":{"', snapshot: { Context: { error: {} } } }, false],
+    [{ actorId: 'x\\"', error: {} }, true],
+  ])('tells %j apart', (result, expected) => {
+    expect(isErrorLine(JSON.stringify(result))).toBe(expected);
   });
 });
 
-describe('a byte order mark and bytes that are not UTF-8', () => {
-  const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
-
-  it('drops a byte order mark before the first line only, in one chunk or split', async () => {
-    expect(await collect([Buffer.concat([BOM, Buffer.from('a\n\ufeffb\n')])])).toEqual(['a', '\ufeffb']);
-    expect(
-      await collect([BOM.subarray(0, 2), Buffer.concat([BOM.subarray(2), Buffer.from('a\nb')])]),
-    ).toEqual(['a', 'b']);
-  });
-
-  it('marks a line whose bytes are not UTF-8, and keeps a real U+FFFD as text', async () => {
-    const lines: SourceLine[] = [];
-    const input = [
-      Buffer.from('ok \ufffd\n'),
-      Buffer.from([0x62, 0x61, 0x64, 0xff, 0x0a]),
-      Buffer.from('next'),
-    ];
-    for await (const line of sourceLines(Readable.from(input))) lines.push(line);
-    expect(lines).toEqual([
-      { text: 'ok \ufffd', utf8: true },
-      { text: 'bad\ufffd', utf8: false },
-      { text: 'next', utf8: true },
-    ]);
-    await expect(collect(input)).rejects.toMatchObject({ code: 'INVALID_JSON', line: 2 });
-  });
-
-  it('resolves the other lines and gives the bad one an error line without an actorId', async () => {
+describe('resolveJsonl', () => {
+  it('resolves the other lines and gives a line that is not UTF-8 an error line without an actorId', async () => {
+    const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
     const bad = Buffer.concat([Buffer.from(actor('x', 1).replace('"x"', '"x')), Buffer.from([0xff, 0x22])]);
     const input = Buffer.concat([
       BOM,
@@ -117,20 +79,7 @@ describe('a byte order mark and bytes that are not UTF-8', () => {
     });
     expect(out[2]).toMatchObject({ actorId: 'b' });
   });
-});
 
-describe('isErrorLine', () => {
-  it.each([
-    [{ actorId: 'a', snapshot: {} }, false],
-    [{ actorId: null, error: { code: 'INVALID_JSON' } }, true],
-    [{ actorId: 'a","error":{"', snapshot: { Context: { error: {} } } }, false],
-    [{ actorId: 'x\\"', error: {} }, true],
-  ])('tells %j apart', (result, expected) => {
-    expect(isErrorLine(JSON.stringify(result))).toBe(expected);
-  });
-});
-
-describe('resolveJsonl', () => {
   it('writes one line per non-blank line, in order, numbering physical lines', async () => {
     const input = [actor('a', 1), '', '   ', 'not json', actor('b', 2)];
     const sink = new SlowSink();

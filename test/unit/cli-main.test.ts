@@ -189,6 +189,29 @@ describe('actor-core main, in process', () => {
     );
   });
 
+  it('gives a line over --max-line-mb an error line and resolves the others', async () => {
+    const line = (id: string): string => JSON.stringify({ actorId: id, version: 1, subsystems: outputs });
+    const long = JSON.stringify({
+      actorId: 'long',
+      version: 1,
+      subsystems: [],
+      pad: 'x'.repeat(1024 * 1024),
+    });
+    const args = ['resolve', '--jsonl', '--max-line-mb', '1', '--registry', registryFile];
+    const result = await run(args, [line('a'), long, line('b')].join('\n'));
+    expect(result.code).toBe(0);
+    const results = result.stdout
+      .trimEnd()
+      .split('\n')
+      .map((text) => JSON.parse(text) as Record<string, unknown>);
+    expect(results.map((r) => r.actorId)).toEqual(['a', null, 'b']);
+    expect(results[1]!.error).toMatchObject({ code: 'LINE_TOO_LONG', line: 2 });
+    expect((await run(['resolve', '--jsonl', '--max-line-mb', '0'])).stderr).toContain('from 1 to 1024');
+    expect((await run(['resolve', '--max-line-mb', '2'])).stderr).toBe(
+      'actor-core: --max-line-mb needs --jsonl\n',
+    );
+  });
+
   it('refuses a mistyped option or a second input file in one prefixed line, exit 2', async () => {
     const typo = await run(['resolve', '--jsnl']);
     expect([typo.code, typo.stdout, typo.stderr]).toEqual([
