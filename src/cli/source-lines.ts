@@ -27,11 +27,9 @@ function notUtf8(lineNumber: number): ActorCoreError {
 }
 
 function tooLong(lineNumber: number, bytes: number, limit: number): ActorCoreError {
-  return new ActorCoreError(
-    'LINE_TOO_LONG',
-    `the line is ${bytes} bytes, over the limit of ${limit} bytes (--max-line-mb)`,
-    { line: lineNumber },
-  );
+  return new ActorCoreError('LINE_TOO_LONG', `the line is ${bytes} bytes, over the limit of ${limit} bytes`, {
+    line: lineNumber,
+  });
 }
 
 function decodeLine(bytes: Buffer, start: number, end: number, lineNumber: number): SourceLine {

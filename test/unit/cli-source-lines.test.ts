@@ -69,7 +69,7 @@ describe('a line over maxLineBytes', () => {
       ]);
       expect(lines[1]!.problem!.toJSON()).toEqual({
         code: 'LINE_TOO_LONG',
-        message: 'the line is 25 bytes, over the limit of 20 bytes (--max-line-mb)',
+        message: 'the line is 25 bytes, over the limit of 20 bytes',
         line: 2,
       });
     }
