@@ -17,6 +17,24 @@ const probes: Record<string, Probe> = {
       { file: 'src/core/probe.ts', code: `import * as m from '${name}';\nexport const x = m;\n` },
     ]),
   ),
+  ...Object.fromEntries(
+    ['pg/lib/client', 'node:dgram', 'node:os', '../pool', '../../config/settings'].map((name) => [
+      `core imports ${name}`,
+      { file: 'src/core/probe.ts', code: `import * as m from '${name}';\nexport const x = m;\n` },
+    ]),
+  ),
+  'core imports its own module': {
+    file: 'src/core/probe.ts',
+    code: "import { compareValues } from './order';\nexport const x = compareValues;\n",
+  },
+  'core imports dynamically': {
+    file: 'src/core/probe.ts',
+    code: "export const load = (): Promise<unknown> => import('node:fs/promises');\n",
+  },
+  'core reads globalThis.process': {
+    file: 'src/core/probe.ts',
+    code: 'export const env = globalThis.process.env;\n',
+  },
   'registry imports node:fs': {
     file: 'src/registry/probe.ts',
     code: "import * as fs from 'node:fs';\nexport const x = fs;\n",
@@ -56,6 +74,22 @@ beforeAll(() => {
 describe('lint rules', () => {
   it.each(PURE_CORE_IMPORTS)('rejects importing %s in src/core', (name) => {
     expect(rules[`core imports ${name}`]).toContain('no-restricted-imports');
+  });
+
+  it.each(['pg/lib/client', 'node:dgram', 'node:os', '../pool', '../../config/settings'])(
+    'rejects importing %s in src/core: a subpath, any built-in, anything outside src/core',
+    (name) => {
+      expect(rules[`core imports ${name}`]).toContain('no-restricted-imports');
+    },
+  );
+
+  it('allows src/core its own modules', () => {
+    expect(rules['core imports its own module']).toEqual([]);
+  });
+
+  it('rejects a dynamic import() and globalThis in src/core', () => {
+    expect(rules['core imports dynamically']).toContain('no-restricted-syntax');
+    expect(rules['core reads globalThis.process']).toContain('no-restricted-globals');
   });
 
   it('allows the same import at the edge, outside src/core', () => {
