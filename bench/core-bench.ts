@@ -18,7 +18,7 @@ import {
   type CompiledRegistries,
   type LineResult,
 } from '../src/core';
-import { WORKLOAD_OPTIONS, environment, fig, loadBenchInput, settle, table } from './support';
+import { WORKLOAD_OPTIONS, environment, fig, loadBenchInput, refuseFigures, settle, table } from './support';
 
 interface Round {
   parseNs: number;
@@ -176,6 +176,7 @@ async function main(): Promise<void> {
     console.log('correctness: 0 error results');
   }
 
+  if (refuseFigures('bench:core', report.errors.length, n)) return;
   if (values.json) {
     const summary = {
       actors: n,

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { SnapshotRecord } from '../src/adapters/snapshot-record';
-import { resolveActorLine } from '../src/core';
+import { parseActorLine, resolveActorLine } from '../src/core';
 import { loadRegistries, type LoadedRegistries } from '../src/registry';
 
 export const DEFAULT_ACTORS = 10_000;
@@ -35,7 +35,15 @@ function splitLines(text: string, limit: number | undefined): string[] {
  */
 export function loadWorkload(input: string | undefined, actors: number | undefined): Workload {
   if (input !== undefined) {
-    const lines = splitLines(fs.readFileSync(input, 'utf8'), actors);
+    let text: string;
+    try {
+      text = fs.readFileSync(input, 'utf8');
+    } catch (err) {
+      throw new Error(
+        `cannot read ${input}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
+    }
+    const lines = splitLines(text, actors);
     return { lines, source: input, bytes: lines.reduce((n, line) => n + line.length + 1, 0) };
   }
   const count = actors ?? DEFAULT_ACTORS;
@@ -63,6 +71,17 @@ export function loadWorkload(input: string | undefined, actors: number | undefin
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Ends a benchmark whose actors did not all resolve: its figures are not those of a valid workload,
+ * so no JSON line is printed for a script to record, and the exit code is 1.
+ */
+export function refuseFigures(bench: string, errors: number, actors: number): boolean {
+  if (errors === 0) return false;
+  console.error(`${bench}: ${errors} of ${actors} actors did not resolve; no figures are reported for them`);
+  process.exitCode = 1;
+  return true;
 }
 
 /** The options every benchmark takes (node:util parseArgs form): the workload and the registries. */
@@ -93,6 +112,11 @@ export function loadBenchInput(values: {
   const rounds = positiveInt(values.rounds, '--rounds') ?? 3;
   const workload = loadWorkload(values.input, positiveInt(values.actors, '--actors'));
   if (workload.lines.length === 0) throw new Error('no actor lines in the input');
+  try {
+    parseActorLine(workload.lines[0]!, 1);
+  } catch (err) {
+    throw new Error(`${workload.source} is not JSON lines of actors: line 1: ${(err as Error).message}`);
+  }
   const registries = loadRegistries({ registry: values.registry, capLayers: values['cap-layers'] });
   return { rounds, workload, lines: workload.lines, registries };
 }
