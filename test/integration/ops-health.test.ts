@@ -7,7 +7,6 @@ import { Redis } from 'ioredis';
 import type pg from 'pg';
 import request from 'supertest';
 import { createPgPool, migrateDatabase } from '../../src/adapters/pg';
-import { freePort } from '../../src/local-services/free-port';
 import { createMetrics } from '../../src/metrics';
 import {
   createOpsRouter,
@@ -53,11 +52,18 @@ function serve(checks: OpsChecks, isDraining = () => false): express.Express {
   return app;
 }
 
+/**
+ * A port where every connection is refused: privileged, so none of the servers the suites start (on
+ * ephemeral ports) can take it. A port found free could be taken by one of them in between, and the
+ * check would then meet a server instead of a refusal (seen once on CI: "Error", not ECONNREFUSED).
+ */
+const REFUSING_PORT = 1;
+
 /** A Redis client pointed at a port nobody listens on. */
-async function deadRedis(): Promise<Redis> {
+function deadRedis(): Redis {
   const client = new Redis({
     host: '127.0.0.1',
-    port: await freePort(),
+    port: REFUSING_PORT,
     maxRetriesPerRequest: 1,
     retryStrategy: () => 200,
   });
@@ -83,7 +89,7 @@ describe('/health (liveness)', () => {
 
   it('is 503 when Redis is unreachable, naming the cache, and answers quickly', async () => {
     const started = Date.now();
-    const res = await request(serve({ database: postgresCheck(pool), cache: redisCheck(await deadRedis()) }))
+    const res = await request(serve({ database: postgresCheck(pool), cache: redisCheck(deadRedis()) }))
       .get('/health')
       .expect(503);
     expect(Date.now() - started).toBeLessThan(2000);
@@ -98,7 +104,7 @@ describe('/health (liveness)', () => {
 
   it('is 503 when Postgres is unreachable; the reason is an error code, not a driver message', async () => {
     const deadPool = createPgPool({
-      url: `postgres://nobody:secret@127.0.0.1:${await freePort()}/none`,
+      url: `postgres://nobody:secret@127.0.0.1:${REFUSING_PORT}/none`,
       max: 1,
     });
     closers.push(() => deadPool.end());
@@ -164,7 +170,7 @@ describe('/ready (readiness)', () => {
   });
 
   it('is 503 when a connection is down, with the reason', async () => {
-    const res = await request(serve({ database: postgresCheck(pool), cache: redisCheck(await deadRedis()) }))
+    const res = await request(serve({ database: postgresCheck(pool), cache: redisCheck(deadRedis()) }))
       .get('/ready')
       .expect(503);
     expect(res.body.reasons).toEqual([expect.stringMatching(/^cache: connection /)]);
