@@ -20,6 +20,13 @@ export interface Interpolated {
   variables: Map<string, string[]>;
 }
 
+/** Values under these keys may hold secrets: a problem in them says where, not what. */
+const SECRET_KEYS = new Set(['password', 'jwt_secret', 'encryption_key', 'url']);
+
+function secretAt(at: string): boolean {
+  return SECRET_KEYS.has(at.slice(at.lastIndexOf('.') + 1));
+}
+
 const REFERENCE = /\$(\$)?\{([^}]*)(\})?/g;
 const INNER = /^([A-Za-z_][A-Za-z0-9_]*)(?::-([\s\S]*))?$/;
 
@@ -55,12 +62,13 @@ function expand(text: string, at: string, env: Env, out: Interpolated): string |
     out.problems.push({ path: at, message });
     return '';
   };
-  const expanded = text.replace(REFERENCE, (whole, escaped, inner: string, closed) => {
+  const expanded = text.replace(REFERENCE, (whole, escaped, inner: string, closed, offset: number) => {
     if (escaped !== undefined) return whole.slice(1);
     if (closed === undefined) return fail(`has "\${" without a closing "}"`);
     const match = INNER.exec(inner);
     if (match === null) {
-      return fail(`has a malformed reference \${${inner}}: write \${NAME} or \${NAME:-default}`);
+      const what = secretAt(at) ? `at character ${offset + 1} (not shown: a secret)` : `\${${inner}}`;
+      return fail(`has a malformed reference ${what}: write \${NAME} or \${NAME:-default}`);
     }
     const [, name, fallback] = match as unknown as [string, string, string | undefined];
     used.push(name);

@@ -6,6 +6,9 @@
  * Secrets are never quoted back.
  */
 import { z } from 'zod';
+import { parseKeyRing } from '../src/adapters/crypto/key-ring';
+import { MIN_SECRET_BYTES } from '../src/api/auth/token-verifier';
+import { isActorCoreError } from '../src/core/errors';
 import type { ConfigProblem } from './config-error';
 import { usableCpus } from './usable-cpus';
 import type { Origins } from './origins';
@@ -88,11 +91,43 @@ function text(raw: unknown): string | Invalid {
   return new Invalid(`must be text, ${got(raw)}`);
 }
 
+/** Text that is not empty: an empty `iss`/`aud` would make jose skip comparing the token's claim. */
+function nonEmptyText(raw: unknown): string | Invalid {
+  const value = text(raw);
+  if (value instanceof Invalid) return value;
+  return value === '' ? new Invalid('must not be empty') : value;
+}
+
 /** A secret: text only (a number would lose leading zeros) and never echoed. */
 function secret(raw: unknown): string | Invalid {
   return typeof raw === 'string'
     ? raw
     : new Invalid('must be text (quote it in YAML); its value is not shown');
+}
+
+/** The HS256 secret: checked here too, so that `migrate` refuses what `api` would fail to start with. */
+function jwtSecret(raw: unknown): string | Invalid {
+  const value = secret(raw);
+  if (value instanceof Invalid) return value;
+  return Buffer.byteLength(value, 'utf8') >= MIN_SECRET_BYTES
+    ? value
+    : new Invalid(
+        `must be at least ${MIN_SECRET_BYTES} bytes (HS256 needs a 256-bit key); its value is not shown`,
+      );
+}
+
+/** The key ring text, parsed once here to be checked (the adapter parses it again where it is used). */
+function encryptionKey(raw: unknown): string | Invalid {
+  const value = secret(raw);
+  if (value instanceof Invalid) return value;
+  try {
+    parseKeyRing(value);
+    return value;
+  } catch (err) {
+    if (!isActorCoreError(err)) throw err;
+    // The key ring's messages start with the variable's name; the loader puts the real origin in front.
+    return new Invalid(err.message.replace(/^ENCRYPTION_KEY /, ''));
+  }
 }
 
 const matching = (pattern: RegExp, what: string): ((raw: unknown) => string | Invalid) => {
@@ -113,8 +148,15 @@ const oneOf = <T extends string>(values: readonly T[]): ((raw: unknown) => T | I
       : new Invalid(`must be one of ${values.join(', ')}, ${got(raw)}`);
 };
 
-/** A URL with one of `protocols`. Only the protocol is ever echoed: URLs carry passwords. */
-const url = (protocols: readonly string[]): ((raw: unknown) => string | Invalid) => {
+/**
+ * A URL with one of `protocols` and a host. Only the protocol is ever echoed: URLs carry passwords.
+ * (A Postgres URL may name a Unix socket folder as `?host=/path` instead.) `check` adds what a scheme
+ * needs of the rest.
+ */
+const url = (
+  protocols: readonly string[],
+  check: (parsed: URL) => string | undefined = () => undefined,
+): ((raw: unknown) => string | Invalid) => {
   return (raw) => {
     if (typeof raw !== 'string') return new Invalid(`must be a URL (${protocols.join(' or ')}) in text`);
     let parsed: URL;
@@ -126,15 +168,24 @@ const url = (protocols: readonly string[]): ((raw: unknown) => string | Invalid)
     if (!protocols.includes(parsed.protocol)) {
       return new Invalid(`must use ${protocols.join(' or ')}, got ${parsed.protocol}`);
     }
-    return raw;
+    if (parsed.hostname === '' && !parsed.searchParams.has('host')) {
+      return new Invalid(`must name a host (${parsed.protocol}//HOST…), got none`);
+    }
+    const wrong = check(parsed);
+    return wrong === undefined ? raw : new Invalid(wrong);
   };
 };
+
+/** The most a worker process takes, whether from the configuration or the worker command's flags. */
+export const WORKER_MAX = { concurrency: 1000, threads: 256 } as const;
 
 /** `auto`: one resolve thread per CPU the process may use (its cgroup CPU limit included). */
 function threads(raw: unknown): number | Invalid {
   if (raw === 'auto') return usableCpus();
-  const n = integer(1, 256)(raw);
-  return n instanceof Invalid ? new Invalid(`must be an integer from 1 to 256 (or auto), ${got(raw)}`) : n;
+  const n = integer(1, WORKER_MAX.threads)(raw);
+  return n instanceof Invalid
+    ? new Invalid(`must be an integer from 1 to ${WORKER_MAX.threads} (or auto), ${got(raw)}`)
+    : n;
 }
 
 /**
@@ -164,6 +215,13 @@ function trustProxy(raw: unknown): TrustProxy | Invalid {
       );
 }
 
+/** A Redis URL's path is its database number, as `cache.redis.db` allows it: `/`, or `/0` to `/1000`. */
+function redisDatabasePath(parsed: URL): string | undefined {
+  const db = parsed.pathname.replace(/^\//, '');
+  if (db === '' || (/^\d{1,4}$/.test(db) && Number(db) <= 1000)) return undefined;
+  return `must end in a database number from 0 to 1000 (/0 … /1000) or nothing, got /${db.length > 20 ? `${db.slice(0, 20)}…` : db}`;
+}
+
 const HOST = matching(/^(?:[A-Za-z0-9_.-]+|\[?[0-9A-Fa-f:.]+\]?)$/, 'a host name or IP address');
 const MS = integer(1, 3_600_000);
 
@@ -180,7 +238,7 @@ function section<S extends z.ZodRawShape>(shape: S): z.ZodObject<S, z.core.$stri
 export const configSchema = section({
   server: section({
     port: field(port()),
-    host: field(text),
+    host: field(HOST),
     body_limit_bytes: field(integer(1, 64 * 1024 * 1024)),
     trust_proxy: field(trustProxy),
   }),
@@ -197,7 +255,7 @@ export const configSchema = section({
   cache: section({
     ttl_seconds: field(integer(1, 365 * 86400)),
     redis: section({
-      url: field(url(['redis:', 'rediss:']), true),
+      url: field(url(['redis:', 'rediss:'], redisDatabasePath), true),
       host: field(HOST, true),
       port: field(port(), true),
       user: field(text, true),
@@ -233,7 +291,7 @@ export const configSchema = section({
     backoff_ms: field(MS),
   }),
   worker: section({
-    concurrency: field(integer(1, 1000)),
+    concurrency: field(integer(1, WORKER_MAX.concurrency)),
     threads: field(threads),
     lane: field(oneOf(WORKER_LANES)),
     shutdown_timeout_ms: field(MS),
@@ -242,13 +300,13 @@ export const configSchema = section({
     warm_up_ms: field(integer(0, 60_000)),
   }),
   security: section({
-    jwt_secret: field(secret, true),
+    jwt_secret: field(jwtSecret, true),
     jwks_url: field(url(['https:', 'http:']), true),
-    issuer: field(text),
-    audience: field(text),
+    issuer: field(nonEmptyText),
+    audience: field(nonEmptyText),
     open_ops_endpoints: field(flag),
     rate_limit: section({ window_ms: field(MS), max: field(integer(1, 10_000_000)) }),
-    encryption_key: field(secret, true),
+    encryption_key: field(encryptionKey, true),
   }),
 });
 

@@ -1,15 +1,18 @@
 /** `actor-core worker`: one worker process of the cluster; runs until SIGTERM/SIGINT, then drains and exits 0. */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { WORKER_LANES } from '../../config/schema';
+import { WORKER_LANES, WORKER_MAX } from '../../config/schema';
 import { loadSettings, required, type WorkerLane } from '../../config/settings';
 import { createLogger } from '../logging/create-logger';
 import { startWorkerProcess } from '../worker/worker-process';
 import { addRegistryOptions, loadCliRegistries, type RegistryOptions } from './common-options';
 
-function positive(flag: string) {
+/** The same bounds as the configuration's WORKER_CONCURRENCY and WORKER_THREADS. */
+function upTo(flag: string, max: number) {
   return (text: string): number => {
     const n = Number(text);
-    if (!/^\d+$/.test(text) || n < 1) throw new InvalidArgumentError(`${flag} must be an integer ≥ 1.`);
+    if (!/^\d+$/.test(text) || n < 1 || n > max) {
+      throw new InvalidArgumentError(`${flag} must be an integer from 1 to ${max}.`);
+    }
     return n;
   };
 }
@@ -19,11 +22,15 @@ export function addWorkerCommand(program: Command): void {
     program
       .command('worker')
       .description('run a worker process: take resolve jobs from the queue until SIGTERM/SIGINT')
-      .option('--concurrency <n>', 'jobs at once (default WORKER_CONCURRENCY, 4)', positive('--concurrency'))
+      .option(
+        '--concurrency <n>',
+        'jobs at once (default WORKER_CONCURRENCY, 4)',
+        upTo('--concurrency', WORKER_MAX.concurrency),
+      )
       .option(
         '--threads <n>',
         'resolve threads (default WORKER_THREADS, the CPU count)',
-        positive('--threads'),
+        upTo('--threads', WORKER_MAX.threads),
       )
       .addOption(
         new Option('--lane <lane>', 'which queues to serve (default WORKER_LANE, all)').choices(WORKER_LANES),

@@ -234,6 +234,16 @@ describe('actor-core main, in process', () => {
     );
   });
 
+  it.each([
+    [['--threads', '257'], "'--threads' must be an integer from 1 to 256."],
+    [['--concurrency', '1001'], "'--concurrency' must be an integer from 1 to 1000."],
+    [['--threads', '0'], "'--threads' must be an integer from 1 to 256."],
+  ])('refuses worker %j beyond what the configuration allows, exit 2', async (flags, message) => {
+    const result = await run(['worker', ...flags]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(message.replace(/'/g, ''));
+  });
+
   it('reports an unexpected failure as one line, exit 1', async () => {
     const stdout = new Writable({ write: (_chunk, _encoding, done) => done() });
     stdout.write = () => {

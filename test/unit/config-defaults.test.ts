@@ -6,6 +6,10 @@ import { loadSettings, type Settings } from '../../config/settings';
 import { usableCpus } from '../../config/usable-cpus';
 import { configDir, configProblems, fixture } from '../support/config';
 
+/** Values the loader accepts: an HS256 secret of 32 bytes and a one-key ring. */
+const SECRET_32 = 'unit-test-secret-0123456789abcdef';
+const KEY_RING = `k1:${Buffer.alloc(32, 7).toString('base64')}`;
+
 describe('default.yaml', () => {
   it('gives every setting its default', () => {
     expect(loadSettings({})).toEqual({
@@ -83,14 +87,14 @@ describe('every variable read before YAML existed still works', () => {
     LOCK_DURATION_MS: ['5000', (s) => s.worker.lockDurationMs, 5000],
     STALLED_INTERVAL_MS: ['2000', (s) => s.worker.stalledIntervalMs, 2000],
     WORKER_WARM_UP_MS: ['0', (s) => s.worker.warmUpMs, 0],
-    JWT_SECRET: [' s3cret ', (s) => s.security.jwtSecret, 's3cret'],
+    JWT_SECRET: [` ${SECRET_32} `, (s) => s.security.jwtSecret, SECRET_32],
     JWT_JWKS_URL: ['https://id/jwks.json', (s) => s.security.jwksUrl, 'https://id/jwks.json'],
     JWT_ISSUER: ['iss', (s) => s.security.issuer, 'iss'],
     JWT_AUDIENCE: ['aud', (s) => s.security.audience, 'aud'],
     OPEN_OPS_ENDPOINTS: ['off', (s) => s.security.openOpsEndpoints, false],
     RATE_LIMIT_WINDOW_MS: ['1000', (s) => s.security.rateLimit.windowMs, 1000],
     RATE_LIMIT_MAX: ['10', (s) => s.security.rateLimit.max, 10],
-    ENCRYPTION_KEY: [' k1:abc ', (s) => s.encryptionKey, 'k1:abc'],
+    ENCRYPTION_KEY: [` ${KEY_RING} `, (s) => s.encryptionKey, KEY_RING],
   };
 
   it('covers every override', () => {

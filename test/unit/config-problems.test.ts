@@ -121,6 +121,20 @@ describe('invalid values', () => {
     ['worker:\n  warm_up_ms: -1\n', 'worker.warm_up_ms must be an integer from 0 to 60000, got -1'],
     ['server: 8080\n', 'server must be a mapping with port, host, body_limit_bytes, trust_proxy, got 8080'],
     ['server:\n  port:\n', 'server.port must be a port number (1 to 65535), got an empty value'],
+    ['server:\n  host: "not a host!"\n', 'server.host must be a host name or IP address, got "not a host!"'],
+    // jose compares `iss`/`aud` only when the expected value is not empty.
+    ['security:\n  issuer: ""\n', 'security.issuer must not be empty'],
+    ['security:\n  audience: " "\n', 'security.audience must not be empty'],
+    [
+      'cache:\n  redis:\n    url: "redis://127.0.0.1:6379/abc"\n',
+      'cache.redis.url must end in a database number from 0 to 1000 (/0 … /1000) or nothing, got /abc',
+    ],
+    [
+      'cache:\n  redis:\n    url: "redis://127.0.0.1:6379/99999"\n',
+      'cache.redis.url must end in a database number from 0 to 1000 (/0 … /1000) or nothing, got /99999',
+    ],
+    ['cache:\n  redis:\n    url: "redis://"\n', 'cache.redis.url must name a host (redis://HOST…), got none'],
+    ['database:\n  url: "postgres://"\n', 'database.url must name a host (postgres://HOST…), got none'],
   ])('%j', (yaml, problem) => {
     expect(problemsOf(yaml)).toEqual([`x.yaml: ${problem}`]);
   });
@@ -151,6 +165,21 @@ describe('invalid values', () => {
     ],
   ])('%s=%s', (variable, value, problem) => {
     expect(configProblems(() => loadSettings({ [variable]: value }))).toEqual([problem]);
+  });
+});
+
+describe('URLs that are accepted', () => {
+  it.each([
+    ['database:\n  url: "postgres:///actor_core?host=/var/run/postgresql"\n', 'a Unix socket folder'],
+    ['cache:\n  redis:\n    url: "rediss://:pw@cache:6380/3"\n', 'a database number'],
+    ['cache:\n  redis:\n    url: "redis://cache"\n', 'no database number'],
+  ])('%j (%s)', (yaml) => {
+    const dir = configDir({ 'x.yaml': yaml });
+    try {
+      expect(() => loadSettings({ ENV: 'x' }, dir.dir)).not.toThrow();
+    } finally {
+      dir.cleanup();
+    }
   });
 });
 
@@ -211,5 +240,21 @@ describe('secrets', () => {
       'x.yaml: database.url must use postgres: or postgresql:, got mysql:',
     ]);
     expect(problems.join('\n')).not.toMatch(/hunter2|271828182/);
+  });
+
+  it('that are too short or malformed are refused by every command, not quoted, and blamed on their source', () => {
+    const problems = [
+      ...problemsOf('security:\n  jwt_secret: "${MY_SECRET}"\n', { MY_SECRET: 'hunter2' }),
+      ...problemsOf('security:\n  encryption_key: "${AT_REST}"\n', { AT_REST: 'k1:hunter2' }),
+      ...configProblems(() => loadSettings({ JWT_SECRET: 'hunter2' })),
+      ...problemsOf('database:\n  host: db\n  user: u\n  password: "Xy${9hunter2}z"\n'),
+    ];
+    expect(problems).toEqual([
+      'x.yaml: security.jwt_secret (from ${MY_SECRET}) must be at least 32 bytes (HS256 needs a 256-bit key); its value is not shown',
+      expect.stringMatching(/^x\.yaml: security\.encryption_key \(from \$\{AT_REST\}\) entry 1 /),
+      'JWT_SECRET must be at least 32 bytes (HS256 needs a 256-bit key); its value is not shown',
+      'x.yaml: database.password has a malformed reference at character 3 (not shown: a secret): write ${NAME} or ${NAME:-default}',
+    ]);
+    expect(problems.join('\n')).not.toMatch(/hunter2/);
   });
 });

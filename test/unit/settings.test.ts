@@ -4,6 +4,7 @@ import { DEFAULT_OPS, DEFAULT_SETTINGS, loadSettings, required } from '../../con
 import { usableCpus } from '../../config/usable-cpus';
 
 const fixtures = path.join(__dirname, '..', 'fixtures', 'config');
+const KEY_RING = `k1:${Buffer.alloc(32, 1).toString('base64')}`;
 
 describe('loadSettings', () => {
   it('applies the defaults to an empty environment', () => {
@@ -25,7 +26,7 @@ describe('loadSettings', () => {
         REDIS_URL: 'rediss://cache:6380',
         REDIS_KEY_PREFIX: '{ac}:prod',
         CACHE_TTL_SECONDS: '60',
-        ENCRYPTION_KEY: ' k1:abc ',
+        ENCRYPTION_KEY: ` ${KEY_RING} `,
       }),
     ).toMatchObject({
       databaseUrl: 'postgres://u:p@db:5432/actors',
@@ -33,7 +34,7 @@ describe('loadSettings', () => {
       redisUrl: 'rediss://cache:6380',
       redisKeyPrefix: '{ac}:prod',
       cacheTtlSeconds: 60,
-      encryptionKey: 'k1:abc',
+      encryptionKey: KEY_RING,
     });
   });
 
