@@ -276,6 +276,19 @@ describe('deploy/blue-green.sh with HAProxy and two API processes', () => {
     expect(status.stdout.trim().split('\n').pop()).toBe('live: blue');
   });
 
+  it('does not serve /metrics on the public port, however the path is spelled', async () => {
+    const blue = await startApi();
+    const haproxy = await startHaproxy(blue.address, `127.0.0.1:${await freePort()}`);
+    const spellings = ['/metrics', '/METRICS', '/Metrics', '/metrics/', '//metrics', '/metrics?x=1'];
+    const statuses = await Promise.all(
+      spellings.map(async (p) => [p, (await fetch(`${haproxy.url}${p}`)).status] as const),
+    );
+    expect(statuses).toEqual(spellings.map((p) => [p, 404]));
+    // The instance itself still serves its scrape target.
+    expect((await fetch(`http://${blue.address}/metrics`)).status).toBe(200);
+    expect((await fetch(`${haproxy.url}/v1/actors/${actorId}/snapshot`, { headers })).status).toBe(200);
+  });
+
   it('refuses to switch to a green that is not running, naming the failed check', async () => {
     const blue = await startApi();
     const haproxy = await startHaproxy(blue.address, `127.0.0.1:${await freePort()}`);

@@ -259,11 +259,17 @@ describe('KEDA', () => {
       const auth = d.findObject(applied, 'TriggerAuthentication', t.authenticationRef!.name).spec as {
         secretTargetRef: { parameter: string; name: string; key: string }[];
       };
-      expect(auth.secretTargetRef.map((r) => r.parameter).sort()).toEqual(['address', 'password']);
+      expect(auth.secretTargetRef.map((r) => r.parameter).sort()).toEqual(['address', 'password', 'tls']);
       expect(
         auth.secretTargetRef.filter((r) => r.name !== secret.metadata.name || !keys.includes(r.key)),
       ).toEqual([]);
     }
+  });
+
+  it('connects with TLS exactly when the example REDIS_URL does (rediss://)', () => {
+    const data = secret.stringData ?? {};
+    const tls = new URL(data.REDIS_URL!).protocol === 'rediss:' ? 'enable' : 'disable';
+    expect(data['redis-tls']).toBe(tls);
   });
 
   it('the Prometheus-based alternative targets the workers and queries exported series only', async () => {
