@@ -234,7 +234,7 @@ if [[ "$purge_queue" == true ]]; then
   note "obliterated the queues ${queue_name} and ${queue_name}-interactive (${purged} job(s))"
 fi
 
-note "next: start the workers and the API, then run 'actor-core enqueue --all': jobs in flight when the dump was taken are not in it, and workers skip actors whose snapshot is already current"
+note "next: start the workers and the API, then run 'actor-core enqueue --all --stale': jobs in flight when the dump was taken are not in it, and it enqueues only the actors whose snapshot is missing or older than the actor"
 [[ "$purge_queue" == true ]] ||
   note "the BullMQ queue was kept: its retained job ids (actor.<id>.v<N>, failed ones for 7 days) can swallow the jobs of versions the restored actors reach again; with workers stopped, prefer restore.sh --purge-queue"
 printf 'restored %s\n' "$file"

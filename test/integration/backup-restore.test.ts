@@ -270,7 +270,7 @@ describe('restore.sh', () => {
     expect(run).toMatchObject({ code: 0 });
     expect(await databaseChecksums(db.pool)).toEqual(original);
     expect(run.stderr).toContain(`deleted ${ACTORS + 1} cached snapshot(s) ${restored}:snapshot:*`);
-    expect(run.stderr).toContain('actor-core enqueue --all');
+    expect(run.stderr).toContain('actor-core enqueue --all --stale');
     expect(await keysMatching(`${restored}:snapshot:*`)).toEqual([]);
     expect(await keysMatching(`${restored}:*`)).toEqual([`${restored}:rate-limit:client-1`]);
     expect(await keysMatching(`${other}:*`)).toEqual(otherKeys);
