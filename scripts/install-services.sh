@@ -20,6 +20,8 @@ if [[ -z "${REDIS_URL:-}" ]] && ! command -v redis-server >/dev/null 2>&1; then 
 # HAProxy: the blue-green switch test (deploy/blue-green.sh) runs a real one. pg_dump/pg_restore for
 # the backup test come with the postgresql package.
 if ! command -v haproxy >/dev/null 2>&1 && [[ ! -x /usr/sbin/haproxy ]]; then need+=(haproxy); fi
+# openssl: the HTTPS test of deploy/haproxy.cfg makes a self-signed certificate with it.
+if ! command -v openssl >/dev/null 2>&1; then need+=(openssl); fi
 # promtool (from Debian's prometheus package; its server is not started): the deploy-monitoring test
 # checks deploy/prometheus's configuration, alert rules and every dashboard query with it.
 # Optional: without root it is only named.
@@ -27,7 +29,7 @@ optional=()
 if ! command -v promtool >/dev/null 2>&1; then optional+=(prometheus); fi
 
 if ((${#need[@]} + ${#optional[@]} == 0)); then
-  echo "install-services: nothing to install (PostgreSQL, Redis, HAProxy and promtool present, or URLs given)"
+  echo "install-services: nothing to install (PostgreSQL, Redis, HAProxy, openssl and promtool present, or URLs given)"
   exit 0
 fi
 if [[ "$(id -u)" -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then

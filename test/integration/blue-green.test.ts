@@ -4,8 +4,10 @@
  * and the old process is then stopped with SIGTERM, as a deploy does. No request may fail. A switch to
  * a colour that is not healthy must fail, switch nothing and leave the traffic on the live one.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Redis } from 'ioredis';
@@ -111,8 +113,13 @@ async function startApi(databaseUrl = db.url): Promise<Api> {
   return { handle, port, address: `127.0.0.1:${port}` };
 }
 
-async function startHaproxy(blue: string, green: string): Promise<HaproxyProcess> {
+async function startHaproxy(
+  blue: string,
+  green: string,
+  extra: Partial<HaproxyEnv> = {},
+): Promise<HaproxyProcess> {
   const env: HaproxyEnv = {
+    ...extra,
     HAPROXY_BIND: `127.0.0.1:${await freePort()}`,
     BLUE_ADDR: blue,
     GREEN_ADDR: green,
@@ -131,6 +138,21 @@ function scriptEnv(haproxy: HaproxyProcess, extra: Record<string, string> = {}):
     HAPROXY_STATE_FILE: haproxy.env.HAPROXY_STATE_FILE,
     ...extra,
   };
+}
+
+/** A GET over TLS that trusts `caFile` only, with the test's bearer token. */
+function httpsGet(
+  url: string,
+  caFile: string,
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = https.get(url, { ca: fs.readFileSync(caFile), headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+  });
 }
 
 /** How many snapshot requests this API process has answered (its /metrics). */
@@ -287,6 +309,36 @@ describe('deploy/blue-green.sh with HAProxy and two API processes', () => {
     // The instance itself still serves its scrape target.
     expect((await fetch(`http://${blue.address}/metrics`)).status).toBe(200);
     expect((await fetch(`${haproxy.url}/v1/actors/${actorId}/snapshot`, { headers })).status).toBe(200);
+  });
+
+  it('serves HTTPS with the certificate it is given, and redirects plain HTTP there', async () => {
+    const blue = await startApi();
+    const pem = path.join(dir, 'actor-core.test.pem');
+    const key = path.join(dir, 'tls.key');
+    const cert = path.join(dir, 'tls.crt');
+    const made = spawnSync('openssl', [
+      ...['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=actor-core.test'],
+      ...['-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert],
+    ]);
+    expect(made.status).toBe(0);
+    fs.writeFileSync(pem, fs.readFileSync(cert, 'utf8') + fs.readFileSync(key, 'utf8'));
+    const tlsBind = `127.0.0.1:${await freePort()}`;
+    const haproxy = await startHaproxy(blue.address, `127.0.0.1:${await freePort()}`, {
+      HAPROXY_TLS_CERT: pem,
+      HAPROXY_TLS_BIND: tlsBind,
+    });
+    const secure = await httpsGet(`https://${tlsBind}/v1/actors/${actorId}/snapshot`, cert);
+    expect(secure.status).toBe(200);
+    expect(JSON.parse(secure.body)).toEqual(JSON.parse(snapshotJson));
+    expect(secure.headers['strict-transport-security']).toBe('max-age=31536000');
+    // Behind the standard ports the Host names no port, and the redirect goes to 443.
+    const plain = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      const url = `${haproxy.url}/v1/actors/${actorId}/snapshot?x=1`;
+      http.get(url, { headers: { ...headers, host: 'stats.example' } }, resolve).on('error', reject);
+    });
+    plain.resume();
+    expect(plain.statusCode).toBe(308);
+    expect(plain.headers.location).toBe(`https://stats.example/v1/actors/${actorId}/snapshot?x=1`);
   });
 
   it('refuses to switch to a green that is not running, naming the failed check', async () => {

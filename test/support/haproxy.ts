@@ -24,6 +24,9 @@ export interface HaproxyEnv {
   GREEN_ADDR: string;
   HAPROXY_SOCKET: string;
   HAPROXY_STATE_FILE: string;
+  /** PEM (chain and key): HTTPS on HAPROXY_TLS_BIND, plain HTTP redirected there. */
+  HAPROXY_TLS_CERT?: string;
+  HAPROXY_TLS_BIND?: string;
 }
 
 /** `haproxy` on the PATH, else Debian's /usr/sbin/haproxy; a clear error when neither is there. */
