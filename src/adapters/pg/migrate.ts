@@ -53,6 +53,12 @@ export async function migrateDatabase(
     return rethrowPgError(err, 'connecting to migrate');
   }
   try {
+    // No time bound for a migration (pg-pool.ts bounds ordinary statements): waiting for another
+    // process's migration, or rewriting a large table, may take minutes. The client is destroyed after.
+    await client.query('SET statement_timeout = 0; SET lock_timeout = 0');
+    (
+      client as unknown as { connectionParameters: { query_timeout?: number } }
+    ).connectionParameters.query_timeout = undefined;
     await client.query('SELECT pg_advisory_lock($1, $2)', [LOCK_CLASS, LOCK_ID]);
     try {
       const before = await countApplied(client);
@@ -66,6 +72,6 @@ export async function migrateDatabase(
     if (err instanceof ActorCoreError) throw err;
     return rethrowPgError(err, 'migrating');
   } finally {
-    client.release();
+    client.release(true); // its session settings must not go back to the pool
   }
 }

@@ -1,0 +1,56 @@
+/** The pg pool's time bounds (defaults and checks) and which pg errors count as transient. */
+import { DEFAULT_PG_TIMEOUTS, isTransientPgError, pgTimeouts } from '../../src/adapters/pg/pg-pool';
+
+describe('pgTimeouts', () => {
+  it('bounds every connection by default', () => {
+    const t = pgTimeouts();
+    expect(t).toEqual(DEFAULT_PG_TIMEOUTS);
+    expect(t.statementTimeoutMs).toBeGreaterThan(0);
+    expect(t.lockTimeoutMs).toBeGreaterThan(0);
+    expect(t.queryTimeoutMs).toBeGreaterThan(t.statementTimeoutMs);
+    expect(t.keepAliveInitialDelayMs).toBeGreaterThan(0);
+  });
+
+  it('takes given values over the defaults, 0 turning one off', () => {
+    expect(pgTimeouts({ statementTimeoutMs: 500, queryTimeoutMs: 800, lockTimeoutMs: 0 })).toEqual({
+      ...DEFAULT_PG_TIMEOUTS,
+      statementTimeoutMs: 500,
+      queryTimeoutMs: 800,
+      lockTimeoutMs: 0,
+    });
+    expect(pgTimeouts({ statementTimeoutMs: 0, queryTimeoutMs: 0 }).queryTimeoutMs).toBe(0);
+  });
+
+  it.each([-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 31])('refuses %p naming the field', (bad) => {
+    expect(() => pgTimeouts({ lockTimeoutMs: bad })).toThrow(
+      expect.objectContaining({ code: 'INVALID_CONFIG', field: 'lockTimeoutMs' }),
+    );
+  });
+
+  it('refuses a client timeout that would fire before the server cancels the statement', () => {
+    expect(() => pgTimeouts({ statementTimeoutMs: 1000, queryTimeoutMs: 1000 })).toThrow(
+      expect.objectContaining({ code: 'INVALID_CONFIG', field: 'queryTimeoutMs' }),
+    );
+    expect(() => pgTimeouts({ statementTimeoutMs: 0, queryTimeoutMs: 1000 })).toThrow(
+      expect.objectContaining({ code: 'INVALID_CONFIG', field: 'queryTimeoutMs' }),
+    );
+  });
+});
+
+describe('isTransientPgError', () => {
+  const pgError = (code: string): Error => Object.assign(new Error('pg says no'), { code });
+
+  it('counts a statement or lock timeout and the client query timeout as transient', () => {
+    expect(isTransientPgError(pgError('57014'))).toBe(true); // statement_timeout (query_canceled)
+    expect(isTransientPgError(pgError('55P03'))).toBe(true); // lock_timeout (lock_not_available)
+    expect(isTransientPgError(new Error('Query read timeout'))).toBe(true); // pg's query_timeout
+  });
+
+  it('keeps lost connections transient and bad statements not', () => {
+    expect(isTransientPgError(pgError('57P01'))).toBe(true);
+    expect(isTransientPgError(pgError('ECONNRESET'))).toBe(true);
+    expect(isTransientPgError(pgError('42601'))).toBe(false);
+    expect(isTransientPgError(pgError('23505'))).toBe(false);
+    expect(isTransientPgError('Query read timeout')).toBe(false);
+  });
+});
