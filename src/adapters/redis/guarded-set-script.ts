@@ -16,8 +16,10 @@
  * - The stored version is read cheaply: GETRANGE of the first 64 bytes (enough for `{"version":` and
  *   any safe integer) matched against `^{"version":(%d+)[,}]`, instead of GET + cjson.decode of the
  *   whole value. The terminator `[,}]` rejects a digit run cut short by the range.
- * - No value (GETRANGE of a missing key is ""), or a value whose head does not match (corrupt, or a
- *   foreign format), is overwritten: the cache repairs itself.
+ * - No value, a value whose head does not match (corrupt, or a foreign format), or a key of another
+ *   type (a hash or list someone wrote there: TYPE is checked first, as GETRANGE of it would fail the
+ *   whole call with WRONGTYPE) has no version and is overwritten — SET replaces a key of any type —:
+ *   the cache repairs itself.
  * - EQUAL versions overwrite: re-resolving an actor at the same version with new registries (a new
  *   `registryVersion`) must refresh the cached snapshot, and rewriting identical content is harmless.
  *   Only a strictly older version is refused, so an older version never replaces a newer one.
@@ -28,8 +30,10 @@ local ttl = ARGV[1]
 local written = {}
 for i = 1, #KEYS do
   local version = tonumber(ARGV[2 * i])
-  local head = redis.call('GETRANGE', KEYS[i], 0, 63)
-  local stored = string.match(head, '^{"version":(%d+)[,}]')
+  local stored = nil
+  if redis.call('TYPE', KEYS[i]).ok == 'string' then
+    stored = string.match(redis.call('GETRANGE', KEYS[i], 0, 63), '^{"version":(%d+)[,}]')
+  end
   if stored and tonumber(stored) > version then
     written[i] = 0
   else
