@@ -5,6 +5,7 @@
  * never echo a credential.
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { DatabaseError } from 'pg';
 import { isActorCoreError, type ActorCoreError, type ErrorCode } from '../core/errors';
 import type { Logger } from '../logging/create-logger';
 import { ApiError, errorBody } from './api-error';
@@ -44,6 +45,23 @@ const BODY_ERRORS: Readonly<Record<string, string>> = {
   'request.size.invalid': 'INVALID_CONTENT_LENGTH',
   'parameters.too.many': 'PAYLOAD_TOO_LARGE',
 };
+
+/**
+ * Postgres' refusals of text it cannot store (22P05 untranslatable character: a NUL in jsonb; 22P02
+ * invalid text representation: a lone surrogate's escape in jsonb; 22021 a NUL in text). Validation
+ * refuses such strings first; this is the backstop, and the error is not logged: its detail quotes
+ * the data.
+ */
+const UNSTORABLE_TEXT_SQLSTATES: ReadonlySet<string> = new Set(['22P05', '22P02', '22021']);
+
+function fromUnstorableText(err: unknown): ApiError | undefined {
+  if (!(err instanceof DatabaseError) || !UNSTORABLE_TEXT_SQLSTATES.has(err.code ?? '')) return undefined;
+  return new ApiError(
+    400,
+    'INVALID_TEXT',
+    'the request holds text that cannot be stored (a NUL character or a lone surrogate)',
+  );
+}
 
 export function notFoundHandler(): RequestHandler {
   return (_req, _res, next) => next(new ApiError(404, 'NOT_FOUND', 'no such route'));
@@ -96,7 +114,9 @@ export function errorHandler(logger: Logger, bodyLimitBytes: number): ErrorReque
     let apiError: ApiError;
     if (err instanceof ApiError) apiError = err;
     else if (isActorCoreError(err)) apiError = fromActorCoreError(err);
-    else apiError = fromHttpError(err as HttpError, bodyLimitBytes) ?? internal();
+    else {
+      apiError = fromUnstorableText(err) ?? fromHttpError(err as HttpError, bodyLimitBytes) ?? internal();
+    }
     if (apiError.status >= 500) {
       logger.error(
         { err: isActorCoreError(err) ? err.toJSON() : err, method: req.method, path: req.path },

@@ -39,7 +39,61 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, code: 
   throw new ApiError(400, code, message, field);
 }
 
-/** The JSON body: present only when the client sent `Content-Type: application/json`. */
+/**
+ * Text Postgres cannot store: a NUL character (text and jsonb refuse it) or a lone UTF-16 surrogate
+ * (jsonb refuses its `\ud800` escape; UTF-8 has no encoding of it). With the `u` flag, `\p{Cs}`
+ * matches only unpaired surrogates.
+ */
+const UNSTORABLE_TEXT = /[\0\p{Cs}]/u;
+
+export function isUnstorableText(text: string): boolean {
+  return UNSTORABLE_TEXT.test(text);
+}
+
+/** A key as a field path part: escaped (JSON style) when it holds a character that cannot be shown. */
+function keyPart(key: string): string {
+  return isUnstorableText(key) ? JSON.stringify(key).slice(1, -1) : key;
+}
+
+/**
+ * Every string and key of a parsed JSON body, at any depth, checked before any schema: a NUL or a
+ * lone surrogate (Postgres would refuse it: a 500), or a `__proto__` key (JSON.parse keeps it as an
+ * own key, but copying the object drops it silently), is a 400 naming where it is. Iterative, so a
+ * deeply nested body cannot overflow the stack.
+ */
+export function checkJsonText(body: unknown, code = 'INVALID_BODY'): void {
+  const stack: Array<{ value: unknown; path: PropertyKey[] }> = [{ value: body, path: [] }];
+  while (stack.length > 0) {
+    const { value, path } = stack.pop()!;
+    if (typeof value === 'string') {
+      if (isUnstorableText(value))
+        throw textError(code, path, 'must not contain a NUL character or a lone surrogate');
+    } else if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], path: [...path, i] });
+    } else if (typeof value === 'object' && value !== null) {
+      for (const key of Object.keys(value)) {
+        const at = [...path, keyPart(key)];
+        if (key === '__proto__') throw textError(code, at, 'the key "__proto__" is not allowed');
+        if (isUnstorableText(key)) {
+          throw textError(code, at, 'a key must not contain a NUL character or a lone surrogate');
+        }
+        stack.push({ value: (value as Record<string, unknown>)[key], path: at });
+      }
+    }
+  }
+}
+
+function textError(code: string, path: readonly PropertyKey[], problem: string): ApiError {
+  const field = fieldPath(path);
+  return field === ''
+    ? new ApiError(400, code, `the body ${problem}`)
+    : new ApiError(400, code, `${field}: ${problem}`, field);
+}
+
+/**
+ * The JSON body (parsed only when the client sent `Content-Type: application/json`), its strings and
+ * keys checked by `checkJsonText`.
+ */
 export function jsonBody(req: Request): unknown {
   if (req.body === undefined) {
     throw new ApiError(
@@ -48,6 +102,7 @@ export function jsonBody(req: Request): unknown {
       'the body must be JSON (Content-Type: application/json)',
     );
   }
+  checkJsonText(req.body);
   return req.body;
 }
 
@@ -62,7 +117,16 @@ export function actorIdParam(req: Request): string {
   }
 }
 
-/** A subsystem id (`subsystems.system_id` is varchar(255)). */
+/** Control characters, as checkActorId refuses them in actor ids, or a lone surrogate. */
+function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return isUnstorableText(text);
+}
+
+/** A subsystem id (`subsystems.system_id` is varchar(255)), by the rules of actor ids. */
 export function systemIdParam(req: Request): string {
   const id = req.params.systemId;
   if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ACTOR_ID_LENGTH) {
@@ -72,6 +136,9 @@ export function systemIdParam(req: Request): string {
       `systemId must be 1 to ${MAX_ACTOR_ID_LENGTH} characters`,
       'systemId',
     );
+  }
+  if (hasControlCharacter(id)) {
+    throw new ApiError(400, 'INVALID_SYSTEM_ID', 'systemId must not contain control characters', 'systemId');
   }
   return id;
 }

@@ -1,5 +1,6 @@
 /** The API's small pure pieces: ETags, field paths, error mapping, scopes, TTLs, the login page. */
 import express from 'express';
+import { DatabaseError } from 'pg';
 import pino from 'pino';
 import request from 'supertest';
 import { z } from 'zod';
@@ -98,6 +99,30 @@ describe('error mapping', () => {
     expect(down.headers['retry-after']).toBe('1');
     expect(JSON.stringify(down.body)).not.toContain('secret');
   });
+});
+
+describe('text Postgres cannot store', () => {
+  it.each(['22P05', '22P02', '22021'])(
+    'maps SQLSTATE %s to a 400 without logging the data (the backstop of validation)',
+    async (sqlstate) => {
+      const lines: string[] = [];
+      const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+      const app = express();
+      app.get('/store', () => {
+        const err = new DatabaseError('invalid input syntax for type json', 1, 'error');
+        err.code = sqlstate;
+        err.severity = 'ERROR';
+        err.detail = 'Token "secret-data" is invalid.';
+        throw err;
+      });
+      app.use(errorHandler(logger, 1024));
+      const res = await request(app).get('/store');
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('INVALID_TEXT');
+      expect(JSON.stringify(res.body)).not.toContain('secret-data');
+      expect(lines.join('')).not.toContain('secret-data');
+    },
+  );
 });
 
 describe('scopes', () => {
