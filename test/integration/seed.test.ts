@@ -3,10 +3,10 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { actorLine, loadActorLines } from '../../src/adapters/pg';
+import { actorLine, loadActorLines, SnapshotRepository } from '../../src/adapters/pg';
 import { resolveActorLine } from '../../src/core';
 import { assertBuilt, runCli } from '../support/cli';
-import { migratedDatabase, type TestDatabase } from '../support/pg';
+import { migratedDatabase, outputOf, type TestDatabase } from '../support/pg';
 import { sharedDir } from '../support/shared';
 
 let db: TestDatabase;
@@ -76,6 +76,34 @@ describe('actor-core seed', () => {
       [first.actorId],
     );
     expect(stored.rows[0]).toEqual({ version: String(first.version + 10), n: '2' });
+  });
+
+  it('never moves a re-seeded actor’s version back, and bumps it past its stored snapshot', async () => {
+    const line = (version: number, value: number): string =>
+      JSON.stringify({ actorId: 'reseeded', version, subsystems: [outputOf('items', value)] });
+    const version = async (): Promise<number> =>
+      Number((await db.pool.query("SELECT version FROM actors WHERE id = 'reseeded'")).rows[0].version);
+    const seed = (text: string): void => {
+      expect(
+        runCli(['seed', '--input', writeInput('reseed.jsonl', [text])], '', { DATABASE_URL: db.url }).code,
+      ).toBe(0);
+    };
+    seed(line(5, 10));
+    expect(await version()).toBe(5);
+    // Its snapshot at version 5 is stored: a worker would skip the actor as current.
+    await new SnapshotRepository(db.pool).writeSnapshots([
+      { actorId: 'reseeded', version: 5, registryVersion: db.registries.registryVersion, snapshotJson: '{}' },
+    ]);
+    const skip = { skipCurrent: db.registries.registryVersion };
+    expect((await loadActorLines(db.pool, ['reseeded'], skip)).current).toEqual(['reseeded']);
+
+    seed(line(5, 99)); // same version, new outputs
+    expect(await version()).toBe(6);
+    expect((await loadActorLines(db.pool, ['reseeded'], skip)).actors.map((a) => a.version)).toEqual([6]);
+    seed(line(1, 7)); // an older version: overruled
+    expect(await version()).toBe(7);
+    seed(line(20, 8)); // a newer one is kept as given
+    expect(await version()).toBe(20);
   });
 
   it('leaves the database unchanged when a line is bad, naming the file, line, actor and field', async () => {

@@ -3,6 +3,11 @@
  * statements: upsert the actors, drop their previous outputs, insert the new ones straight from the
  * input lines, which go to Postgres as one jsonb array — parsed once there, never re-serialized here —
  * each with its packed form (src/core/packed-outputs.ts) beside it.
+ *
+ * Versions never go back: a new actor takes its line's version, and an actor seeded again takes
+ * GREATEST(stored version + 1, line version). Its outputs are replaced, so its version must move past
+ * every snapshot already stored for it (which would otherwise count as `current`, or newer, and keep
+ * the new outputs from ever being resolved); a line's version below the stored one is overruled.
  */
 import type pg from 'pg';
 import { blockText } from '../packed-text';
@@ -25,7 +30,7 @@ export interface SeedBatchResult {
 const UPSERT_ACTORS = `
   INSERT INTO actors (id, version, data)
   SELECT b.id, b.version, b.data FROM json_to_recordset($1::json) AS b(id varchar, version bigint, data jsonb)
-  ON CONFLICT (id) DO UPDATE SET version = excluded.version, data = excluded.data`;
+  ON CONFLICT (id) DO UPDATE SET version = GREATEST(actors.version + 1, excluded.version), data = excluded.data`;
 
 const DELETE_OUTPUTS = 'DELETE FROM subsystems WHERE actor_id = ANY($1::varchar[])';
 
