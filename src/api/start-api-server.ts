@@ -52,6 +52,14 @@ export interface ApiServer {
   stop(reason?: string): Promise<void>;
 }
 
+/**
+ * How long a command on the cache and rate-limit connection may take: a snapshot read or a count is
+ * well under a millisecond, so 2 s means a hung Redis. Under the load balancer's usual 5 s timeout.
+ */
+export const CACHE_COMMAND_TIMEOUT_MS = 2000;
+/** The producer's connection: an enqueue of `{all: true}` sends its jobs in chunks of 1000 per command. */
+export const PRODUCER_COMMAND_TIMEOUT_MS = 5000;
+
 /** Resolves when the connection is ready; rejects (STORE_UNAVAILABLE) after `ms`. */
 function ready(redis: Redis, ms: number): Promise<void> {
   if (redis.status === 'ready') return Promise.resolve();
@@ -96,10 +104,15 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ap
     applicationName: 'actor-core-api',
     onIdleError: (err) => logger.warn({ err: err.message }, 'idle Postgres connection failed'),
   });
-  // Both connections fail fast when Redis is down: a request gets a 503 at once instead of waiting.
+  // Both connections fail fast when Redis is down: a request gets a 503 at once instead of waiting;
+  // and when Redis hangs (up, but not answering) a command fails after its timeout, so the rate
+  // limiter fails open and reads and writes answer 503 instead of waiting forever.
   // (No auto-pipelining: measured, its deferred flush cost more CPU per request than it saved.)
-  const redis = new Redis(redisUrl, producerRedisOptions);
-  const producerConnection = new Redis(redisUrl, producerRedisOptions);
+  const redis = new Redis(redisUrl, { ...producerRedisOptions, commandTimeout: CACHE_COMMAND_TIMEOUT_MS });
+  const producerConnection = new Redis(redisUrl, {
+    ...producerRedisOptions,
+    commandTimeout: PRODUCER_COMMAND_TIMEOUT_MS,
+  });
   for (const connection of [redis, producerConnection]) {
     connection.on('error', (err: Error) => logger.warn({ err: err.message }, 'Redis connection error'));
   }

@@ -314,6 +314,8 @@ export class ResolveProducer {
           ...this.connection.options,
           enableOfflineQueue: true,
           maxRetriesPerRequest: null,
+          // XREAD BLOCK waits on purpose: a caller's command timeout (the API's) must not cut it.
+          commandTimeout: undefined,
         } as unknown as ConnectionOptions,
         prefix: this.settings.prefix,
       });
