@@ -19,6 +19,8 @@ umask 077 # a backup holds every row: readable by its owner only
 readonly SELF=backup.sh
 # shellcheck source=deploy/lib/pg-client.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/lib/pg-client.sh"
+# shellcheck source=deploy/lib/s3.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/lib/s3.sh"
 
 case "${1:-}" in
   "") ;;
@@ -33,12 +35,7 @@ backup_dir="${BACKUP_DIR:-/backups}"
 retention_days="${BACKUP_RETENTION_DAYS:-30}"
 [[ "$retention_days" =~ ^[1-9][0-9]*$ ]] ||
   die "BACKUP_RETENTION_DAYS must be a whole number of days ≥ 1, got '$retention_days'"
-if [[ -n "${S3_BUCKET:-}" ]]; then
-  [[ "$S3_BUCKET" =~ ^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$ ]] || die "S3_BUCKET '$S3_BUCKET' is not a valid bucket name"
-  [[ "${S3_PREFIX:-}" =~ ^[A-Za-z0-9._/-]*$ ]] || die "S3_PREFIX may hold only letters, digits and . _ / -"
-  [[ -n "${AWS_ACCESS_KEY_ID:-}" && -n "${AWS_SECRET_ACCESS_KEY:-}" ]] ||
-    die "S3_BUCKET is set but AWS_ACCESS_KEY_ID or AWS_SECRET_ACCESS_KEY is not"
-fi
+[[ -z "${S3_BUCKET:-}" ]] || s3_check_settings "S3_BUCKET is set"
 
 mkdir -p -- "$backup_dir" 2>/dev/null || die "cannot create BACKUP_DIR $backup_dir"
 [[ -w "$backup_dir" ]] || die "BACKUP_DIR $backup_dir is not writable"
@@ -79,11 +76,7 @@ note "wrote $final (${size} bytes, sha256 ${sha}) in $(elapsed "$started") s"
 s3_upload() {
   local file="$1" payload_hash="$2" key url region="${AWS_REGION:-us-east-1}"
   key="${S3_PREFIX:-}$(basename -- "$file")"
-  if [[ -n "${S3_ENDPOINT_URL:-}" ]]; then
-    url="${S3_ENDPOINT_URL%/}/${S3_BUCKET}/${key}"
-  else
-    url="https://${S3_BUCKET}.s3.${region}.amazonaws.com/${key}"
-  fi
+  url="$(s3_object_url "$key")"
   local tool="${S3_UPLOAD_TOOL:-auto}"
   if [[ "$tool" == auto ]]; then
     # One PUT carries at most 5 GiB: larger dumps need the aws CLI's multipart upload.
@@ -96,15 +89,8 @@ s3_upload() {
     fi
   fi
   if [[ "$tool" == curl ]]; then
-    # The credentials go in through stdin (-K -), not argv, where `ps` would show them.
-    # x-amz-content-sha256 is signed and is the payload hash S3 checks the body against.
     local response
-    if ! response="$(
-      printf 'user = "%s:%s"\n' "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" |
-        curl --silent --show-error --fail-with-body --connect-timeout 10 --retry 2 \
-          --aws-sigv4 "aws:amz:${region}:s3" -K - \
-          -H "x-amz-content-sha256: ${payload_hash}" --upload-file "$file" "$url" 2>&1
-    )"; then
+    if ! response="$(s3_curl "$url" "$payload_hash" --upload-file "$file")"; then
       die "upload of $(basename -- "$file") to $url failed: $(printf '%s' "$response" | tr '\n' ' ' | cut -c 1-300) (the local backup $final is kept)"
     fi
   elif [[ "$tool" == aws ]]; then

@@ -4,6 +4,7 @@
 # version, the restored one from being cached again).
 #
 #   restore.sh [--purge-queue] FILE.dump
+#   restore.sh [--purge-queue] s3://BUCKET/KEY.dump    (as backup.sh uploaded it, with KEY.dump.sha256)
 #
 #   --purge-queue          also obliterate the BullMQ queues (QUEUE_NAME and its -interactive lane):
 #                          their retained job ids (actor.<id>.v<N>) would swallow the jobs of versions
@@ -16,11 +17,16 @@
 #   RESTORE_REDIS_CLIENT   auto (default: node with the project's ioredis, else redis-cli), node, redis-cli
 #   ACTOR_CORE_ROOT        the installed project, for node_modules; default: this script's folder's parent
 #   PG_BIN_DIR             where pg_restore is; default: the installed client matching the server's major version
+#   With s3://: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION (default us-east-1), S3_ENDPOINT_URL
+#   (S3-compatible store, path-style), RESTORE_DOWNLOAD_DIR (default $TMPDIR or /tmp: the dump and its
+#   .sha256 are downloaded there with curl, verified, restored, then deleted)
 set -euo pipefail
 
 readonly SELF=restore.sh
 # shellcheck source=deploy/lib/pg-client.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/lib/pg-client.sh"
+# shellcheck source=deploy/lib/s3.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/lib/s3.sh"
 
 purge_queue=false
 file=""
@@ -48,8 +54,17 @@ key_prefix="${REDIS_KEY_PREFIX:-actor-core}"
   die "REDIS_KEY_PREFIX '$key_prefix' must be letters, digits, _ { } . - separated by ':'"
 lock_timeout="${RESTORE_LOCK_TIMEOUT:-30s}"
 [[ "$lock_timeout" =~ ^[0-9]+(ms|s|min)?$ ]] || die "RESTORE_LOCK_TIMEOUT must be like 30s, got '$lock_timeout'"
-[[ -f "$file" && -r "$file" ]] || die "$file: no such readable file"
-[[ -s "$file" ]] || die "$file is empty"
+source_url=""
+if [[ "$file" =~ ^s3://([^/]+)/(.+)$ ]]; then
+  source_url="$file"
+  S3_BUCKET="${BASH_REMATCH[1]}"
+  s3_key="${BASH_REMATCH[2]}"
+  s3_check_settings "the dump is on $source_url"
+  command -v curl >/dev/null 2>&1 || die "curl (≥ 7.75) is needed to download $source_url"
+else
+  [[ -f "$file" && -r "$file" ]] || die "$file: no such readable file"
+  [[ -s "$file" ]] || die "$file is empty"
+fi
 
 # Node with the project's own ioredis (the URL stays in the environment, out of argv); redis-cli else.
 actor_core_root="${ACTOR_CORE_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
@@ -153,17 +168,37 @@ purge_keys() {
   if [[ "$redis_client" == node ]]; then purge_keys_node "$1"; else purge_keys_redis_cli "$1"; fi
 }
 client_errors="$(mktemp)"
-trap 'rm -f -- "$client_errors"' EXIT
+download_dir=""
+cleanup() { rm -rf -- "$client_errors" ${download_dir:+"$download_dir"}; }
+trap cleanup EXIT
 # Redis must be there before the database is touched: a restore whose stale cache cannot be purged
 # would serve snapshots of versions that no longer exist.
 pong="$(purge_keys "" 2>"$client_errors")" || pong="$(head -n 1 "$client_errors")"
 [[ "$pong" == PONG ]] || die "cannot reach REDIS_URL with ${redis_client}: ${pong:-no answer}: nothing was restored"
 
+# A dump on S3 is downloaded with its .sha256, which must then be there and match: a download has no
+# other check against a truncated or swapped object.
+if [[ -n "$source_url" ]]; then
+  download_dir="$(mktemp -d "${RESTORE_DOWNLOAD_DIR:-${TMPDIR:-/tmp}}/actor-core-restore.XXXXXX")" ||
+    die "cannot create a download folder in ${RESTORE_DOWNLOAD_DIR:-${TMPDIR:-/tmp}}: nothing was restored"
+  file="${download_dir}/$(basename -- "$s3_key")"
+  for object in "$s3_key" "${s3_key}.sha256"; do
+    target="${download_dir}/$(basename -- "$object")"
+    if ! response="$(s3_curl "$(s3_object_url "$object")" "$S3_EMPTY_PAYLOAD" --output "$target")"; then
+      die "download of s3://${S3_BUCKET}/${object} failed: $(printf '%s' "$response" | tr '\n' ' ' | cut -c 1-300): nothing was restored"
+    fi
+  done
+  [[ -s "$file" ]] || die "$source_url is empty: nothing was restored"
+  note "downloaded $source_url ($(stat -c %s -- "$file") bytes) and its .sha256"
+fi
+
+sidecar_label="${file}.sha256"
+[[ -z "$source_url" ]] || sidecar_label="its .sha256"
 if [[ -f "${file}.sha256" ]]; then
   expected="$(cut -d ' ' -f 1 <"${file}.sha256")"
   actual="$(sha256sum -- "$file" | cut -d ' ' -f 1)"
   [[ "$expected" == "$actual" ]] ||
-    die "$file does not match ${file}.sha256 (corrupted or truncated copy): nothing was restored"
+    die "${source_url:-$file} does not match ${sidecar_label} (corrupted or truncated copy): nothing was restored"
   note "checksum OK (${file}.sha256)"
 else
   note "no ${file}.sha256 beside the dump: its checksum is not verified"
@@ -237,4 +272,4 @@ fi
 note "next: start the workers and the API, then run 'actor-core enqueue --all --stale': jobs in flight when the dump was taken are not in it, and it enqueues only the actors whose snapshot is missing or older than the actor"
 [[ "$purge_queue" == true ]] ||
   note "the BullMQ queue was kept: its retained job ids (actor.<id>.v<N>, failed ones for 7 days) can swallow the jobs of versions the restored actors reach again; with workers stopped, prefer restore.sh --purge-queue"
-printf 'restored %s\n' "$file"
+printf 'restored %s\n' "${source_url:-$file}"

@@ -253,6 +253,69 @@ describe('backup.sh upload to an S3-compatible endpoint (a local stand-in that v
       await s3.close();
     }
   });
+  it('restore.sh takes a dump back from s3://, verified by its .sha256; a changed or missing object restores nothing', async () => {
+    const s3 = await startS3StandIn({ secretKey: credentials.AWS_SECRET_ACCESS_KEY, region: 'eu-west-3' });
+    try {
+      const before = await databaseChecksums(db.pool);
+      const { dir, run } = await backupToS3(s3, 's3-restore-', { S3_PREFIX: 'prod/' });
+      expect(run).toMatchObject({ code: 0 });
+      const name = path.basename(linesOf(run.stdout).pop()!);
+      const source = `s3://actor-core-backups/prod/${name}`;
+      const downloads = fs.mkdtempSync(path.join(workDir, 's3-downloads-'));
+      const restoreEnv = scriptEnv({
+        ...credentials,
+        S3_ENDPOINT_URL: s3.endpoint,
+        REDIS_KEY_PREFIX: await cachedPrefix('backup-s3'),
+        RESTORE_DOWNLOAD_DIR: downloads,
+      });
+      fs.rmSync(dir, { recursive: true }); // the host that backed up is gone: only S3 has the dump
+
+      await db.pool.query(`DELETE FROM actors WHERE id >= 'actor-0000250'`);
+      const restored = await runScript(RESTORE_SCRIPT, [source], restoreEnv);
+      expect(restored).toMatchObject({ code: 0, stdout: `restored ${source}\n` });
+      expect(restored.stderr).toContain(`downloaded ${source}`);
+      expect(restored.stderr).toContain('checksum OK');
+      expect(await databaseChecksums(db.pool)).toEqual(before);
+      const gets = s3.received.filter((r) => r.method === 'GET');
+      expect(gets.map((r) => r.path)).toEqual([
+        `/actor-core-backups/prod/${name}`,
+        `/actor-core-backups/prod/${name}.sha256`,
+      ]);
+      expect(gets.every((r) => r.signatureValid)).toBe(true);
+      expect(fs.readdirSync(downloads)).toEqual([]);
+
+      // A truncated object does not match its .sha256: nothing is restored.
+      await db.pool.query(`DELETE FROM actors WHERE id >= 'actor-0000290'`);
+      const changed = await databaseChecksums(db.pool);
+      const objectPath = `/actor-core-backups/prod/${name}`;
+      s3.objects.set(objectPath, s3.objects.get(objectPath)!.subarray(0, 1000));
+      const truncated = await runScript(RESTORE_SCRIPT, [source], restoreEnv);
+      expect(truncated.code).toBe(1);
+      expect(linesOf(truncated.stderr).pop()).toBe(
+        `restore.sh: ${source} does not match its .sha256 (corrupted or truncated copy): nothing was restored`,
+      );
+      const missing = await runScript(RESTORE_SCRIPT, ['s3://actor-core-backups/prod/none.dump'], restoreEnv);
+      expect(missing.code).toBe(1);
+      expect(linesOf(missing.stderr).pop()).toMatch(
+        /^restore\.sh: download of s3:\/\/actor-core-backups\/prod\/none\.dump failed: .*404.*: nothing was restored$/,
+      );
+      const unsigned = await runScript(RESTORE_SCRIPT, [source], {
+        ...restoreEnv,
+        AWS_SECRET_ACCESS_KEY: undefined,
+      });
+      expect(linesOf(unsigned.stderr).pop()).toBe(
+        `restore.sh: the dump is on ${source} but AWS_ACCESS_KEY_ID or AWS_SECRET_ACCESS_KEY is not`,
+      );
+      expect(await databaseChecksums(db.pool)).toEqual(changed);
+      expect(fs.readdirSync(downloads)).toEqual([]);
+      // Put the rows back for the tests below.
+      s3.objects.clear();
+      const back = await runScript(RESTORE_SCRIPT, [dumpFile], restoreEnv);
+      expect(back).toMatchObject({ code: 0 });
+    } finally {
+      await s3.close();
+    }
+  });
 });
 
 describe('restore.sh', () => {

@@ -140,6 +140,8 @@ export interface ReceivedObject {
 export interface S3StandIn {
   endpoint: string;
   received: ReceivedObject[];
+  /** What a GET of `/<bucket>/<key>` returns: each accepted PUT's body (a test may change them). */
+  objects: Map<string, Buffer>;
   close(): Promise<void>;
 }
 
@@ -181,27 +183,48 @@ function verifySignature(req: http.IncomingMessage, secretKey: string, region: s
   return hmac(key, stringToSign).toString('hex') === signature;
 }
 
-/** Answers every PUT with `status` (200, or e.g. 403 to play a refused upload) and records it. */
+/**
+ * Records every request. A PUT is answered `status` (200, or e.g. 403 to play a refused upload) and,
+ * when accepted and signed, stored; a signed GET returns the stored object, else 404 NoSuchKey (403
+ * when the signature does not verify).
+ */
 export async function startS3StandIn(options: {
   secretKey: string;
   region: string;
   status?: number;
 }): Promise<S3StandIn> {
   const received: ReceivedObject[] = [];
+  const objects = new Map<string, Buffer>();
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      received.push({
+      const request: ReceivedObject = {
         method: req.method ?? '',
         path: req.url ?? '',
         body,
         signatureValid: verifySignature(req, options.secretKey, options.region),
         payloadHashValid: req.headers['x-amz-content-sha256'] === sha256(body),
         authorization: req.headers.authorization ?? '',
-      });
+      };
+      received.push(request);
+      if (request.method === 'GET') {
+        const stored = objects.get(request.path);
+        const code = !request.signatureValid ? 403 : stored === undefined ? 404 : 200;
+        res.writeHead(code, {
+          'content-type': code === 200 ? 'application/octet-stream' : 'application/xml',
+        });
+        res.end(
+          code === 200
+            ? stored
+            : `<Error><Code>${code === 404 ? 'NoSuchKey' : 'AccessDenied'}</Code></Error>`,
+        );
+        return;
+      }
       const status = options.status ?? 200;
+      if (status === 200 && request.signatureValid && request.payloadHashValid)
+        objects.set(request.path, body);
       res.writeHead(status, { 'content-type': 'application/xml' });
       res.end(
         status === 200 ? '' : '<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>',
@@ -213,6 +236,7 @@ export async function startS3StandIn(options: {
   return {
     endpoint: `http://127.0.0.1:${port}`,
     received,
+    objects,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
