@@ -148,6 +148,25 @@ describe('POST /v1/resolve and GET /v1/jobs/:id', () => {
     }
   });
 
+  it('finds the job of a write to the longest actor id (its id in hex: 1,530 characters)', async () => {
+    // 255 characters of 3 UTF-8 bytes each: `actorx.` + 1,530 hex characters + `.v1`.
+    const actorId = '€'.repeat(255);
+    const put = await request(api.app)
+      .put(`/v1/actors/${encodeURIComponent(actorId)}/subsystems/items`)
+      .set(writer)
+      .send(outputOf('items'));
+    expect(put.status).toBe(200);
+    const jobId = (put.body as { jobId: string }).jobId;
+    expect(jobId).toHaveLength('actorx.'.length + 1530 + '.v1'.length);
+    const job = await request(api.app).get(`/v1/jobs/${jobId}`).set(reader);
+    expect(job.status).toBe(200);
+    expect(job.body).toMatchObject({ id: jobId, actors: 1 });
+    const tooLong = await request(api.app)
+      .get(`/v1/jobs/actorx.${'0'.repeat(1600)}.v1`)
+      .set(reader);
+    expect(tooLong.status).toBe(404);
+  });
+
   it('enqueues every actor with {all: true}', async () => {
     for (const id of ['all-1', 'all-2']) {
       await request(api.app)

@@ -4,6 +4,7 @@
  */
 import express, { type Router } from 'express';
 import { Job } from 'bullmq';
+import { MAX_ACTOR_ID_LENGTH } from '../../adapters/pg/actor-id';
 import { storeError } from '../../adapters/redis/store-error';
 import type { ResolveProducer } from '../../producer/resolve-producer';
 import type { ResolveJobData, ResolveJobResult } from '../../queue/resolve-jobs';
@@ -18,11 +19,24 @@ export interface JobRouteDeps {
 }
 
 /**
+ * The longest job id a write makes: `actorx.` + the UTF-8 of the actor id in hex (at most 3 bytes per
+ * UTF-16 unit: 6 hex characters each) + `.v` + the version (at most 20 digits).
+ */
+const MAX_ACTOR_JOB_SUFFIX = 6 * MAX_ACTOR_ID_LENGTH + '.v'.length + 20;
+
+function jobIdPattern(): RegExp {
+  const actor = `actorx?\\.[A-Za-z0-9_.-]{1,${MAX_ACTOR_JOB_SUFFIX}}`;
+  // Interactive: `i.<uuid>`, or `i.` + a write's id.
+  const interactive = `i\\.(?:[A-Za-z0-9_.-]{1,64}|${actor})`;
+  return new RegExp(`^(?:\\d{1,20}|${interactive}|${actor})$`);
+}
+
+/**
  * The ids producers give jobs: BullMQ's numbers, `i.<uuid>` (interactive) and `actor.<id>.v<n>` /
  * `actorx.<hex>.v<n>` (writes). Anything else is unknown without asking Redis, and cannot name one
  * of the queue's own keys (`meta`, `id`, `events`…), which Job.fromId would happily read as a job.
  */
-const JOB_ID = /^(?:\d{1,20}|i\.[A-Za-z0-9_.-]{1,600}|actorx?\.[A-Za-z0-9_.-]{1,600})$/;
+const JOB_ID = jobIdPattern();
 
 export interface JobView {
   id: string;
