@@ -19,7 +19,7 @@ export interface ResolveJobData {
 export type ActorOutcome =
   | 'written' // resolved; the snapshot is in Postgres and Redis
   | 'current' // its snapshot was already at its version and registry: nothing to do
-  | 'stale' // resolved, but a newer snapshot was stored meanwhile: kept the newer one
+  | 'stale' // resolved, but a newer snapshot was stored meanwhile (in Postgres or Redis): kept the newer one
   | 'failed' // its outputs are invalid: permanent, error kept in resolution_errors
   | 'missing'; // no such actor
 

@@ -126,11 +126,17 @@ export async function resolveBatch(
     const fresh = records.filter((r) => writtenIds.has(r.actorId));
     // Redis after Postgres: the cache never holds a snapshot the database does not. (The write also
     // cleared the written actors' old resolution errors.)
-    await Promise.all([deps.cache.setMany(fresh), recordFailures(deps.pool, failures)]);
-    for (const r of fresh) outcomes[r.actorId] = 'written';
+    const [cached] = await Promise.all([deps.cache.setMany(fresh), recordFailures(deps.pool, failures)]);
+    // `written` means both stores hold this snapshot: one whose Redis guard kept a newer version there
+    // is `stale`, as when Postgres keeps a newer one.
+    let cacheSkipped = 0;
+    for (const c of cached) {
+      if (c.outcome === 'skipped') cacheSkipped++;
+      outcomes[c.actorId] = c.outcome === 'written' ? 'written' : 'stale';
+    }
     annotate(span, () => ({
-      'actor_core.snapshots.written': fresh.length,
-      'actor_core.snapshots.stale': written.skipped.length,
+      'actor_core.snapshots.written': fresh.length - cacheSkipped,
+      'actor_core.snapshots.stale': written.skipped.length + cacheSkipped,
       'actor_core.failures': failures.length,
     }));
   });

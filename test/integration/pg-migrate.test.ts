@@ -41,6 +41,7 @@ describe('migrate', () => {
       );
       expect(tables.rows.map((r) => r.table_name)).toEqual([
         'actor_inputs',
+        'actor_version_floors',
         'actors',
         'resolution_errors',
         'snapshots',

@@ -132,7 +132,10 @@ export class ActorRepository {
     );
   }
 
-  /** Deletes the actor with its outputs and snapshot (ON DELETE CASCADE); false when it did not exist. */
+  /**
+   * Deletes the actor with its outputs and snapshot (ON DELETE CASCADE); false when it did not exist.
+   * Its version is kept (actor_version_floors, migration 0008): created again, it continues above it.
+   */
   async deleteActor(actorId: string): Promise<boolean> {
     checkActorId(actorId);
     const result = await runQuery(

@@ -107,3 +107,17 @@ export const actorInputs = pgTable('actor_inputs', {
    */
   packed: text('packed'),
 });
+
+/**
+ * The highest version each deleted actor reached, kept after it is gone (trigger, migration 0008): an
+ * actor created again under the same id continues above it instead of restarting at 1, so its
+ * snapshots pass the version guards of whatever an older incarnation left in Redis, and its write jobs
+ * (`actor.<id>.v<version>`) never collide with the old incarnation's retained ones.
+ */
+export const actorVersionFloors = pgTable('actor_version_floors', {
+  actorId: varchar('actor_id', { length: 255 }).primaryKey(),
+  version: bigint('version', { mode: 'number' }).notNull(),
+  deletedAt: timestamp('deleted_at', { withTimezone: true })
+    .notNull()
+    .default(sql`now()`),
+});

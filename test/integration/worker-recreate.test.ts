@@ -1,0 +1,122 @@
+/**
+ * An actor deleted and created again under its id continues above its old version, so the snapshot its
+ * old incarnation left in Redis cannot block the new ones; and a batch whose Redis guard kept a newer
+ * snapshot reports the actor `stale`, not `written`.
+ */
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { ActorRepository, plaintextCodec, SnapshotRepository } from '../../src/adapters/pg';
+import { SnapshotCache } from '../../src/adapters/redis';
+import { runStoreTask } from '../../src/pool/run-store-task';
+import { seedActors } from '../../src/seed/seed-actors';
+import { resolveBatch, type BatchDependencies } from '../../src/worker/resolve-batch';
+import { migratedDatabase, outputOf, type TestDatabase } from '../support/pg';
+
+let db: TestDatabase;
+let redis: Redis;
+let actors: ActorRepository;
+let prefix: string;
+
+beforeAll(async () => {
+  db = await migratedDatabase('worker_recreate');
+  actors = new ActorRepository({ pool: db.pool, registries: db.registries.compiled });
+  redis = new Redis(process.env.REDIS_URL!, { maxRetriesPerRequest: 1 });
+});
+beforeEach(() => {
+  prefix = `test-recreate-${randomUUID()}`;
+});
+afterEach(async () => {
+  const keys = await redis.keys(`${prefix}:*`);
+  if (keys.length > 0) await redis.del(...keys);
+});
+afterAll(async () => {
+  await redis.quit();
+  await db.close();
+});
+
+function batchDeps(): BatchDependencies & { cache: SnapshotCache } {
+  return {
+    pool: db.pool,
+    snapshots: new SnapshotRepository(db.pool),
+    cache: new SnapshotCache({ redis, keyPrefix: prefix, ttlSeconds: 60 }),
+    resolveChunk: async (task) => runStoreTask(task, db.registries.compiled),
+    registryVersion: db.registries.registryVersion,
+    chunkSize: 50,
+  };
+}
+
+const strength = (json: string | undefined): unknown =>
+  json ? JSON.parse(json).Primary.strength : undefined;
+
+describe('an actor deleted and created again', () => {
+  it('continues above its old version, and its new snapshot replaces the old one in Redis', async () => {
+    const deps = batchDeps();
+    const id = 'phoenix';
+    for (let i = 1; i <= 3; i++) await actors.putSubsystem(id, outputOf('items', 100 * i));
+    expect((await resolveBatch(deps, { actorIds: [id], enqueuedAt: 0 }, 'job-1')).outcomes).toEqual({
+      [id]: 'written',
+    });
+    expect((await deps.cache.get(id))?.version).toBe(3);
+
+    expect(await actors.deleteActor(id)).toBe(true);
+    // Its write job is `actor.phoenix.v4`, not the old incarnation's `actor.phoenix.v1`.
+    expect(await actors.putSubsystem(id, outputOf('items', 7))).toBe(4);
+    const result = await resolveBatch(deps, { actorIds: [id], enqueuedAt: 0 }, 'job-2');
+    expect(result.outcomes).toEqual({ [id]: 'written' });
+    const cached = await deps.cache.get(id);
+    expect(cached?.version).toBe(4);
+    expect(strength(cached?.snapshotJson)).toBe(7);
+  });
+
+  it('continues above every incarnation, whichever way it is created', async () => {
+    await actors.putSubsystem('meta-first', outputOf('items', 1));
+    await actors.putSubsystem('meta-first', outputOf('items', 2));
+    await actors.deleteActor('meta-first');
+    expect(await actors.upsertActor('meta-first', { name: 'again' })).toEqual({ version: 3, created: true });
+    await actors.deleteActor('meta-first');
+    expect((await actors.upsertActor('meta-first', {})).version).toBe(4);
+
+    await seedActors({
+      pool: db.pool,
+      lines: (async function* () {
+        yield JSON.stringify({ actorId: 'seeded', version: 9, subsystems: [outputOf('items', 1)] });
+      })(),
+      registries: db.registries.compiled,
+      codec: plaintextCodec,
+    });
+    await actors.deleteActor('seeded');
+    const reseed = async (version: number): Promise<number | undefined> => {
+      await seedActors({
+        pool: db.pool,
+        lines: (async function* () {
+          yield JSON.stringify({ actorId: 'seeded', version, subsystems: [outputOf('items', 2)] });
+        })(),
+        registries: db.registries.compiled,
+        codec: plaintextCodec,
+      });
+      return (await actors.getActor('seeded'))?.version;
+    };
+    expect(await reseed(1)).toBe(10); // below the floor: raised above it
+    await actors.deleteActor('seeded');
+    expect(await reseed(50)).toBe(50); // above it: kept
+  });
+});
+
+describe('a batch whose Redis guard keeps a newer snapshot', () => {
+  it('reports the actor stale, not written', async () => {
+    const deps = batchDeps();
+    await actors.putSubsystem('behind', outputOf('items', 5));
+    await actors.putSubsystem('ahead', outputOf('items', 5));
+    // Redis holds a newer version of `ahead` than Postgres has (another writer got there first).
+    await deps.cache.set({
+      actorId: 'ahead',
+      version: 99,
+      registryVersion: db.registries.registryVersion,
+      snapshotJson: '{"Primary":{"strength":1}}',
+    });
+    const result = await resolveBatch(deps, { actorIds: ['behind', 'ahead'], enqueuedAt: 0 }, 'job-3');
+    expect(result.outcomes).toEqual({ behind: 'written', ahead: 'stale' });
+    expect(result.counts).toMatchObject({ written: 1, stale: 1 });
+    expect((await deps.cache.get('ahead'))?.version).toBe(99);
+  });
+});
