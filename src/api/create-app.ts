@@ -24,10 +24,11 @@ import type { ActorWriter } from '../producer/actor-writer';
 import type { ResolveProducer } from '../producer/resolve-producer';
 import type { LoadedRegistries } from '../registry';
 import { addLoginRoutes, adminCookies, requireAdminPage } from './auth/admin-routes';
-import { authenticate, requireScope } from './auth/authenticate';
+import { authenticate } from './auth/authenticate';
 import { TokenVerifier } from './auth/token-verifier';
 import { errorHandler, notFoundHandler } from './error-handler';
 import { openApiDocument } from './openapi';
+import { guardOpsRoutes } from './ops-guard';
 import type { OpsMount } from './ops-mount';
 import { RateLimiter, rateLimit } from './rate-limiter';
 import { addActorRoutes } from './routes/actor-routes';
@@ -138,10 +139,8 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
   app.use(securityHeaders);
   app.use('/v1', v1Router(deps, verifier, snapshot));
   app.use('/admin', adminRouter(deps, verifier, limiter));
-  if (ops !== undefined) {
-    if (settings.security.openOpsEndpoints) app.use(ops.routes);
-    else app.use(authenticate(verifier), requireScope('admin'), ops.routes);
-  }
+  if (ops !== undefined)
+    app.use(guardOpsRoutes(ops.routes, settings.security.openOpsEndpoints, () => verifier));
   app.use(notFoundHandler());
   app.use(errorHandler(deps.logger, settings.server.bodyLimitBytes));
 

@@ -1,11 +1,13 @@
 /**
  * A worker process's observability that lives beside its jobs: the OTLP span export (when enabled)
  * and the sidecar HTTP server. Neither may keep a worker from working: a failure to start either is
- * logged, and the worker runs on without it.
+ * logged, and the worker runs on without it. The sidecar's endpoints are open, or `admin` only when
+ * OPEN_OPS_ENDPOINTS is false, by the API's rule (src/api/ops-guard.ts).
  */
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Settings } from '../../config/settings';
+import { sidecarOpsRouter } from '../api/ops-guard';
 import { packageVersion } from '../cli/package-version';
 import type { Logger } from '../logging/create-logger';
 import type { Metrics } from '../metrics/create-metrics';
@@ -48,7 +50,9 @@ export async function startWorkerSidecar(
       metrics: deps.metrics,
       isDraining: deps.isDraining,
     });
-    return await startSidecar({ port, host: settings.server.host, router });
+    // OPEN_OPS_ENDPOINTS=false closes them here as on the API: an `admin` token, or 401/403.
+    const app = sidecarOpsRouter(router, { settings, logger });
+    return await startSidecar({ port, host: settings.server.host, router: app });
   } catch (err) {
     logger.warn(
       { port, err: (err as { code?: string }).code ?? String(err) },

@@ -214,4 +214,16 @@ describe('the ops endpoints', () => {
     const admin = bearer(await api.token(['admin']));
     expect((await request(api.app).get('/health').set(admin)).status).toBe(200);
   });
+
+  it('when closed, guard only their own paths: any other path is a plain 404', async () => {
+    const api = await openTestApi(cluster, { ops: opsStub(), openOpsEndpoints: false });
+    for (const path of ['/nope', '/wp-login.php', '/v2/actors', '/healthz']) {
+      const res = await request(api.app).get(path);
+      expect([path, res.status, res.body.error?.code]).toEqual([path, 404, 'NOT_FOUND']);
+    }
+    // Every spelling that could reach the ops routes is guarded.
+    for (const path of ['/metrics/', '/HEALTH', '/ready']) {
+      expect([path, (await request(api.app).get(path)).status]).toEqual([path, 401]);
+    }
+  });
 });

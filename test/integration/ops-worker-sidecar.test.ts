@@ -3,8 +3,13 @@
  * while it works, /metrics that move with its jobs, and /ready 503 from the moment SIGTERM starts its
  * drain until it exits.
  */
+import { Redis } from 'ioredis';
+import pino from 'pino';
 import { freePort, isListening } from '../../src/local-services/free-port';
-import { GUIDE_METRICS, WORKER_METRICS } from '../../src/metrics';
+import { createMetrics, GUIDE_METRICS, WORKER_METRICS } from '../../src/metrics';
+import { startWorkerSidecar } from '../../src/worker/worker-observability';
+import { apiSettings, signTestToken } from '../support/api';
+import { requiredEnv } from '../support/databases';
 import type { TestDatabase } from '../support/pg';
 import {
   clusterDatabase,
@@ -114,5 +119,48 @@ describe('the worker sidecar', () => {
     const { jobIds } = await cluster.producer.enqueueResolve(ids.slice(0, 9), { batchSize: 3 });
     await cluster.producer.waitForResults(jobIds, 30_000);
     for (const w of [off, owner, second]) expect((await w.stop()).code).toBe(0);
+  });
+});
+
+describe('the worker sidecar with OPEN_OPS_ENDPOINTS=false', () => {
+  it('serves /health, /ready and /metrics to an admin token only, as the API does; other paths 404', async () => {
+    const cluster = await TestCluster.open(db, 'ops-sidecar-closed');
+    const port = await freePort();
+    const base = apiSettings(cluster, { openOpsEndpoints: false });
+    const settings = {
+      ...base,
+      server: { ...base.server, host: '127.0.0.1' },
+      monitoring: { ...base.monitoring, workerSidecarPort: port },
+    };
+    const cacheRedis = new Redis(requiredEnv('REDIS_URL'));
+    const sidecar = await startWorkerSidecar(settings, pino({ level: 'silent' }), {
+      pool: db.pool,
+      cacheRedis,
+      metrics: createMetrics({ defaultMetrics: false }),
+      isDraining: () => false,
+    });
+    try {
+      expect(sidecar?.port).toBe(port);
+      const url = `http://127.0.0.1:${port}`;
+      const as = async (path: string, scopes?: string[]): Promise<number> => {
+        const headers: Record<string, string> =
+          scopes === undefined ? {} : { Authorization: `Bearer ${await signTestToken(scopes)}` };
+        return (await fetch(`${url}${path}`, { headers })).status;
+      };
+      for (const path of ['/health', '/ready', '/metrics', '/METRICS', '/metrics/']) {
+        expect([path, await as(path)]).toEqual([path, 401]);
+        expect([path, await as(path, ['snapshots:read'])]).toEqual([path, 403]);
+      }
+      const refused = await fetch(`${url}/metrics`);
+      expect(refused.headers.get('www-authenticate')).toMatch(/^Bearer/);
+      expect(await refused.json()).toMatchObject({ error: { code: 'UNAUTHENTICATED' } });
+      for (const path of ['/health', '/ready', '/metrics']) {
+        expect([path, await as(path, ['admin'])]).toEqual([path, 200]);
+      }
+      expect(await as('/nope')).toBe(404);
+    } finally {
+      await sidecar?.close();
+      cacheRedis.disconnect();
+    }
   });
 });
