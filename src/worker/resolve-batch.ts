@@ -8,12 +8,14 @@
  * `job` span); with tracing off they are the OpenTelemetry API's no-ops.
  */
 import type pg from 'pg';
+import { checkActorId } from '../adapters/pg/actor-id';
 import { loadActorLines, type LoadedActor } from '../adapters/pg/actor-loader';
 import { recordFailures, type ResolutionFailure } from '../adapters/pg/resolution-errors';
 import type { SnapshotRepository } from '../adapters/pg/snapshot-repository';
 import type { SnapshotCache } from '../adapters/redis/snapshot-cache';
 import type { SnapshotRecord } from '../adapters/snapshot-record';
 import type { StoreChunkResult, StoreTask } from '../pool/messages';
+import { isActorCoreError } from '../core/errors';
 import { annotate, inSpan } from '../tracing/spans';
 import {
   emptyCounts,
@@ -58,11 +60,23 @@ export async function resolveBatch(
 ): Promise<ResolveJobResult> {
   const outcomes: Record<string, ActorOutcome> = {};
   const errors: Record<string, string> = {};
+  // Jobs may come from other producers straight through BullMQ: an id no actor can have (empty, too
+  // long, a control character such as NUL, which Postgres refuses) fails alone and for good, instead
+  // of failing the load of the whole batch on every attempt.
+  const actorIds: string[] = [];
+  for (const id of data.actorIds) {
+    try {
+      actorIds.push(checkActorId(id));
+    } catch (err) {
+      outcomes[id] = 'failed';
+      errors[id] = isActorCoreError(err) ? err.code : 'INVALID_ACTOR_ID';
+    }
+  }
   const t0 = Date.now();
   const loaded = await inSpan('load', async (span) => {
     const found = await loadActorLines(
       deps.pool,
-      data.actorIds,
+      actorIds,
       data.force === true ? {} : { skipCurrent: deps.registryVersion },
     );
     annotate(span, () => ({

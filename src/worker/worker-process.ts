@@ -232,7 +232,8 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
           );
           log.info({ counts: result.counts, ms: result.finishedAt - job.processedOn! }, 'job done');
           for (const [actorId, code] of Object.entries(result.errors)) {
-            log.warn({ actorId, code }, 'actor failed permanently: invalid subsystem outputs');
+            const why = code === 'INVALID_ACTOR_ID' ? 'not a valid actor id' : 'invalid subsystem outputs';
+            log.warn({ actorId, code }, `actor failed permanently: ${why}`);
           }
           metrics.recordJob({ queue, actors, seconds: seconds(), result });
           annotate(span, () => ({
