@@ -225,6 +225,26 @@ function redisDatabasePath(parsed: URL): string | undefined {
 const HOST = matching(/^(?:[A-Za-z0-9_.-]+|\[?[0-9A-Fa-f:.]+\]?)$/, 'a host name or IP address');
 const MS = integer(1, 3_600_000);
 
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+
+/** A duration as the guide writes them ("30s", "1h", "250ms") or a number of ms, to whole ms within bounds. */
+const duration = (min: number, max: number): ((raw: unknown) => number | Invalid) => {
+  const bounds = `from ${min} ms to ${max / 1000} s`;
+  return (raw) => {
+    let ms: number | undefined;
+    if (typeof raw === 'number') ms = raw;
+    else if (typeof raw === 'string') {
+      const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(raw);
+      if (match !== null) ms = Number(match[1]) * UNIT_MS[(match[2] ?? 'ms') as keyof typeof UNIT_MS];
+    }
+    return ms !== undefined && Number.isInteger(ms) && ms >= min && ms <= max
+      ? ms
+      : new Invalid(
+          `must be a duration ${bounds} like "30s", "1m" or "250ms" (or a number of ms), ${got(raw)}`,
+        );
+  };
+};
+
 /** A mapping with exactly these keys; a YAML scalar or list in its place is named as such. */
 function section<S extends z.ZodRawShape>(shape: S): z.ZodObject<S, z.core.$strict> {
   return z.strictObject(shape, {
@@ -241,6 +261,10 @@ export const configSchema = section({
     host: field(HOST),
     body_limit_bytes: field(integer(1, 64 * 1024 * 1024)),
     trust_proxy: field(trustProxy),
+    // The guide's timeouts, as Node's HTTP server has them (see ServerSettings).
+    read_timeout: field(duration(1000, 3_600_000)),
+    write_timeout: field(duration(1000, 3_600_000)),
+    idle_timeout: field(duration(1000, 3_600_000)),
   }),
   database: section({
     url: field(url(['postgres:', 'postgresql:']), true),
@@ -251,6 +275,8 @@ export const configSchema = section({
     password: field(secret, true),
     ssl_mode: field(oneOf(SSL_MODES), true),
     max_connections: field(integer(1, 1000)),
+    max_idle_connections: field(integer(0, 1000), true),
+    connection_max_lifetime: field(duration(1000, 7 * 86_400_000), true),
   }),
   cache: section({
     ttl_seconds: field(integer(1, 365 * 86400)),
@@ -265,6 +291,10 @@ export const configSchema = section({
       key_prefix: field(
         matching(/^[A-Za-z0-9_{}.-]+(:[A-Za-z0-9_{}.-]+)*$/, "letters, digits, _ { } . - separated by ':'"),
       ),
+      max_retries: field(integer(0, 100), true),
+      dial_timeout: field(duration(100, 600_000), true),
+      read_timeout: field(duration(100, 600_000), true),
+      write_timeout: field(duration(100, 600_000), true),
     }),
   }),
   logging: section({
@@ -272,10 +302,19 @@ export const configSchema = section({
     // The guide's keys; JSON lines on stdout is the only form Actor Core writes (collectors read it).
     format: field(oneOf(['json'] as const)),
     output: field(oneOf(['stdout'] as const)),
-    fields: section({ environment: field(text) }),
+    fields: section({
+      service: field(nonEmptyText),
+      version: field(nonEmptyText, true),
+      environment: field(text),
+    }),
   }),
   monitoring: section({
-    prometheus: section({ worker_sidecar_port: field(port(true)) }),
+    prometheus: section({
+      enabled: field(flag),
+      // Only the guide's value: deploy/'s scrape configs, probes and HAProxy's deny rule name it.
+      path: field(oneOf(['/metrics'] as const)),
+      worker_sidecar_port: field(port(true)),
+    }),
     tracing: section({
       enabled: field(flag),
       endpoint: field(url(['http:', 'https:']), true),
@@ -312,6 +351,21 @@ export const configSchema = section({
 
 export type ConfigTree = z.output<typeof configSchema>;
 
+/**
+ * Keys of the production guide's config/production.yaml that Actor Core has no use for, with the reason
+ * and what to write instead: more use to an operator pasting the guide's file than "is not a setting".
+ */
+const GUIDE_KEYS_WITHOUT_USE: Readonly<Record<string, string>> = {
+  'cache.redis.pool_size':
+    'does not apply: ioredis sends every command of a process over one pipelined connection per role (cache, queue, rate limit); remove it',
+  'cache.redis.min_idle_connections':
+    'does not apply: ioredis sends every command of a process over one pipelined connection per role (cache, queue, rate limit); remove it',
+  'monitoring.prometheus.port':
+    'does not apply: the API serves the metrics on server.port and each worker on monitoring.prometheus.worker_sidecar_port; remove it',
+  'monitoring.jaeger':
+    'is monitoring.tracing here: enabled, endpoint (OTLP/HTTP, which Jaeger takes on :4318, e.g. http://jaeger:4318/v1/traces) and service_name',
+};
+
 /** The keys a mapping at `path` may have, for "is not a setting" messages. */
 function knownKeys(path: readonly PropertyKey[]): string[] {
   let node: unknown = configSchema;
@@ -345,7 +399,8 @@ export function validateTree(
       const within = at === '' ? 'sections are' : `${at} has`;
       for (const key of issue.keys) {
         const keyAt = at === '' ? key : `${at}.${key}`;
-        problems.push(origins.problem(keyAt, `is not a setting (${within} ${known.join(', ')})`));
+        const reason = GUIDE_KEYS_WITHOUT_USE[keyAt] ?? `is not a setting (${within} ${known.join(', ')})`;
+        problems.push(origins.problem(keyAt, reason));
       }
     } else if (!skipped(at)) {
       problems.push(origins.problem(at, issue.message));

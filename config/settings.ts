@@ -28,8 +28,10 @@ export interface Settings {
   databaseUrl: string | undefined;
   /** Size of the pg connection pool of one process. */
   databasePoolMax: number;
+  databasePool: DatabasePoolSettings;
   /** Redis; undefined as for databaseUrl. */
   redisUrl: string | undefined;
+  redisClient: RedisClientSettings;
   /** Prefix of every Redis key Actor Core writes: `<prefix>:snapshot:<actorId>`. */
   redisKeyPrefix: string;
   /** Time to live of a cached snapshot, in seconds. */
@@ -42,6 +44,8 @@ export interface Settings {
   logLevel: LogLevel;
   /** `ENV`: development, test, production… (logged on every line). */
   environment: string;
+  /** `logging.fields`: logged on every line with `environment`; `version` undefined: the package's. */
+  logFields: { service: string; version: string | undefined };
   server: ServerSettings;
   security: SecuritySettings;
   monitoring: MonitoringSettings;
@@ -55,6 +59,33 @@ export interface ServerSettings {
   bodyLimitBytes: number;
   /** `TRUST_PROXY`: whose X-Forwarded-For gives the client address (rate limiting by IP, logs). */
   trustProxy: TrustProxy;
+  /** `read_timeout`: to receive a whole request (Node's requestTimeout; headersTimeout at most this). */
+  readTimeoutMs: number;
+  /** `write_timeout`: how long a request's socket may go without traffic while it is answered. */
+  writeTimeoutMs: number;
+  /** `idle_timeout`: how long a kept-alive connection waits for its next request (keepAliveTimeout). */
+  idleTimeoutMs: number;
+}
+
+/** The guide's pool settings beyond its size; undefined: pg's own behaviour. */
+export interface DatabasePoolSettings {
+  /** `max_idle_connections`: connections kept open while idle (pg's `min`); the others close after 10 s. */
+  idleKept: number | undefined;
+  /** `connection_max_lifetime`, in whole seconds: a connection is replaced after this long. */
+  maxLifetimeSeconds: number | undefined;
+}
+
+/**
+ * The guide's Redis client settings, for every connection but BullMQ's blocking ones; undefined: each
+ * connection keeps the value tuned for its role.
+ */
+export interface RedisClientSettings {
+  /** `dial_timeout`. */
+  connectTimeoutMs: number | undefined;
+  /** The longer of `read_timeout` and `write_timeout`: ioredis has one timeout per command. */
+  commandTimeoutMs: number | undefined;
+  /** `max_retries`: ioredis's maxRetriesPerRequest. */
+  maxRetries: number | undefined;
 }
 
 export interface SecuritySettings {
@@ -73,6 +104,8 @@ export interface SecuritySettings {
 }
 
 export interface MonitoringSettings {
+  /** `monitoring.prometheus.enabled`: whether the API and the worker sidecars serve /metrics. */
+  metricsEnabled: boolean;
   /** Port of the small sidecar every worker process serves /health, /ready, /metrics on (`WORKER_SIDECAR_PORT`; 0: none). */
   workerSidecarPort: number;
   tracing: {
@@ -183,6 +216,14 @@ function toSettings(c: ConfigTree): Settings {
   return {
     databaseUrl: databaseUrl(c.database),
     databasePoolMax: c.database.max_connections,
+    databasePool: {
+      idleKept: c.database.max_idle_connections,
+      maxLifetimeSeconds:
+        c.database.connection_max_lifetime === undefined
+          ? undefined
+          : Math.ceil(c.database.connection_max_lifetime / 1000),
+    },
+    redisClient: redisClientSettings(c.cache.redis),
     redisUrl: redisUrl(c.cache.redis),
     redisKeyPrefix: c.cache.redis.key_prefix,
     cacheTtlSeconds: c.cache.ttl_seconds,
@@ -205,11 +246,15 @@ function toSettings(c: ConfigTree): Settings {
     },
     logLevel: c.logging.level,
     environment: c.logging.fields.environment,
+    logFields: { service: c.logging.fields.service, version: c.logging.fields.version },
     server: {
       port: c.server.port,
       host: c.server.host,
       bodyLimitBytes: c.server.body_limit_bytes,
       trustProxy: c.server.trust_proxy,
+      readTimeoutMs: c.server.read_timeout,
+      writeTimeoutMs: c.server.write_timeout,
+      idleTimeoutMs: c.server.idle_timeout,
     },
     security: {
       jwtSecret: c.security.jwt_secret,
@@ -220,6 +265,7 @@ function toSettings(c: ConfigTree): Settings {
       rateLimit: { windowMs: c.security.rate_limit.window_ms, max: c.security.rate_limit.max },
     },
     monitoring: {
+      metricsEnabled: c.monitoring.prometheus.enabled,
       workerSidecarPort: c.monitoring.prometheus.worker_sidecar_port,
       tracing: {
         enabled: c.monitoring.tracing.enabled,
@@ -227,6 +273,15 @@ function toSettings(c: ConfigTree): Settings {
         serviceName: c.monitoring.tracing.service_name,
       },
     },
+  };
+}
+
+function redisClientSettings(redis: ConfigTree['cache']['redis']): RedisClientSettings {
+  const timeouts = [redis.read_timeout, redis.write_timeout].filter((ms) => ms !== undefined);
+  return {
+    connectTimeoutMs: redis.dial_timeout,
+    commandTimeoutMs: timeouts.length === 0 ? undefined : Math.max(...timeouts),
+    maxRetries: redis.max_retries,
   };
 }
 

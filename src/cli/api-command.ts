@@ -81,6 +81,7 @@ SHUTDOWN_TIMEOUT_MS), closes its connections and exits 0.`,
         level: settings.logLevel,
         component: 'api',
         environment: settings.environment,
+        fields: settings.logFields,
       });
       const opsMount = await loadOpsMount(logger);
       // Loaded here, not at the top: other commands need not pay for Express, helmet and jose.

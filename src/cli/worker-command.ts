@@ -74,6 +74,7 @@ as many machines as you like: they share the queue.`,
           level: settings.logLevel,
           component: 'worker',
           environment: settings.environment,
+          fields: settings.logFields,
         });
         const worker = await startWorkerProcess({ settings, databaseUrl, redisUrl, registries, logger });
         const forced = await new Promise<boolean>((resolve) => {

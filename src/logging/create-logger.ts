@@ -24,6 +24,8 @@ export interface LoggerOptions {
    * `environment: "unknown"` rather than a guess, which a dashboard would believe.
    */
   environment?: string;
+  /** `settings.logFields` (the guide's `logging.fields`): `service` and `version` of every line. */
+  fields?: { service?: string | undefined; version?: string | undefined };
   /** Where lines go; default stdout. */
   destination?: pino.DestinationStream;
 }
@@ -52,8 +54,8 @@ export function createLogger(options: LoggerOptions): Logger {
     {
       level: options.level,
       base: {
-        service: SERVICE_NAME,
-        version: packageVersion(),
+        service: options.fields?.service ?? SERVICE_NAME,
+        version: options.fields?.version ?? packageVersion(),
         environment: options.environment ?? 'unknown',
         component: options.component,
         pid: process.pid,

@@ -21,7 +21,7 @@ describe('actor-core with a broken configuration', () => {
       expect.arrayContaining([
         `${broken}: security.jwt_secret uses \${ACTOR_CORE_TEST_NEVER_SET}, which is not set (set it, or write \${ACTOR_CORE_TEST_NEVER_SET:-default})`,
         `${broken}: server.port must be a port number (1 to 65535), got 70000`,
-        `${broken}: server.read_timeout is not a setting (server has port, host, body_limit_bytes, trust_proxy)`,
+        `${broken}: server.request_timeout is not a setting (server has port, host, body_limit_bytes, trust_proxy, read_timeout, write_timeout, idle_timeout)`,
         `${broken}: logging.level must be one of fatal, error, warn, info, debug, trace, silent, got "loud"`,
         `${broken}: monitoring.tracing.endpoint must use http: or https:, got ftp:`,
         `${broken}: queue.name must be letters, digits, _ . -, got "a:b"`,

@@ -15,6 +15,8 @@ describe('default.yaml', () => {
     expect(loadSettings({})).toEqual({
       databaseUrl: undefined,
       databasePoolMax: 10,
+      databasePool: { idleKept: undefined, maxLifetimeSeconds: undefined },
+      redisClient: { connectTimeoutMs: undefined, commandTimeoutMs: undefined, maxRetries: undefined },
       redisUrl: undefined,
       redisKeyPrefix: 'actor-core',
       cacheTtlSeconds: 3600,
@@ -31,7 +33,16 @@ describe('default.yaml', () => {
       },
       logLevel: 'info',
       environment: 'development',
-      server: { port: 8080, host: '0.0.0.0', bodyLimitBytes: 1024 * 1024, trustProxy: false },
+      logFields: { service: 'actor-core', version: undefined },
+      server: {
+        port: 8080,
+        host: '0.0.0.0',
+        bodyLimitBytes: 1024 * 1024,
+        trustProxy: false,
+        readTimeoutMs: 30_000,
+        writeTimeoutMs: 30_000,
+        idleTimeoutMs: 120_000,
+      },
       security: {
         jwtSecret: undefined,
         jwksUrl: undefined,
@@ -41,6 +52,7 @@ describe('default.yaml', () => {
         rateLimit: { windowMs: 60_000, max: 6000 },
       },
       monitoring: {
+        metricsEnabled: true,
         workerSidecarPort: 9464,
         tracing: { enabled: false, endpoint: undefined, serviceName: 'actor-core' },
       },

@@ -28,7 +28,7 @@ describe('several problems', () => {
       expect.arrayContaining([
         `${broken}: security.jwt_secret uses \${ACTOR_CORE_TEST_NEVER_SET}, which is not set (set it, or write \${ACTOR_CORE_TEST_NEVER_SET:-default})`,
         `${broken}: server.port must be a port number (1 to 65535), got 70000`,
-        `${broken}: server.read_timeout is not a setting (server has port, host, body_limit_bytes, trust_proxy)`,
+        `${broken}: server.request_timeout is not a setting (server has port, host, body_limit_bytes, trust_proxy, read_timeout, write_timeout, idle_timeout)`,
         `${broken}: logging.level must be one of fatal, error, warn, info, debug, trace, silent, got "loud"`,
         `${broken}: monitoring.tracing.endpoint must use http: or https:, got ftp:`,
         `${broken}: queue.name must be letters, digits, _ . -, got "a:b"`,
@@ -60,8 +60,8 @@ describe('unknown keys', () => {
   it('are rejected with their path and the keys that exist there', () => {
     expect(problemsOf('database:\n  max_conections: 5\n  pool:\n    size: 3\nmetrics: {}\n')).toEqual(
       expect.arrayContaining([
-        'x.yaml: database.max_conections is not a setting (database has url, host, port, name, user, password, ssl_mode, max_connections)',
-        'x.yaml: database.pool is not a setting (database has url, host, port, name, user, password, ssl_mode, max_connections)',
+        'x.yaml: database.max_conections is not a setting (database has url, host, port, name, user, password, ssl_mode, max_connections, max_idle_connections, connection_max_lifetime)',
+        'x.yaml: database.pool is not a setting (database has url, host, port, name, user, password, ssl_mode, max_connections, max_idle_connections, connection_max_lifetime)',
         'x.yaml: metrics is not a setting (sections are server, database, cache, logging, monitoring, queue, worker, security)',
       ]),
     );
@@ -119,7 +119,10 @@ describe('invalid values', () => {
     ['worker:\n  concurrency: 1.5\n', 'worker.concurrency must be an integer from 1 to 1000, got 1.5'],
     ['worker:\n  lane: fast\n', 'worker.lane must be one of all, bulk, interactive, got "fast"'],
     ['worker:\n  warm_up_ms: -1\n', 'worker.warm_up_ms must be an integer from 0 to 60000, got -1'],
-    ['server: 8080\n', 'server must be a mapping with port, host, body_limit_bytes, trust_proxy, got 8080'],
+    [
+      'server: 8080\n',
+      'server must be a mapping with port, host, body_limit_bytes, trust_proxy, read_timeout, write_timeout, idle_timeout, got 8080',
+    ],
     ['server:\n  port:\n', 'server.port must be a port number (1 to 65535), got an empty value'],
     ['server:\n  host: "not a host!"\n', 'server.host must be a host name or IP address, got "not a host!"'],
     // jose compares `iss`/`aud` only when the expected value is not empty.

@@ -9,7 +9,13 @@ import { isSecretKey, stripCredentials } from '../../src/logging/redact';
 const SECRET = 'hunter2-Zx9';
 
 /** A logger writing into memory (pino writes synchronously to a plain { write } destination). */
-function memoryLogger(options: { level?: 'info' | 'debug' | 'warn'; environment?: string } = {}): {
+function memoryLogger(
+  options: {
+    level?: 'info' | 'debug' | 'warn';
+    environment?: string;
+    fields?: { service?: string; version?: string };
+  } = {},
+): {
   logger: Logger;
   lines: () => Array<Record<string, unknown>>;
   text: () => string;
@@ -19,6 +25,7 @@ function memoryLogger(options: { level?: 'info' | 'debug' | 'warn'; environment?
     level: options.level ?? 'info',
     component: 'test',
     ...(options.environment === undefined ? {} : { environment: options.environment }),
+    ...(options.fields === undefined ? {} : { fields: options.fields }),
     destination: { write: (chunk: string) => void chunks.push(chunk) },
   });
   const text = (): string => chunks.join('');
@@ -47,6 +54,15 @@ describe('createLogger', () => {
       expect(typeof line.time).toBe('string');
     }
     expect(lines()[1]).toMatchObject({ level: 40, msg: 'two', n: 2, extra: 1 });
+  });
+
+  it('takes service and version from logging.fields when the configuration names them', () => {
+    const named = memoryLogger({ fields: { service: 'stats-eu', version: 'v3.0.0' } });
+    named.logger.info('x');
+    expect(named.lines()[0]).toMatchObject({ service: 'stats-eu', version: 'v3.0.0' });
+    const unnamed = memoryLogger({ fields: { service: 'stats-eu' } });
+    unnamed.logger.info('x');
+    expect(unnamed.lines()[0]).toMatchObject({ service: 'stats-eu', version: packageVersion() });
   });
 
   it('keeps the old signature working; the environment is then "unknown", not a guess', () => {
