@@ -102,6 +102,7 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ap
     url: databaseUrl,
     max: settings.databasePoolMax,
     applicationName: 'actor-core-api',
+    ...settings.databasePool,
     onIdleError: (err) => logger.warn({ err: err.message }, 'idle Postgres connection failed'),
   });
   // Both connections fail fast when Redis is down: a request gets a 503 at once instead of waiting;

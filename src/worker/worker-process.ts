@@ -115,6 +115,7 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
     url: options.databaseUrl,
     max: Math.max(settings.databasePoolMax, settings.worker.concurrency * 2),
     applicationName: 'actor-core-worker',
+    ...settings.databasePool,
     onIdleError: (err) => logger.warn({ err }, 'idle Postgres connection failed'),
   });
   // Cache writes: fail fast so that a job fails (and is retried) instead of hanging on a dead Redis.

@@ -1,5 +1,10 @@
 /** The pg pool's time bounds (defaults and checks) and which pg errors count as transient. */
-import { DEFAULT_PG_TIMEOUTS, isTransientPgError, pgTimeouts } from '../../src/adapters/pg/pg-pool';
+import {
+  createPgPool,
+  DEFAULT_PG_TIMEOUTS,
+  isTransientPgError,
+  pgTimeouts,
+} from '../../src/adapters/pg/pg-pool';
 
 describe('pgTimeouts', () => {
   it('bounds every connection by default', () => {
@@ -52,5 +57,22 @@ describe('isTransientPgError', () => {
     expect(isTransientPgError(pgError('42601'))).toBe(false);
     expect(isTransientPgError(pgError('23505'))).toBe(false);
     expect(isTransientPgError('Query read timeout')).toBe(false);
+  });
+});
+
+describe('createPgPool', () => {
+  it('keeps the configured idle connections and replaces connections after their lifetime', async () => {
+    const url = 'postgres://nobody@127.0.0.1:1/none';
+    const pool = createPgPool({ url, max: 8, idleKept: 3, maxLifetimeSeconds: 3600 });
+    const capped = createPgPool({ url, max: 2, idleKept: 10 });
+    const plain = createPgPool({ url, max: 2 });
+    try {
+      expect(pool.options).toMatchObject({ max: 8, min: 3, maxLifetimeSeconds: 3600 });
+      // Never more kept idle than the pool may hold; unset, pg's own behaviour (none kept, no lifetime).
+      expect(capped.options).toMatchObject({ max: 2, min: 2 });
+      expect(plain.options).toMatchObject({ min: 0, maxLifetimeSeconds: 0 });
+    } finally {
+      await Promise.all([pool.end(), capped.end(), plain.end()]);
+    }
   });
 });

@@ -73,6 +73,10 @@ export interface PgPoolOptions {
   onIdleError?: (err: Error) => void;
   /** Time bounds over DEFAULT_PG_TIMEOUTS (checked by pgTimeouts). */
   timeouts?: Partial<PgTimeouts>;
+  /** Connections kept open while idle (settings.databasePool.idleKept, pg's `min`); default 0. */
+  idleKept?: number | undefined;
+  /** A connection is closed and replaced after this long (settings.databasePool.maxLifetimeSeconds). */
+  maxLifetimeSeconds?: number | undefined;
 }
 
 export function createPgPool(options: PgPoolOptions): pg.Pool {
@@ -89,6 +93,9 @@ export function createPgPool(options: PgPoolOptions): pg.Pool {
     query_timeout: timeouts.queryTimeoutMs,
     keepAlive: timeouts.keepAliveInitialDelayMs > 0,
     keepAliveInitialDelayMillis: timeouts.keepAliveInitialDelayMs,
+    // Never more kept than the pool may hold; the others close after pg's 10 s of idleness.
+    min: Math.min(options.idleKept ?? 0, options.max),
+    ...(options.maxLifetimeSeconds === undefined ? {} : { maxLifetimeSeconds: options.maxLifetimeSeconds }),
   });
   pool.on('error', (err) => options.onIdleError?.(err));
   return pool;
