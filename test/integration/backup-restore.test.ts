@@ -73,7 +73,12 @@ beforeAll(async () => {
   records = snapshotRecords(generateWorkload(ACTORS, 23), db.registries);
   await new SnapshotRepository(db.pool).writeSnapshots(records);
   await recordFailures(db.pool, [
-    { actorId: ids[0]!, version: 1, error: { code: 'INVALID_TYPE', message: 'kept for operators' } },
+    // Newer than the actor's stored snapshot: a failure at or below it is not recorded.
+    {
+      actorId: ids[0]!,
+      version: records.find((r) => r.actorId === ids[0])!.version + 1,
+      error: { code: 'INVALID_TYPE', message: 'kept for operators' },
+    },
   ]);
   original = await databaseChecksums(db.pool);
   backupRun = await runScript(BACKUP_SCRIPT, [], scriptEnv());

@@ -1,6 +1,10 @@
 /**
  * The `resolution_errors` table: the last permanent failure of each actor (its outputs failed
  * validation), kept for operators until the actor resolves again.
+ *
+ * A failure is recorded only while no snapshot of its version or a newer one is stored: a stale job
+ * (it loaded version 1 while another job resolved version 2 and wrote its snapshot first) must not
+ * leave an error row for an actor that has since resolved.
  */
 import type pg from 'pg';
 import type { ActorCoreError } from '../../core/errors';
@@ -23,6 +27,7 @@ const RECORD_FAILURES = `
   SELECT b.actor_id, b.version, b.error->>'code', b.error, b.job_id, now()
   FROM json_to_recordset($1::json) AS b(actor_id varchar, version bigint, error jsonb, job_id text)
   JOIN actors ON actors.id = b.actor_id
+  WHERE NOT EXISTS (SELECT 1 FROM snapshots s WHERE s.actor_id = b.actor_id AND s.version >= b.version)
   ON CONFLICT (actor_id) DO UPDATE
     SET version = excluded.version, code = excluded.code, error = excluded.error,
         job_id = excluded.job_id, failed_at = excluded.failed_at
