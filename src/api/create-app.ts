@@ -142,7 +142,7 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
   if (ops !== undefined)
     app.use(guardOpsRoutes(ops.routes, settings.security.openOpsEndpoints, () => verifier));
   app.use(notFoundHandler());
-  app.use(errorHandler(deps.logger, settings.server.bodyLimitBytes));
+  app.use(errorHandler(deps.logger, settings.server.bodyLimitBytes, ops?.onError));
 
   const fastPath = snapshotFastPath({
     ...snapshot,

@@ -104,7 +104,17 @@ function fromHttpError(err: HttpError, bodyLimitBytes: number): ApiError | undef
   return new ApiError(status, code, message);
 }
 
-export function errorHandler(logger: Logger, bodyLimitBytes: number): ErrorRequestHandler {
+/**
+ * Told of every error answered with a 5xx, by code: the ActorCoreError's own (`STORE_UNAVAILABLE`)
+ * when there is one, else the response's (`INTERNAL`). The ops mount counts them (actor_core_errors_total).
+ */
+export type ErrorHook = (code: string, status: number) => void;
+
+export function errorHandler(
+  logger: Logger,
+  bodyLimitBytes: number,
+  onError?: ErrorHook,
+): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
     if (res.headersSent) {
       // Too late for a JSON body: Express's own handler ends the connection.
@@ -118,6 +128,7 @@ export function errorHandler(logger: Logger, bodyLimitBytes: number): ErrorReque
       apiError = fromUnstorableText(err) ?? fromHttpError(err as HttpError, bodyLimitBytes) ?? internal();
     }
     if (apiError.status >= 500) {
+      onError?.(isActorCoreError(err) ? err.code : apiError.code, apiError.status);
       logger.error(
         { err: isActorCoreError(err) ? err.toJSON() : err, method: req.method, path: req.path },
         'request failed',

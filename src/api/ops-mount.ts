@@ -14,6 +14,7 @@ import type { LookupOutcome, SnapshotCache } from '../adapters/redis/snapshot-ca
 import type { Logger } from '../logging/create-logger';
 import type { ObserveRequest } from '../metrics/request-metrics';
 import type { ResolveProducer } from '../producer/resolve-producer';
+import type { ErrorHook } from './error-handler';
 import type { LoadedRegistries } from '../registry';
 
 export type OpsMount = {
@@ -26,6 +27,8 @@ export type OpsMount = {
   observeRequest?: ObserveRequest;
   /** Optional: told the outcome of every snapshot read-through lookup (cache hit/miss metrics). */
   onCacheLookup?: (outcome: LookupOutcome) => void;
+  /** Optional: told of every request that failed with a 5xx, by error code (the errors counter). */
+  onError?: ErrorHook;
 };
 
 /** What the API server has built, for an ops factory to use (it owns none of it: do not close). */

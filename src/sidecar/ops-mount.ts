@@ -53,6 +53,8 @@ export interface ApiOpsMount extends OpsMount {
   observeRequest: ObserveRequest;
   /** For the read-through cache's `onLookup`: the cache hit and miss counters. */
   onCacheLookup: (outcome: LookupOutcome) => void;
+  /** For the API's error handler: its 5xx answers in actor_core_errors_total, by code. */
+  onError: (code: string) => void;
   metrics: Metrics;
 }
 
@@ -70,6 +72,7 @@ export function createApiOpsMount(context: ApiOpsContext): ApiOpsMount {
     requestMiddleware: requestMetrics(metrics),
     observeRequest: requestObserver(metrics),
     onCacheLookup: metrics.onCacheLookup,
+    onError: (code) => metrics.recordError(code),
     metrics,
   };
 }

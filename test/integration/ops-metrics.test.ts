@@ -10,6 +10,7 @@ import { ActorRepository, SnapshotRepository } from '../../src/adapters/pg';
 import { SnapshotCache } from '../../src/adapters/redis';
 import { freePort } from '../../src/local-services/free-port';
 import { GUIDE_METRICS, WORKER_METRICS } from '../../src/metrics';
+import { bearer, closeApis, openTestApi } from '../support/api';
 import { createApiOpsMount, postgresCheck, redisCheck } from '../../src/sidecar';
 import { startWorkerProcess, type WorkerProcess } from '../../src/worker/worker-process';
 import { clusterDatabase, closeClusters, seedWorkload, sleep, TestCluster } from '../support/cluster';
@@ -38,6 +39,7 @@ beforeAll(async () => {
 afterEach(async () => {
   await worker?.stop('test done');
   worker = undefined;
+  await closeApis();
   await closeClusters();
 });
 afterAll(async () => {
@@ -186,5 +188,29 @@ describe('the API’s side: createApiOpsMount, a read-through behind its request
     expect(
       sampleValue(text, WORKER_METRICS.queueJobs, { queue: interactiveQueue.name, state: 'waiting' }),
     ).toBe(0);
+  });
+});
+
+describe('the API’s errors', () => {
+  it('count its 5xx answers in actor_core_errors_total by code, and not its 4xx', async () => {
+    const cluster = await TestCluster.open(db, 'ops-api-errors');
+    const ops = createApiOpsMount({
+      pool: db.pool,
+      queues: [cluster.producer.queue, cluster.producer.interactiveQueue],
+      bullBoardPath: '/admin/queues',
+      checks: { database: postgresCheck(db.pool), cache: redisCheck(cluster.redis) },
+      isDraining: () => false,
+    });
+    const api = await openTestApi(cluster, { ops });
+    const reader = bearer(await api.token(['snapshots:read']));
+    await request(api.app).get('/v1/actors/nobody/snapshot').set(reader).expect(404);
+    await request(api.app).get('/v1/jobs/nope').set(reader).expect(404);
+    api.redis.disconnect(); // the API's cache: its reads now fail
+    const down = await request(api.app).get(`/v1/actors/${ids[0]!}/snapshot`).set(reader);
+    expect(down.status).toBe(503);
+
+    const text = (await request(api.app).get('/metrics').expect(200)).text;
+    expect(sampleValue(text, GUIDE_METRICS.errorsTotal, { code: 'STORE_UNAVAILABLE' })).toBe(1);
+    expect(sampleSum(text, GUIDE_METRICS.errorsTotal)).toBe(1);
   });
 });

@@ -101,6 +101,30 @@ describe('error mapping', () => {
   });
 });
 
+describe('the error hook', () => {
+  it('is told of each 5xx answer by code (the ActorCoreError’s own when there is one), not of 4xx', async () => {
+    const seen: Array<[string, number]> = [];
+    const app = express();
+    app.get('/boom', () => {
+      throw new Error('boom');
+    });
+    app.get('/down', () => {
+      throw new ActorCoreError('STORE_UNAVAILABLE', 'redis refused', {}, false);
+    });
+    app.get('/bad', () => {
+      throw new ApiError(400, 'INVALID_BODY', 'bad');
+    });
+    app.use(errorHandler(pino({ level: 'silent' }), 1024, (code, status) => seen.push([code, status])));
+    await request(app).get('/boom').expect(500);
+    await request(app).get('/down').expect(503);
+    await request(app).get('/bad').expect(400);
+    expect(seen).toEqual([
+      ['INTERNAL', 500],
+      ['STORE_UNAVAILABLE', 503],
+    ]);
+  });
+});
+
 describe('text Postgres cannot store', () => {
   it.each(['22P05', '22P02', '22021'])(
     'maps SQLSTATE %s to a 400 without logging the data (the backstop of validation)',
