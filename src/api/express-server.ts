@@ -14,9 +14,20 @@ import * as http from 'node:http';
 import type { Socket } from 'node:net';
 import type { Express } from 'express';
 
+/** The guide's server timeouts (settings.server), in ms. */
+export interface ServerTimeouts {
+  /** To receive a whole request, headers and body (Node's requestTimeout); headers within 60 s at most. */
+  readTimeoutMs: number;
+  /** How long a request's socket may go without traffic while it is answered (the socket timeout). */
+  writeTimeoutMs: number;
+  /** How long a kept-alive connection waits for its next request (keepAliveTimeout). */
+  idleTimeoutMs: number;
+}
+
 export function createExpressServer(
   app: Express,
   listener: (req: http.IncomingMessage, res: http.ServerResponse) => void = app,
+  timeouts?: ServerTimeouts,
 ): http.Server {
   // Function constructors (Node's own are too), so that their `prototype` can be the app's objects.
   function ApiRequest(this: http.IncomingMessage, socket: Socket): void {
@@ -31,11 +42,24 @@ export function createExpressServer(
     );
   }
   ApiResponse.prototype = app.response;
-  return http.createServer(
+  const server = http.createServer(
     {
       IncomingMessage: ApiRequest as unknown as typeof http.IncomingMessage,
       ServerResponse: ApiResponse as unknown as typeof http.ServerResponse,
+      ...(timeouts === undefined
+        ? {}
+        : {
+            requestTimeout: timeouts.readTimeoutMs,
+            headersTimeout: Math.min(timeouts.readTimeoutMs, 60_000),
+            // Node checks the two above this often (default 30 s, which would stretch a short one).
+            connectionsCheckingInterval: Math.min(30_000, Math.max(100, timeouts.readTimeoutMs / 4)),
+          }),
     },
     listener,
   );
+  if (timeouts !== undefined) {
+    server.timeout = timeouts.writeTimeoutMs;
+    server.keepAliveTimeout = timeouts.idleTimeoutMs;
+  }
+  return server;
 }

@@ -174,7 +174,7 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ap
       ...(ops === undefined ? {} : { ops }),
     });
     app = handler.app;
-    server = createExpressServer(app, handler.listener);
+    server = createExpressServer(app, handler.listener, settings.server);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port ?? settings.server.port, options.host ?? settings.server.host, () => {
