@@ -26,6 +26,7 @@ import { runStoreTask } from '../pool/run-store-task';
 import type { StoreTask } from '../pool/messages';
 import type { LoadedRegistries } from '../registry';
 import { annotate, inSpan } from '../tracing/spans';
+import { willRetry } from './job-attempts';
 import { resolveBatch, type BatchTimings } from './resolve-batch';
 import { warmUpWorker } from './warm-up';
 import { startJobTracing, startWorkerSidecar } from './worker-observability';
@@ -252,10 +253,13 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
           if (isActorCoreError(err) && err.code === 'STORE_UNAVAILABLE') {
             await parkJob(job, token, err, log);
           }
-          log.warn(
-            { err: isActorCoreError(err) ? err.toJSON() : String(err), attempt: job.attemptsMade + 1 },
-            'job failed, will retry',
-          );
+          const failure = {
+            err: isActorCoreError(err) ? err.toJSON() : String(err),
+            attempt: job.attemptsMade + 1,
+            attempts: job.opts.attempts ?? 1,
+          };
+          if (willRetry(job)) log.warn(failure, 'job failed, will retry');
+          else log.error(failure, 'job failed permanently');
           throw err;
         }
       });

@@ -78,4 +78,32 @@ describe('job failures', () => {
     expect(parked[0]!.delayMs).toBeLessThanOrEqual(100);
     expect(await cluster.snapshotProblems(file.ids)).toEqual([]);
   });
+  it('logs "will retry" while attempts are left and "job failed permanently" (error) on the last', async () => {
+    const cluster = await TestCluster.open(file.db, 'worker-last-attempt', { backoffMs: 100 });
+    const worker = await cluster.startWorker();
+    // An ordinary (neither permanent nor transient) failure on every attempt: the snapshot write raises.
+    await file.db.pool.query(`
+      CREATE FUNCTION test_refuse_snapshot() RETURNS trigger AS $$
+      BEGIN RAISE EXCEPTION 'refused by the test'; END; $$ LANGUAGE plpgsql;
+      CREATE TRIGGER test_refuse_snapshot BEFORE INSERT OR UPDATE ON snapshots
+        FOR EACH ROW EXECUTE FUNCTION test_refuse_snapshot()`);
+    try {
+      const job = await cluster.queue.add(
+        'resolve',
+        { actorIds: file.ids.slice(0, 2), enqueuedAt: Date.now(), force: true },
+        { attempts: 2, backoff: 100 },
+      );
+      await expect(cluster.producer.waitForResults([job.id!], 20_000)).rejects.toThrow(/refused by the test/);
+      expect(worker.lines('job failed, will retry')).toEqual([
+        expect.objectContaining({ jobId: job.id, level: 40, attempt: 1, attempts: 2 }),
+      ]);
+      expect(worker.lines('job failed permanently')).toEqual([
+        expect.objectContaining({ jobId: job.id, level: 50, attempt: 2, attempts: 2 }),
+      ]);
+    } finally {
+      await file.db.pool.query(
+        'DROP TRIGGER test_refuse_snapshot ON snapshots; DROP FUNCTION test_refuse_snapshot()',
+      );
+    }
+  });
 });
