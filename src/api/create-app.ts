@@ -68,8 +68,14 @@ interface SnapshotParts {
   handover: SnapshotHandover;
 }
 
+/**
+ * Paths match in their exact letter case (`/V1/…`, `/ADMIN/login` are 404s): a route is one path, and
+ * the request metrics' route label (which carries the mount path as requested) one series per route.
+ */
+const ROUTER_OPTIONS = { caseSensitive: true } as const;
+
 function v1Router(deps: ApiDeps, verifier: TokenVerifier, snapshot: SnapshotParts): Router {
-  const router = express.Router();
+  const router = express.Router(ROUTER_OPTIONS);
   const { limiter } = snapshot;
   const bodyLimitBytes = deps.settings.server.bodyLimitBytes;
   router.use(authenticate(verifier));
@@ -88,7 +94,7 @@ function v1Router(deps: ApiDeps, verifier: TokenVerifier, snapshot: SnapshotPart
 }
 
 function adminRouter(deps: ApiDeps, verifier: TokenVerifier, limiter: RateLimiter): Router {
-  const router = express.Router();
+  const router = express.Router(ROUTER_OPTIONS);
   router.use(adminCookies(), authenticate(verifier, { cookie: true }), rateLimit(limiter));
   addLoginRoutes(router, verifier);
   if (deps.ops?.bullBoard !== undefined) router.use('/queues', requireAdminPage(), deps.ops.bullBoard);
@@ -131,6 +137,7 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
 
   const app = express();
   app.disable('x-powered-by');
+  app.enable('case sensitive routing');
   // Routes set their own validators (the snapshot ETag); Express's would hash every JSON body.
   app.set('etag', false);
   // Behind HAProxy or an ingress, req.ip (the per-IP rate limit) must come from X-Forwarded-For.

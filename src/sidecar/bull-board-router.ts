@@ -36,7 +36,7 @@ export function createBullBoardRouter(
   });
   // getRouter() returns Bull Board's own express app (typed any); a Router around it gives callers
   // a typed value to mount.
-  const router = Router();
+  const router = Router({ caseSensitive: true });
   router.use(serverAdapter.getRouter() as Router);
   return router;
 }

@@ -90,7 +90,8 @@ export function createOpsRouter(options: OpsRouterOptions): Router {
     return { status: reasons.length === 0 ? 'ready' : 'not_ready', draining, checks, reasons };
   };
 
-  const router = Router();
+  // Exact letter case: `/METRICS` is a 404, not a second series of the request metrics.
+  const router = Router({ caseSensitive: true });
   router.get('/health', async (_req: Request, res: Response) => {
     const body = await health();
     send(res, body.status === 'ok', body);

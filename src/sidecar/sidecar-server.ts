@@ -23,6 +23,7 @@ export interface Sidecar {
 export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
   const app = express();
   app.disable('x-powered-by');
+  app.enable('case sensitive routing');
   app.use(options.router);
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(options.port, options.host ?? '0.0.0.0');

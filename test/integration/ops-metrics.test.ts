@@ -214,3 +214,42 @@ describe('the API’s errors', () => {
     expect(sampleSum(text, GUIDE_METRICS.errorsTotal)).toBe(1);
   });
 });
+
+describe('the API’s request metrics', () => {
+  it('label routes by their pattern: a path in another letter case is a 404 (unmatched), not a new series', async () => {
+    const cluster = await TestCluster.open(db, 'ops-api-routes');
+    const ops = createApiOpsMount({
+      pool: db.pool,
+      queues: [cluster.producer.queue, cluster.producer.interactiveQueue],
+      bullBoardPath: '/admin/queues',
+      checks: { database: postgresCheck(db.pool), cache: redisCheck(cluster.redis) },
+      isDraining: () => false,
+    });
+    const api = await openTestApi(cluster, { ops });
+    const reader = bearer(await api.token(['snapshots:read']));
+    await request(api.app).get('/admin/login').expect(200);
+    await request(api.app).get('/v1/openapi.json').set(reader).expect(200);
+    await request(api.app).get('/metrics/').expect(200); // the same route: no trailing-slash series
+    for (const path of [
+      '/ADMIN/login',
+      '/Admin/login',
+      '/V1/openapi.json',
+      '/V1/actors/x/snapshot',
+      '/METRICS',
+    ]) {
+      const res = await request(api.app).get(path).set(reader);
+      expect([path, res.status]).toEqual([path, 404]);
+    }
+
+    const text = (await request(api.app).get('/metrics').expect(200)).text;
+    const routes = new Set(
+      [...text.matchAll(new RegExp(`^${GUIDE_METRICS.requestsTotal}\\{[^}]*route="([^"]*)"`, 'gm'))].map(
+        (m) => m[1],
+      ),
+    );
+    expect([...routes].sort()).toEqual(['/admin/login', '/metrics', '/v1/openapi.json', 'unmatched']);
+    expect(
+      sampleValue(text, GUIDE_METRICS.requestsTotal, { method: 'GET', route: 'unmatched', status: '404' }),
+    ).toBe(5);
+  });
+});
