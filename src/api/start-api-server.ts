@@ -17,6 +17,7 @@ import { ActorRepository } from '../adapters/pg/actor-repository';
 import { createPgPool } from '../adapters/pg/pg-pool';
 import { SnapshotRepository } from '../adapters/pg/snapshot-repository';
 import { SnapshotCache, type LookupOutcome } from '../adapters/redis/snapshot-cache';
+import { redisClientOptions } from '../adapters/redis/client-options';
 import { ActorCoreError } from '../core/errors';
 import type { Logger } from '../logging/create-logger';
 import { ActorWriter } from '../producer/actor-writer';
@@ -109,11 +110,21 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ap
   // and when Redis hangs (up, but not answering) a command fails after its timeout, so the rate
   // limiter fails open and reads and writes answer 503 instead of waiting forever.
   // (No auto-pipelining: measured, its deferred flush cost more CPU per request than it saved.)
-  const redis = new Redis(redisUrl, { ...producerRedisOptions, commandTimeout: CACHE_COMMAND_TIMEOUT_MS });
-  const producerConnection = new Redis(redisUrl, {
-    ...producerRedisOptions,
-    commandTimeout: PRODUCER_COMMAND_TIMEOUT_MS,
-  });
+  // The configuration's Redis client settings, when given, win over these.
+  const redis = new Redis(
+    redisUrl,
+    redisClientOptions(
+      { ...producerRedisOptions, commandTimeout: CACHE_COMMAND_TIMEOUT_MS },
+      settings.redisClient,
+    ),
+  );
+  const producerConnection = new Redis(
+    redisUrl,
+    redisClientOptions(
+      { ...producerRedisOptions, commandTimeout: PRODUCER_COMMAND_TIMEOUT_MS },
+      settings.redisClient,
+    ),
+  );
   for (const connection of [redis, producerConnection]) {
     connection.on('error', (err: Error) => logger.warn({ err: err.message }, 'Redis connection error'));
   }

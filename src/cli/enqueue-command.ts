@@ -10,6 +10,7 @@ import type { ResolvePriority } from '../queue/resolve-jobs';
 import type { CliIo } from './cli-io';
 import { splitLines } from './source-lines';
 import { inputChunks, inputName } from './read-input';
+import { redisClientOptions } from '../adapters/redis/client-options';
 
 interface EnqueueOptions {
   ids?: string;
@@ -84,7 +85,10 @@ export function addEnqueueCommand(program: Command, io: CliIo): void {
         });
       }
       const settings = loadSettings();
-      const connection = new Redis(required(settings.redisUrl, 'REDIS_URL'), producerRedisOptions);
+      const connection = new Redis(
+        required(settings.redisUrl, 'REDIS_URL'),
+        redisClientOptions(producerRedisOptions, settings.redisClient),
+      );
       connection.on('error', () => undefined); // reported through the failing command instead
       const pool = options.all
         ? createPgPool({ url: required(settings.databaseUrl, 'DATABASE_URL'), max: 2 })

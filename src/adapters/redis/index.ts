@@ -12,3 +12,4 @@ export { decodeCachedValue, encodeCachedValue } from './cached-value';
 export { snapshotKey } from './snapshot-key';
 export { isTransientRedisError, storeError } from './store-error';
 export { GUARDED_SET_COMMAND, GUARDED_SET_LUA } from './guarded-set-script';
+export { redisClientOptions } from './client-options';
