@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { actorMetadataSchema, resolveAllSchema, resolveIdsSchema } from './schemas';
 
 /** A zod schema as an OpenAPI 3.1 (JSON Schema 2020-12) schema object. */
-function fromZod(schema: z.ZodType): Record<string, unknown> {
+export function fromZod(schema: z.ZodType): Record<string, unknown> {
   const out = z.toJSONSchema(schema) as Record<string, unknown>;
   delete out.$schema; // the document's dialect (OpenAPI 3.1: JSON Schema 2020-12) applies
   return out;

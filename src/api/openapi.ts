@@ -3,8 +3,10 @@
  * router and checks that every route is documented here and every path here is routed, so the two
  * cannot drift; request bodies come from the zod schemas the routes parse with.
  */
+import type { z } from 'zod';
 import { packageVersion } from '../cli/package-version';
-import { components, ref } from './openapi-components';
+import { components, fromZod, ref } from './openapi-components';
+import { explainQuerySchema } from './schemas';
 
 type Scope = 'actors:write' | 'jobs:write' | 'snapshots:read' | 'admin';
 
@@ -33,6 +35,16 @@ const systemId = {
   required: true,
   schema: { type: 'string', minLength: 1, maxLength: 255 },
 };
+/** Query parameters generated from the zod schema the route parses its query with (cannot drift). */
+function queryParameters(schema: z.ZodObject): Record<string, unknown>[] {
+  const json = fromZod(schema) as { properties: Record<string, unknown>; required?: string[] };
+  return Object.entries(json.properties).map(([name, property]) => ({
+    name,
+    in: 'query',
+    required: json.required?.includes(name) ?? false,
+    schema: property,
+  }));
+}
 const jsonBody = (schema: unknown) => ({ required: true, content: json(schema) });
 const bodyErrors = { 400: r('BadRequest'), 413: r('PayloadTooLarge'), 415: r('UnsupportedMediaType') };
 const html = { 'text/html': { schema: { type: 'string' } } };
@@ -73,6 +85,7 @@ const paths = {
       parameters: [actorId, systemId],
       responses: {
         200: { description: 'Removed.', content: json(ref('WriteResult')) },
+        400: r('BadRequest'),
         404: r('NotFound'),
         ...common,
       },
@@ -108,15 +121,7 @@ const paths = {
       summary: 'How one dimension of the actor was computed from its stored outputs',
       operationId: 'explainDimension',
       ...secured('snapshots:read'),
-      parameters: [
-        actorId,
-        {
-          name: 'dimension',
-          in: 'query',
-          required: true,
-          schema: { type: 'string', pattern: '^[a-z][a-z0-9_]*$' },
-        },
-      ],
+      parameters: [actorId, ...queryParameters(explainQuerySchema)],
       responses: {
         200: { description: 'The explanation.', content: json(ref('Explanation')) },
         400: r('BadRequest'),
@@ -168,7 +173,7 @@ const paths = {
       summary: 'The admin sign-in form (for Bull Board at /admin/queues)',
       operationId: 'adminLoginForm',
       security: [],
-      responses: { 200: { description: 'HTML form.', content: html } },
+      responses: { 200: { description: 'HTML form.', content: html }, 429: r('TooManyRequests') },
     },
     post: {
       summary: 'Sign in with a token that has scope `admin`: sets the ac_token cookie (Path=/admin)',
@@ -187,6 +192,8 @@ const paths = {
         400: { description: 'No token.', content: html },
         401: { description: 'Invalid token.', content: html },
         403: { description: 'The token lacks scope admin.', content: html },
+        429: r('TooManyRequests'),
+        503: { description: 'The token cannot be verified now (JWKS unreachable).', content: html },
       },
     },
   },
@@ -195,7 +202,7 @@ const paths = {
       summary: 'Sign out: clears the ac_token cookie',
       operationId: 'adminLogout',
       security: [],
-      responses: { 303: { description: 'To /admin/login.' } },
+      responses: { 303: { description: 'To /admin/login.' }, 429: r('TooManyRequests') },
     },
   },
 };

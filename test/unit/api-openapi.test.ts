@@ -3,12 +3,21 @@ import express from 'express';
 import pino from 'pino';
 import { loadSettings } from '../../config/settings';
 import { createApiApp, type ApiDeps } from '../../src/api/create-app';
+import { z } from 'zod';
 import { openApiDocument } from '../../src/api/openapi';
+import { explainQuerySchema } from '../../src/api/schemas';
 import { expressRoutes } from '../support/express-routes';
 
+type Parameter = { name: string; in: string; required?: boolean; schema: Record<string, unknown> };
+type Operation = {
+  operationId: string;
+  responses: Record<string, unknown>;
+  security?: unknown;
+  parameters?: Parameter[];
+};
 type Doc = {
   openapi: string;
-  paths: Record<string, Record<string, { operationId: string; responses: object; security?: unknown }>>;
+  paths: Record<string, Record<string, Operation>>;
   components: Record<string, Record<string, unknown>>;
 };
 
@@ -71,5 +80,39 @@ describe('the OpenAPI document', () => {
     const request = doc.components.schemas!.ResolveRequest as { oneOf: { properties: object }[] };
     expect(Object.keys(request.oneOf[0]!.properties)).toEqual(['actorIds', 'priority', 'force']);
     expect(Object.keys(request.oneOf[1]!.properties)).toEqual(['all', 'stale', 'priority', 'force']);
+  });
+
+  const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
+    Object.entries(item).map(([method, op]) => ({ name: `${method.toUpperCase()} ${path}`, op })),
+  );
+
+  it('lists 429 for every operation: /v1 and /admin are rate limited throughout', () => {
+    expect(operations.filter(({ op }) => op.responses['429'] === undefined).map((o) => o.name)).toEqual([]);
+  });
+
+  it('lists 400 for every operation whose path parameters are validated (actor id, systemId)', () => {
+    const validated = operations.filter(({ op }) =>
+      (op.parameters ?? []).some((p) => p.in === 'path' && p.schema.maxLength !== undefined),
+    );
+    expect(validated.map((o) => o.name)).toContain('DELETE /v1/actors/{id}/subsystems/{systemId}');
+    expect(validated.filter(({ op }) => op.responses['400'] === undefined).map((o) => o.name)).toEqual([]);
+  });
+
+  it('lists 503 wherever a store or the token keys can be unavailable', () => {
+    const secured = operations.filter(({ op }) => Array.isArray(op.security) && op.security.length > 0);
+    expect(secured.length).toBeGreaterThan(5);
+    expect(secured.filter(({ op }) => op.responses['503'] === undefined).map((o) => o.name)).toEqual([]);
+    expect(doc.paths['/admin/login']!.post!.responses['503']).toBeDefined();
+  });
+
+  it('generates query parameters from the zod schemas the routes parse with', () => {
+    const explain = doc.paths['/v1/actors/{id}/explain']!.get!;
+    const query = (explain.parameters ?? []).filter((p) => p.in === 'query');
+    const expected = z.toJSONSchema(explainQuerySchema) as {
+      properties: Record<string, Record<string, unknown>>;
+    };
+    expect(query.map((p) => p.name)).toEqual(Object.keys(expected.properties));
+    for (const p of query) expect(p.schema).toEqual(expected.properties[p.name]);
+    expect(query[0]).toMatchObject({ name: 'dimension', required: true, schema: { maxLength: 128 } });
   });
 });
