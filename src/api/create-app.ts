@@ -39,6 +39,7 @@ import { headersSetBy } from './security-headers';
 import { snapshotFastPath, type RequestListener } from './snapshot-fast-path';
 import { SnapshotHandover } from './snapshot-handover';
 import { SnapshotReader } from './snapshot-reader';
+import { paramWithBadEscape } from './validate';
 
 export type { OpsMount } from './ops-mount';
 
@@ -149,7 +150,13 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
   if (ops !== undefined)
     app.use(guardOpsRoutes(ops.routes, settings.security.openOpsEndpoints, () => verifier));
   app.use(notFoundHandler());
-  app.use(errorHandler(deps.logger, settings.server.bodyLimitBytes, ops?.onError));
+  const routes = Object.keys(openApiDocument().paths as object);
+  app.use(
+    errorHandler(deps.logger, settings.server.bodyLimitBytes, {
+      ...(ops?.onError === undefined ? {} : { onError: ops.onError }),
+      paramWithBadEscape: (path) => paramWithBadEscape(path, routes),
+    }),
+  );
 
   const fastPath = snapshotFastPath({
     ...snapshot,

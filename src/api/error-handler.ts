@@ -110,11 +110,27 @@ function fromHttpError(err: HttpError, bodyLimitBytes: number): ApiError | undef
  */
 export type ErrorHook = (code: string, status: number) => void;
 
+export interface ErrorHandlerOptions {
+  onError?: ErrorHook;
+  /** The path parameter a malformed percent-escape of `path` is in (the router's error does not say). */
+  paramWithBadEscape?: (path: string) => string | undefined;
+}
+
+/** A path parameter the router could not decode (a malformed percent-escape): a 400 naming it. */
+function fromBadEscape(err: unknown, path: string, options: ErrorHandlerOptions): ApiError | undefined {
+  if (!(err instanceof URIError) || (err as HttpError).status !== 400) return undefined;
+  const field = options.paramWithBadEscape?.(path);
+  return field === undefined
+    ? new ApiError(400, 'BAD_REQUEST', 'the path holds a malformed percent-escape')
+    : new ApiError(400, 'BAD_REQUEST', `${field} is not valid percent-encoded UTF-8`, field);
+}
+
 export function errorHandler(
   logger: Logger,
   bodyLimitBytes: number,
-  onError?: ErrorHook,
+  options: ErrorHandlerOptions = {},
 ): ErrorRequestHandler {
+  const { onError } = options;
   return (err: unknown, req, res, next) => {
     if (res.headersSent) {
       // Too late for a JSON body: Express's own handler ends the connection.
@@ -125,7 +141,11 @@ export function errorHandler(
     if (err instanceof ApiError) apiError = err;
     else if (isActorCoreError(err)) apiError = fromActorCoreError(err);
     else {
-      apiError = fromUnstorableText(err) ?? fromHttpError(err as HttpError, bodyLimitBytes) ?? internal();
+      apiError =
+        fromUnstorableText(err) ??
+        fromBadEscape(err, req.originalUrl.split('?')[0]!, options) ??
+        fromHttpError(err as HttpError, bodyLimitBytes) ??
+        internal();
     }
     if (apiError.status >= 500) {
       onError?.(isActorCoreError(err) ? err.code : apiError.code, apiError.status);

@@ -90,11 +90,19 @@ function textError(code: string, path: readonly PropertyKey[], problem: string):
     : new ApiError(400, code, `${field}: ${problem}`, field);
 }
 
+/** No body at all: neither chunks nor a length, or a length of 0 (which express.json reads as `{}`). */
+function sentNoBody(req: Request): boolean {
+  if (req.headers['transfer-encoding'] !== undefined) return false;
+  const length = req.headers['content-length'];
+  return length === undefined || Number(length) === 0;
+}
+
 /**
  * The JSON body (parsed only when the client sent `Content-Type: application/json`), its strings and
  * keys checked by `checkJsonText`.
  */
 export function jsonBody(req: Request): unknown {
+  if (sentNoBody(req)) throw new ApiError(400, 'INVALID_BODY', 'a body is required (a JSON object)');
   if (req.body === undefined) {
     throw new ApiError(
       415,
@@ -141,4 +149,34 @@ export function systemIdParam(req: Request): string {
     throw new ApiError(400, 'INVALID_SYSTEM_ID', 'systemId must not contain control characters', 'systemId');
   }
   return id;
+}
+
+/**
+ * Which path parameter of `path` holds a malformed percent-escape (the router's 400 does not say),
+ * given the routes as OpenAPI paths (`/v1/actors/{id}/subsystems/{systemId}`); undefined if none.
+ */
+export function paramWithBadEscape(path: string, routes: readonly string[]): string | undefined {
+  const segments = path.split('/');
+  for (const route of routes) {
+    const parts = route.split('/');
+    if (parts.length !== segments.length) continue;
+    let field: string | undefined;
+    let matches = true;
+    for (let i = 0; i < parts.length && matches; i++) {
+      const name = /^\{(\w+)\}$/.exec(parts[i]!)?.[1];
+      if (name === undefined) matches = parts[i] === segments[i];
+      else if (field === undefined && !decodes(segments[i]!)) field = name;
+    }
+    if (matches && field !== undefined) return field;
+  }
+  return undefined;
+}
+
+function decodes(segment: string): boolean {
+  try {
+    decodeURIComponent(segment);
+    return true;
+  } catch {
+    return false;
+  }
 }

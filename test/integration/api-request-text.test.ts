@@ -87,3 +87,43 @@ describe('unstorable text', () => {
     expect(put.body.error).toMatchObject({ code: 'INVALID_SYSTEM_ID', field: 'systemId' });
   });
 });
+
+describe('odd requests', () => {
+  it('refuses a "__proto__" key in metadata (JSON.parse keeps it, copying would drop it), naming it', async () => {
+    const top = await putJson('/v1/actors/proto-1', '{"name":"a","__proto__":{"admin":true}}');
+    expect(top.status).toBe(400);
+    expect(top.body.error).toMatchObject({ code: 'INVALID_BODY', field: '__proto__' });
+    const nested = await putJson('/v1/actors/proto-1', '{"profile":{"__proto__":1}}');
+    expect(nested.body.error).toMatchObject({ code: 'INVALID_BODY', field: 'profile.__proto__' });
+    expect(await actorRows('proto-1')).toEqual([]);
+  });
+
+  it('answers a JSON request without a body with 400 "a body is required", not 415', async () => {
+    const none = await request(api.app)
+      .put('/v1/actors/empty-1')
+      .set(auth)
+      .set('Content-Type', 'application/json');
+    expect(none.status).toBe(400);
+    expect(none.body.error).toEqual({ code: 'INVALID_BODY', message: 'a body is required (a JSON object)' });
+    const zero = await request(api.app)
+      .post('/v1/resolve')
+      .set(auth)
+      .set('Content-Type', 'application/json')
+      .set('Content-Length', '0');
+    expect(zero.status).toBe(400);
+    expect(zero.body.error.message).toBe('a body is required (a JSON object)');
+    expect(await actorRows('empty-1')).toEqual([]);
+  });
+
+  it.each([
+    ['/v1/actors/%E0%A4%A/snapshot', 'get', 'id'],
+    ['/v1/actors/%ZZ', 'put', 'id'],
+    ['/v1/actors/ok/subsystems/%C3', 'delete', 'systemId'],
+    ['/v1/jobs/%', 'get', 'id'],
+  ] as const)('names the parameter of a malformed percent-escape: %s', async (path, method, field) => {
+    const token = bearer(await api.token(['admin']));
+    const res = await request(api.app)[method](path).set(token);
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'BAD_REQUEST', field });
+  });
+});

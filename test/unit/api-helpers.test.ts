@@ -114,7 +114,9 @@ describe('the error hook', () => {
     app.get('/bad', () => {
       throw new ApiError(400, 'INVALID_BODY', 'bad');
     });
-    app.use(errorHandler(pino({ level: 'silent' }), 1024, (code, status) => seen.push([code, status])));
+    app.use(
+      errorHandler(pino({ level: 'silent' }), 1024, { onError: (code, status) => seen.push([code, status]) }),
+    );
     await request(app).get('/boom').expect(500);
     await request(app).get('/down').expect(503);
     await request(app).get('/bad').expect(400);
