@@ -15,6 +15,7 @@ import type { Settings } from '../../config/settings';
 import { createPgPool } from '../adapters/pg/pg-pool';
 import { SnapshotRepository } from '../adapters/pg/snapshot-repository';
 import { SnapshotCache } from '../adapters/redis/snapshot-cache';
+import { redisClientOptions } from '../adapters/redis/client-options';
 import { isActorCoreError } from '../core/errors';
 import type { Logger } from '../logging/create-logger';
 import { createMetrics, type Metrics } from '../metrics/create-metrics';
@@ -108,6 +109,9 @@ function errorCodeOf(err: unknown): string {
   return isActorCoreError(err) ? err.code : 'INTERNAL';
 }
 
+/** A worker's cache command (a guarded write of up to 100 snapshots) never takes this long. */
+const CACHE_COMMAND_TIMEOUT_MS = 10_000;
+
 export async function startWorkerProcess(options: WorkerProcessOptions): Promise<WorkerProcess> {
   const { settings, logger } = options;
   const tracing = await startJobTracing(settings, logger);
@@ -119,8 +123,16 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
     ...settings.databasePool,
     onIdleError: (err) => logger.warn({ err }, 'idle Postgres connection failed'),
   });
-  // Cache writes: fail fast so that a job fails (and is retried) instead of hanging on a dead Redis.
-  const cacheRedis = new Redis(options.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true });
+  // Cache writes: fail fast so that a job fails (and is retried) instead of hanging on a dead Redis,
+  // or on a silent one (a partition): a command gets 10 s, then the job is parked like for an outage.
+  // The configuration's Redis client settings, when given, win over these.
+  const cacheRedis = new Redis(
+    options.redisUrl,
+    redisClientOptions(
+      { maxRetriesPerRequest: 2, enableOfflineQueue: true, commandTimeout: CACHE_COMMAND_TIMEOUT_MS },
+      settings.redisClient,
+    ),
+  );
   cacheRedis.on('error', (err) => logger.warn({ err: err.message }, 'Redis (cache) connection error'));
   // The interactive lane resolves on the main thread; an interactive-only process keeps one idle thread.
   const resolvePool = createResolvePool({
