@@ -109,6 +109,49 @@ describe('migrate', () => {
     });
   });
 
+  it('over a table it did not create (the guide’s hand-made schema), exits 2 naming the statement and Postgres’ reason, applying nothing', async () => {
+    await withPool((pool) => pool.query('CREATE TABLE actors (id varchar(255) PRIMARY KEY)'));
+    const result = await runCliAsync(['migrate'], { DATABASE_URL: db.url });
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        /^actor-core: MIGRATION_FAILED: migration failed at "CREATE TABLE "actors" .*": 42P07 relation "actors" already exists; /,
+      ),
+    ]);
+    await withPool(async (pool) => {
+      const applied = await pool.query("SELECT to_regclass('public.snapshots') IS NULL AS none");
+      expect(applied.rows[0].none).toBe(true);
+    });
+  });
+
+  it('reports a connection lost mid-migration as retryable (exit 3), without crashing', async () => {
+    // Another session holds the migration lock, so the migration waits on it; then its backend is killed.
+    const holder = createPgPool({ url: db.url, max: 1 });
+    const held = await holder.connect();
+    try {
+      await held.query('SELECT pg_advisory_lock($1, $2)', [0x41435f4d, 1]);
+      const run = runCliAsync(['migrate'], { DATABASE_URL: db.url });
+      let killed = 0;
+      for (let i = 0; i < 100 && killed === 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        const result = await held.query(
+          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+           WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE '%pg_advisory_lock%'`,
+        );
+        killed = result.rowCount ?? 0;
+      }
+      expect(killed).toBe(1);
+      const result = await run;
+      expect(result.code).toBe(3);
+      expect(result.stderr.trim().split('\n')).toEqual([
+        expect.stringMatching(/^actor-core: STORE_UNAVAILABLE: Postgres unavailable while migrating: /),
+      ]);
+    } finally {
+      held.release();
+      await holder.end();
+    }
+  });
+
   it('exits 2 naming DATABASE_URL when it is not set', async () => {
     const result = await runCliAsync(['migrate'], { DATABASE_URL: '' });
     expect(result.code).toBe(2);

@@ -9,7 +9,7 @@ import type pg from 'pg';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import { ActorCoreError } from '../../core/errors';
-import { rethrowPgError } from './pg-pool';
+import { isTransientPgError, rethrowPgError } from './pg-pool';
 
 /** The package's migrations/ folder, found from both src/ and dist/src/. */
 export const MIGRATIONS_DIR =
@@ -37,6 +37,33 @@ async function countApplied(client: pg.PoolClient): Promise<number> {
   return Number(result.rows[0]!.n);
 }
 
+/** The pg error behind drizzle's "Failed query: …" wrapper (its `cause`), or `err` itself. */
+function pgCause(err: unknown): unknown {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (typeof (e as { code?: unknown }).code === 'string') return e;
+  }
+  return err;
+}
+
+/**
+ * A failed migration as one line: the statement it was running (drizzle names it) and what Postgres
+ * said, with its SQLSTATE. A lost connection or timeout stays a retryable STORE_UNAVAILABLE.
+ */
+function migrationError(err: unknown): never {
+  const cause = pgCause(err);
+  if (isTransientPgError(cause)) return rethrowPgError(cause, 'migrating');
+  const statement = /^Failed query: ([\s\S]*?)\nparams:/.exec(err instanceof Error ? err.message : '')?.[1];
+  const code = (cause as { code?: unknown }).code;
+  const what = cause instanceof Error ? cause.message : String(cause);
+  const at = statement === undefined ? '' : ` at "${statement.replace(/\s+/g, ' ').trim().slice(0, 80)}"`;
+  const error = new ActorCoreError(
+    'MIGRATION_FAILED',
+    `migration failed${at}: ${typeof code === 'string' ? `${code} ` : ''}${what}; nothing of it was applied`,
+  );
+  error.cause = err;
+  throw error;
+}
+
 export async function migrateDatabase(
   pool: pg.Pool,
   migrationsFolder: string = MIGRATIONS_DIR,
@@ -52,6 +79,9 @@ export async function migrateDatabase(
   } catch (err) {
     return rethrowPgError(err, 'connecting to migrate');
   }
+  // A connection lost mid-migration is reported by the pending query; without a listener, the
+  // client's own 'error' event would crash the process.
+  client.on('error', () => undefined);
   try {
     // No time bound for a migration (pg-pool.ts bounds ordinary statements): waiting for another
     // process's migration, or rewriting a large table, may take minutes. The client is destroyed after.
@@ -66,11 +96,12 @@ export async function migrateDatabase(
       const after = await countApplied(client);
       return { applied: after, newlyApplied: after - before };
     } finally {
-      await client.query('SELECT pg_advisory_unlock($1, $2)', [LOCK_CLASS, LOCK_ID]);
+      // On a lost connection this fails too; the lock went with the session, and the first error counts.
+      await client.query('SELECT pg_advisory_unlock($1, $2)', [LOCK_CLASS, LOCK_ID]).catch(() => undefined);
     }
   } catch (err) {
     if (err instanceof ActorCoreError) throw err;
-    return rethrowPgError(err, 'migrating');
+    return migrationError(err);
   } finally {
     client.release(true); // its session settings must not go back to the pool
   }
