@@ -43,6 +43,8 @@ export interface ApiOpsContext {
   /** The API's probes of its own connections. */
   checks: { database: HealthCheck; cache: HealthCheck };
   isDraining: () => boolean;
+  /** `monitoring.metricsEnabled` false: no /metrics route (the API's context always has settings). */
+  settings?: { monitoring: { metricsEnabled: boolean } };
 }
 
 /** An OpsMount with what the API wires into its own app and cache. */
@@ -62,7 +64,7 @@ export function createApiOpsMount(context: ApiOpsContext): ApiOpsMount {
   const metrics = createMetrics({ queues: context.queues });
   const mount = createOpsMount({
     checks: { ...context.checks, migrations: migrationsCheck(context.pool) },
-    metrics,
+    ...(context.settings?.monitoring.metricsEnabled === false ? {} : { metrics }),
     isDraining: context.isDraining,
     queues: context.queues,
     bullBoardPath: context.bullBoardPath,

@@ -47,7 +47,8 @@ export async function startWorkerSidecar(
         cache: redisCheck(deps.cacheRedis),
         migrations: migrationsCheck(deps.pool),
       },
-      metrics: deps.metrics,
+      // monitoring.prometheus.enabled: false leaves /metrics a 404.
+      ...(settings.monitoring.metricsEnabled ? { metrics: deps.metrics } : {}),
       isDraining: deps.isDraining,
     });
     // OPEN_OPS_ENDPOINTS=false closes them here as on the API: an `admin` token, or 401/403.
