@@ -181,9 +181,17 @@ export const DEFAULT_SETTINGS = {
 } as const;
 
 export const DEFAULT_OPS = {
-  server: { port: 8080, host: '0.0.0.0', bodyLimitBytes: 1024 * 1024, trustProxy: false },
+  server: {
+    port: 8080,
+    host: '0.0.0.0',
+    bodyLimitBytes: 1024 * 1024,
+    trustProxy: false,
+    readTimeoutMs: 30_000,
+    writeTimeoutMs: 30_000,
+    idleTimeoutMs: 120_000,
+  },
   security: { issuer: 'actor-core', audience: 'actor-core', rateLimit: { windowMs: 60_000, max: 6000 } },
-  monitoring: { workerSidecarPort: 9464, serviceName: 'actor-core' },
+  monitoring: { metricsEnabled: true, workerSidecarPort: 9464, serviceName: 'actor-core' },
 } as const;
 
 /**

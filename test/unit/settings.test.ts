@@ -120,6 +120,7 @@ describe('loadSettings with YAML', () => {
       environment: 'development',
     });
     expect(settings.monitoring).toEqual({
+      metricsEnabled: DEFAULT_OPS.monitoring.metricsEnabled,
       workerSidecarPort: DEFAULT_OPS.monitoring.workerSidecarPort,
       tracing: { enabled: false, endpoint: undefined, serviceName: DEFAULT_OPS.monitoring.serviceName },
     });
