@@ -8,6 +8,7 @@ export {
   type ProducerOptions,
 } from './resolve-producer';
 export { ActorWriter, type WriteResult } from './actor-writer';
+export { deleteActorEverywhere, type ActorStores } from './delete-actor';
 export {
   PRIORITY_VALUES,
   RESOLVE_JOB,

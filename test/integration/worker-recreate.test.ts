@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import { ActorRepository, plaintextCodec, SnapshotRepository } from '../../src/adapters/pg';
 import { SnapshotCache } from '../../src/adapters/redis';
 import { runStoreTask } from '../../src/pool/run-store-task';
+import { deleteActorEverywhere } from '../../src/producer';
 import { seedActors } from '../../src/seed/seed-actors';
 import { resolveBatch, type BatchDependencies } from '../../src/worker/resolve-batch';
 import { migratedDatabase, outputOf, type TestDatabase } from '../support/pg';
@@ -66,6 +67,22 @@ describe('an actor deleted and created again', () => {
     const cached = await deps.cache.get(id);
     expect(cached?.version).toBe(4);
     expect(strength(cached?.snapshotJson)).toBe(7);
+  });
+
+  it('deleted from both stores, it is no longer served from Redis', async () => {
+    const deps = batchDeps();
+    const id = 'gone';
+    await actors.putSubsystem(id, outputOf('items', 5));
+    await resolveBatch(deps, { actorIds: [id], enqueuedAt: 0 }, 'job-gone');
+    expect(await deps.cache.get(id)).toBeDefined();
+    expect(await deleteActorEverywhere({ actors, cache: deps.cache }, id)).toBe(true);
+    expect(await deps.cache.get(id)).toBeUndefined();
+    expect(await deps.cache.getSnapshot(id)).toBeUndefined(); // nor read through from Postgres
+    expect(await actors.getActor(id)).toBeUndefined();
+    // Again: nothing left, and a cached leftover would be removed all the same.
+    await redis.set(`${prefix}:snapshot:${id}`, 'leftover');
+    expect(await deleteActorEverywhere({ actors, cache: deps.cache }, id)).toBe(false);
+    expect(await redis.exists(`${prefix}:snapshot:${id}`)).toBe(0);
   });
 
   it('continues above every incarnation, whichever way it is created', async () => {

@@ -135,6 +135,8 @@ export class ActorRepository {
   /**
    * Deletes the actor with its outputs and snapshot (ON DELETE CASCADE); false when it did not exist.
    * Its version is kept (actor_version_floors, migration 0008): created again, it continues above it.
+   * Its cached snapshot in Redis is not this repository's: `deleteActorEverywhere` (src/producer)
+   * deletes both.
    */
   async deleteActor(actorId: string): Promise<boolean> {
     checkActorId(actorId);
