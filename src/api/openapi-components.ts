@@ -189,7 +189,10 @@ const schemas = {
           finishedAt: { type: 'integer' },
         },
       },
-      failedReason: { type: 'string' },
+      failedReason: {
+        type: 'string',
+        description: 'why the job failed; a store failure names the store and the step, not its address',
+      },
     },
   },
 };

@@ -52,6 +52,16 @@ export interface JobView {
   failedReason?: string;
 }
 
+/**
+ * A job's failure reason as a client sees it. A store failure says which store and what the worker was
+ * doing, not the driver's text after it, which names internal addresses ("connect ECONNREFUSED
+ * 10.0.3.7:5432"): the worker's log has that. Other reasons (an invalid actor's) pass unchanged.
+ */
+export function publicFailedReason(reason: string): string {
+  const store = /^((?:Postgres unavailable|Redis failed) while [^:]*):/.exec(reason);
+  return store === null ? reason : `${store[1]} (the worker's log has the details)`;
+}
+
 function view(job: Job<ResolveJobData, ResolveJobResult>, id: string, state: string): JobView {
   const out: JobView = {
     id,
@@ -66,7 +76,8 @@ function view(job: Job<ResolveJobData, ResolveJobResult>, id: string, state: str
   if (job.finishedOn !== undefined) out.finishedAt = job.finishedOn;
   if (state === 'completed' && job.returnvalue !== null && job.returnvalue !== undefined)
     out.result = job.returnvalue;
-  if (job.failedReason !== undefined && job.failedReason !== '') out.failedReason = job.failedReason;
+  if (job.failedReason !== undefined && job.failedReason !== '')
+    out.failedReason = publicFailedReason(job.failedReason);
   return out;
 }
 
