@@ -8,6 +8,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { DatabaseError } from 'pg';
 import { isActorCoreError, type ActorCoreError, type ErrorCode } from '../core/errors';
 import type { Logger } from '../logging/create-logger';
+import { StoredNotEnqueuedError } from '../producer/actor-writer';
 import { ApiError, errorBody } from './api-error';
 
 /** ActorCoreError codes that mean "this request is wrong" (the rest are the server's problem). */
@@ -70,6 +71,17 @@ export function notFoundHandler(): RequestHandler {
 /** The ApiError an ActorCoreError stands for. */
 export function fromActorCoreError(err: ActorCoreError): ApiError {
   if (CLIENT_CODES.has(err.code)) return new ApiError(400, err.code, err.message, err.field);
+  if (err instanceof StoredNotEnqueuedError) {
+    // The client must know its write is not lost: only the resolution waits.
+    return new ApiError(
+      503,
+      'UNAVAILABLE',
+      `stored at version ${err.storedVersion}, but its resolution could not be queued (a store is unavailable); ` +
+        'retry the write later (it is stored again and queued), or run "actor-core enqueue --all --stale"',
+      undefined,
+      { 'Retry-After': '1' },
+    );
+  }
   if (UNAVAILABLE_CODES.has(err.code)) {
     return new ApiError(503, 'UNAVAILABLE', 'a store is unavailable; retry later', undefined, {
       'Retry-After': '1',

@@ -7,6 +7,7 @@
  * `ResolveProducer.enqueueAll({ stale: true })`) catches up.
  */
 import type { ActorRepository } from '../adapters/pg/actor-repository';
+import { ActorCoreError, isActorCoreError } from '../core/errors';
 import type { ResolvePriority } from '../queue/resolve-jobs';
 import type { ResolveProducer } from './resolve-producer';
 
@@ -15,6 +16,29 @@ export interface WriteResult {
   version: number;
   /** The job that resolves this version (or a later one): wait for it with `waitForResults`. */
   jobId: string;
+}
+
+/**
+ * The write committed, but the job that resolves it could not be enqueued (Redis down or hung): a
+ * retryable STORE_UNAVAILABLE that says the data is stored, at which version. Retrying the write
+ * stores it again and enqueues it; `enqueue --all --stale` catches up otherwise.
+ */
+export class StoredNotEnqueuedError extends ActorCoreError {
+  constructor(
+    override readonly actorId: string,
+    readonly storedVersion: number,
+    cause: unknown,
+  ) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(
+      'STORE_UNAVAILABLE',
+      `stored ${actorId} at version ${storedVersion}, but enqueueing its resolution failed: ${reason}`,
+      { actorId },
+      false,
+    );
+    this.name = 'StoredNotEnqueuedError';
+    this.cause = cause;
+  }
 }
 
 export class ActorWriter {
@@ -26,19 +50,25 @@ export class ActorWriter {
 
   async putSubsystem(actorId: string, output: unknown): Promise<WriteResult> {
     const version = await this.actors.putSubsystem(actorId, output);
-    return {
-      version,
-      jobId: await this.producer.enqueueAtVersion(actorId, version, { priority: this.priority }),
-    };
+    return { version, jobId: await this.enqueue(actorId, version) };
   }
 
   /** Undefined when the actor had no such output (nothing changed, nothing enqueued). */
   async deleteSubsystem(actorId: string, systemId: string): Promise<WriteResult | undefined> {
     const version = await this.actors.deleteSubsystem(actorId, systemId);
     if (version === undefined) return undefined;
-    return {
-      version,
-      jobId: await this.producer.enqueueAtVersion(actorId, version, { priority: this.priority }),
-    };
+    return { version, jobId: await this.enqueue(actorId, version) };
+  }
+
+  private async enqueue(actorId: string, version: number): Promise<string> {
+    try {
+      return await this.producer.enqueueAtVersion(actorId, version, { priority: this.priority });
+    } catch (err) {
+      // Only a store failure: anything else (a bug) passes as it is.
+      if (isActorCoreError(err) && err.code === 'STORE_UNAVAILABLE') {
+        throw new StoredNotEnqueuedError(actorId, version, err);
+      }
+      throw err;
+    }
   }
 }

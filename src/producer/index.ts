@@ -7,7 +7,7 @@ export {
   type EnqueueResult,
   type ProducerOptions,
 } from './resolve-producer';
-export { ActorWriter, type WriteResult } from './actor-writer';
+export { ActorWriter, StoredNotEnqueuedError, type WriteResult } from './actor-writer';
 export { deleteActorEverywhere, type ActorStores } from './delete-actor';
 export {
   PRIORITY_VALUES,

@@ -109,5 +109,9 @@ it('answers within its command timeouts while Redis hangs: writes without Redis 
     .send(outputOf('items'))
     .timeout(15_000);
   expect(write.status).toBe(503);
+  // The output is stored all the same: the client is told so, and which version, not only "retry".
+  expect(write.body.error.message).toMatch(/^stored at version 1, but its resolution could not be queued /);
+  const stored = await db.pool.query('SELECT version FROM actors WHERE id = $1', ['hang-2']);
+  expect(stored.rows).toEqual([{ version: '1' }]);
   expect(Date.now() - started).toBeLessThan(15_000);
 });
