@@ -165,7 +165,8 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ap
       bullBoardPath: BULL_BOARD_PATH,
       checks: {
         database: async () => void (await pool.query('SELECT 1')),
-        cache: async () => void (await redis.ping()),
+        // Both Redis connections: the producer's enqueues fail as surely as the cache's reads.
+        cache: async () => void (await Promise.all([redis.ping(), producerConnection.ping()])),
       },
       isDraining: () => draining,
     };
