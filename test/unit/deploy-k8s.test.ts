@@ -22,7 +22,7 @@ import {
 } from '../support/deploy-checks';
 import * as d from '../support/deploy-files';
 import { configProblems } from '../support/config';
-import { sharedDir } from '../support/shared';
+import { repoRoot, sharedDir } from '../support/shared';
 
 const dir = 'deploy/k8s';
 const kustomization = d.yamlDoc<{ resources: string[]; images: { name: string }[] }>(
@@ -33,6 +33,14 @@ const applied = d.k8sObjects(kustomization.resources.map((r) => `${dir}/${r}`));
 const objects = [...applied, ...d.k8sObjects([`${dir}/secret.example.yaml`])];
 const secret = d.findObject(objects, 'Secret', 'actor-core-secrets');
 const deployments = applied.filter((o) => o.kind === 'Deployment');
+interface CronJobSpec {
+  schedule: string;
+  concurrencyPolicy: string;
+  jobTemplate: { spec: { template: { spec: d.PodSpec } } };
+}
+const backupJob = d.findObject(applied, 'CronJob', 'actor-core-backup').spec as unknown as CronJobSpec;
+const backupPod = backupJob.jobTemplate.spec.template.spec;
+const backupContainer = backupPod.containers[0]!;
 const specOf = (o: d.K8sObject): d.DeploymentSpec => o.spec as unknown as d.DeploymentSpec;
 const containers = deployments.flatMap((dep) => {
   const pod = specOf(dep).template.spec;
@@ -69,7 +77,8 @@ it('kustomization applies every manifest except the examples, with one image for
   const listed = kustomization.resources.map((r) => `${dir}/${r}`).sort();
   expect(listed).toEqual(manifests.filter((f) => !f.endsWith('.example.yaml')));
   expect(applied.filter((o) => o.kind === 'Secret')).toEqual([]);
-  expect(new Set(containers.map(({ c }) => c.image))).toEqual(
+  // The application's image for every Deployment, the backup's own for the CronJob.
+  expect(new Set([...containers.map(({ c }) => c.image), backupContainer.image])).toEqual(
     new Set(kustomization.images.map((i) => i.name)),
   );
 });
@@ -280,5 +289,60 @@ describe('KEDA', () => {
     );
     const series = await exportedSeries();
     for (const t of spec.triggers) expect(await promqlProblems(t.metadata.query!, series)).toEqual([]);
+  });
+});
+
+describe('the nightly backup (the guide’s automated backups)', () => {
+  /** The variables deploy/backup.sh documents in its header: all it reads. */
+  const backupScript = d.readText('deploy/backup.sh');
+  const header = backupScript.slice(0, backupScript.indexOf('set -euo pipefail'));
+  const scriptVariables = new Set([...header.matchAll(/\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b/g)].map((m) => m[0]));
+
+  it('runs once a night from its own image, never two at once', () => {
+    expect(backupJob.schedule).toMatch(/^\d{1,2} \d{1,2} \* \* \*$/);
+    expect(backupJob.concurrencyPolicy).toBe('Forbid');
+    expect(backupContainer.image).toBe('actor-core-backup');
+    expect(backupContainer.args).toBeUndefined(); // the image's entrypoint: backup.sh
+  });
+
+  it('gives backup.sh what it needs to upload to S3, from keys of the Secret, and only variables it reads', () => {
+    const names = (backupContainer.env ?? []).map((e) => e.name);
+    expect(names.filter((n) => !scriptVariables.has(n))).toEqual([]);
+    for (const needed of ['DATABASE_URL', 'S3_BUCKET', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'])
+      expect(names).toContain(needed);
+    const keys = Object.keys(secret.stringData ?? {});
+    const refs = (backupContainer.env ?? []).flatMap((e) => e.valueFrom?.secretKeyRef ?? []);
+    expect(refs.filter((r) => r.name !== secret.metadata.name || !keys.includes(r.key))).toEqual([]);
+  });
+
+  it('writes only to its volumes: the dump to BACKUP_DIR, temporary files to /tmp', () => {
+    expect(backupContainer.securityContext?.readOnlyRootFilesystem).toBe(true);
+    const mounts = (backupContainer.volumeMounts ?? []).map((m) => m.mountPath);
+    const dir = (backupContainer.env ?? []).find((e) => e.name === 'BACKUP_DIR')?.value;
+    expect(mounts).toEqual(expect.arrayContaining([dir, '/tmp']));
+  });
+
+  it('its image copies backup.sh and every helper it sources, from a context that lets them in, and runs it', () => {
+    const instructions = d.dockerInstructions(d.readText('deploy/backup.Dockerfile'));
+    const copies = d.copyInstructions(instructions);
+    const sources = copies.flatMap((c) => c.sources);
+    const sourced = [
+      ...backupScript.matchAll(/^source "\$\(dirname -- "\$\{BASH_SOURCE\[0\]\}"\)\/(lib\/[\w.-]+)"/gm),
+    ].map((m) => m[1]!);
+    expect(sourced.length).toBeGreaterThan(0);
+    expect(['backup.sh', ...sourced].filter((f) => !sources.includes(f))).toEqual([]);
+    const allowed = d
+      .readText('deploy/.dockerignore')
+      .split('\n')
+      .filter((l) => l.startsWith('!'))
+      .map((l) => l.slice(1));
+    expect(
+      sources.filter((f) => !allowed.includes(f) || !fs.existsSync(path.join(repoRoot, 'deploy', f))),
+    ).toEqual([]);
+    const script = copies.find((c) => c.sources.includes('backup.sh'))!.destination;
+    const libDir = copies.find((c) => c.sources.includes(sourced[0]!))!.destination;
+    expect(path.posix.join(path.posix.dirname(script), 'lib/')).toBe(libDir);
+    const entrypoint = instructions.find((i) => i.keyword === 'ENTRYPOINT')!;
+    expect(d.execForm(entrypoint.args)).toEqual([script]);
   });
 });
