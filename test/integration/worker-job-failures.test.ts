@@ -94,6 +94,8 @@ describe('job failures', () => {
         { attempts: 2, backoff: 100 },
       );
       await expect(cluster.producer.waitForResults([job.id!], 20_000)).rejects.toThrow(/refused by the test/);
+      // The worker logs before it rethrows, but its stdout may reach us after the job's failed event.
+      await worker.waitForLog('"job failed permanently"', (line) => line.msg === 'job failed permanently');
       expect(worker.lines('job failed, will retry')).toEqual([
         expect.objectContaining({ jobId: job.id, level: 40, attempt: 1, attempts: 2 }),
       ]);
