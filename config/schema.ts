@@ -219,7 +219,8 @@ function trustProxy(raw: unknown): TrustProxy | Invalid {
 function redisDatabasePath(parsed: URL): string | undefined {
   const db = parsed.pathname.replace(/^\//, '');
   if (db === '' || (/^\d{1,4}$/.test(db) && Number(db) <= 1000)) return undefined;
-  return `must end in a database number from 0 to 1000 (/0 … /1000) or nothing, got /${db.length > 20 ? `${db.slice(0, 20)}…` : db}`;
+  // Not quoted: a password holding a '/' after digits parses as port and path, and would show here.
+  return 'must end in a database number from 0 to 1000 (/0 … /1000) or nothing, got a path that is not one';
 }
 
 const HOST = matching(/^(?:[A-Za-z0-9_.-]+|\[?[0-9A-Fa-f:.]+\]?)$/, 'a host name or IP address');
@@ -228,14 +229,22 @@ const MS = integer(1, 3_600_000);
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
 
 /** A duration as the guide writes them ("30s", "1h", "250ms") or a number of ms, to whole ms within bounds. */
+/** `whole.fraction` units in ms, exactly (16.1 s is 16100, not 16100.000000000002); NaN if not whole ms. */
+function exactMs(whole: string, fraction: string, unitMs: number): number {
+  const scale = 10n ** BigInt(fraction.length);
+  const scaled = (BigInt(whole) * scale + BigInt(fraction === '' ? 0 : fraction)) * BigInt(unitMs);
+  return scaled % scale === 0n ? Number(scaled / scale) : NaN;
+}
+
 const duration = (min: number, max: number): ((raw: unknown) => number | Invalid) => {
   const bounds = `from ${min} ms to ${max / 1000} s`;
   return (raw) => {
     let ms: number | undefined;
     if (typeof raw === 'number') ms = raw;
     else if (typeof raw === 'string') {
-      const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(raw);
-      if (match !== null) ms = Number(match[1]) * UNIT_MS[(match[2] ?? 'ms') as keyof typeof UNIT_MS];
+      const match = /^(\d{1,12})(?:\.(\d{1,9}))?(ms|s|m|h)?$/.exec(raw);
+      if (match !== null)
+        ms = exactMs(match[1]!, match[2] ?? '', UNIT_MS[(match[3] ?? 'ms') as keyof typeof UNIT_MS]);
     }
     return ms !== undefined && Number.isInteger(ms) && ms >= min && ms <= max
       ? ms

@@ -75,6 +75,11 @@ describe('durations', () => {
   it.each([
     ['2500ms', 2500],
     ['1.5s', 1500],
+    // Decimal fractions that binary floating point does not hold exactly (16.1 × 1000 = 16100.000000000002).
+    ['16.1s', 16_100],
+    ['8.05s', 8050],
+    ['4.1m', 246_000],
+    ['0.001h', 3600],
     ['2m', 120_000],
     ['1h', 3_600_000],
     [45000, 45_000],
@@ -85,14 +90,17 @@ describe('durations', () => {
     expect(settings.server.writeTimeoutMs).toBe(ms);
   });
 
-  it.each(['30', '0.5ms', '2d', '-1s', 'soon', '0s', '2h'])('%j is refused, naming the field', (value) => {
-    const problems = withFile(`server:\n  idle_timeout: ${JSON.stringify(value)}\n`, (dir) =>
-      configProblems(() => loadSettings({ ENV: 'x' }, dir)),
-    );
-    expect(problems).toEqual([
-      expect.stringMatching(
-        /x\.yaml: server\.idle_timeout must be a duration from 1000 ms to 3600 s like "30s", "1m" or "250ms" \(or a number of ms\), got /,
-      ),
-    ]);
-  });
+  it.each(['30', '0.5ms', '1.0001s', '2d', '-1s', 'soon', '0s', '2h'])(
+    '%j is refused, naming the field',
+    (value) => {
+      const problems = withFile(`server:\n  idle_timeout: ${JSON.stringify(value)}\n`, (dir) =>
+        configProblems(() => loadSettings({ ENV: 'x' }, dir)),
+      );
+      expect(problems).toEqual([
+        expect.stringMatching(
+          /x\.yaml: server\.idle_timeout must be a duration from 1000 ms to 3600 s like "30s", "1m" or "250ms" \(or a number of ms\), got /,
+        ),
+      ]);
+    },
+  );
 });

@@ -130,11 +130,11 @@ describe('invalid values', () => {
     ['security:\n  audience: " "\n', 'security.audience must not be empty'],
     [
       'cache:\n  redis:\n    url: "redis://127.0.0.1:6379/abc"\n',
-      'cache.redis.url must end in a database number from 0 to 1000 (/0 … /1000) or nothing, got /abc',
+      'cache.redis.url must end in a database number from 0 to 1000 (/0 … /1000) or nothing, got a path that is not one',
     ],
     [
       'cache:\n  redis:\n    url: "redis://127.0.0.1:6379/99999"\n',
-      'cache.redis.url must end in a database number from 0 to 1000 (/0 … /1000) or nothing, got /99999',
+      'cache.redis.url must end in a database number from 0 to 1000 (/0 … /1000) or nothing, got a path that is not one',
     ],
     ['cache:\n  redis:\n    url: "redis://"\n', 'cache.redis.url must name a host (redis://HOST…), got none'],
     ['database:\n  url: "postgres://"\n', 'database.url must name a host (postgres://HOST…), got none'],
@@ -259,5 +259,15 @@ describe('secrets', () => {
       'x.yaml: database.password has a malformed reference at character 3 (not shown: a secret): write ${NAME} or ${NAME:-default}',
     ]);
     expect(problems.join('\n')).not.toMatch(/hunter2/);
+  });
+
+  it('a Redis password holding a slash is not shown through the URL’s path', () => {
+    // 'default:1234/hunter2@…' parses as host 'default', port 1234 and the path '/hunter2@…'.
+    const problems = configProblems(() =>
+      loadSettings({ REDIS_URL: 'redis://default:1234/hunter2@redis.example.com:6379/0' }),
+    );
+    expect(problems).toEqual([
+      'REDIS_URL must end in a database number from 0 to 1000 (/0 … /1000) or nothing, got a path that is not one',
+    ]);
   });
 });
