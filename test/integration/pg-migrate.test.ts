@@ -1,5 +1,6 @@
 /** `actor-core migrate` and the schema it creates, against a real Postgres. */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { createPgPool, migrateDatabase } from '../../src/adapters/pg';
 import { freshDatabase, type FreshDatabase } from '../support/databases';
@@ -149,6 +150,45 @@ describe('migrate', () => {
     } finally {
       held.release();
       await holder.end();
+    }
+  });
+
+  it('reports a connection lost inside a migration statement as retryable, on one line', async () => {
+    // A migration of its own that runs long enough to be killed while drizzle's transaction is open.
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'actor-core-slow-migration-'));
+    try {
+      fs.mkdirSync(path.join(folder, 'meta'));
+      fs.writeFileSync(path.join(folder, '0000_slow.sql'), 'SELECT pg_sleep(30);');
+      fs.writeFileSync(
+        path.join(folder, 'meta', '_journal.json'),
+        JSON.stringify({
+          version: '7',
+          dialect: 'postgresql',
+          entries: [{ idx: 0, version: '7', when: 1_700_000_000_000, tag: '0000_slow', breakpoints: true }],
+        }),
+      );
+      await withPool(async (pool) => {
+        const outcome = migrateDatabase(pool, folder).then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+        let killed = 0;
+        for (let i = 0; i < 100 && killed === 0; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          const result = await pool.query(
+            `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE '%pg_sleep(30)%'`,
+          );
+          killed = result.rowCount ?? 0;
+        }
+        expect(killed).toBe(1);
+        const err = (await outcome) as Error & { code?: string };
+        expect(err).toMatchObject({ code: 'STORE_UNAVAILABLE' });
+        expect(err.message).toMatch(/^Postgres unavailable while migrating: /);
+        expect(err.message).not.toContain('\n');
+      });
+    } finally {
+      fs.rmSync(folder, { recursive: true, force: true });
     }
   });
 

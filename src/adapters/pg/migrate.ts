@@ -37,28 +37,36 @@ async function countApplied(client: pg.PoolClient): Promise<number> {
   return Number(result.rows[0]!.n);
 }
 
-/** The pg error behind drizzle's "Failed query: …" wrapper (its `cause`), or `err` itself. */
-function pgCause(err: unknown): unknown {
-  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    if (typeof (e as { code?: unknown }).code === 'string') return e;
+/**
+ * The errors behind drizzle's wrappers, outermost first: "Failed query: …" carries the pg error as its
+ * `cause`, and a failed rollback after a lost connection wraps the error that lost it.
+ */
+function causeChain(err: unknown): unknown[] {
+  const chain: unknown[] = [err];
+  for (let e = err; e instanceof Error && e.cause !== undefined && chain.length < 8; e = e.cause) {
+    chain.push(e.cause);
   }
-  return err;
+  return chain;
 }
 
 /**
  * A failed migration as one line: the statement it was running (drizzle names it) and what Postgres
- * said, with its SQLSTATE. A lost connection or timeout stays a retryable STORE_UNAVAILABLE.
+ * said, with its SQLSTATE. A lost connection or a timeout anywhere in the chain stays a retryable
+ * STORE_UNAVAILABLE: the transaction rolled back with the connection.
  */
 function migrationError(err: unknown): never {
-  const cause = pgCause(err);
-  if (isTransientPgError(cause)) return rethrowPgError(cause, 'migrating');
+  const chain = causeChain(err);
+  const innermost = chain[chain.length - 1];
+  const transient = chain.find((e) => isTransientPgError(e));
+  if (transient !== undefined) return rethrowPgError(transient, 'migrating');
+  const cause = chain.find((e) => typeof (e as { code?: unknown } | null)?.code === 'string') ?? innermost;
   const statement = /^Failed query: ([\s\S]*?)\nparams:/.exec(err instanceof Error ? err.message : '')?.[1];
   const code = (cause as { code?: unknown }).code;
-  const what = cause instanceof Error ? cause.message : String(cause);
+  const what = (cause instanceof Error ? cause.message : String(cause)).split('\n')[0];
   const at = statement === undefined ? '' : ` at "${statement.replace(/\s+/g, ' ').trim().slice(0, 80)}"`;
   const error = new ActorCoreError(
     'MIGRATION_FAILED',
-    `migration failed${at}: ${typeof code === 'string' ? `${code} ` : ''}${what}; nothing of it was applied`,
+    `migration failed${at}: ${typeof code === 'string' ? `${code} ` : ''}${what}; the pending migrations were rolled back, none applied`,
   );
   error.cause = err;
   throw error;
