@@ -8,6 +8,10 @@ FROM postgres:${PG_MAJOR}-bookworm
 RUN apt-get update \
   && apt-get install -y --no-install-recommends curl ca-certificates \
   && rm -rf /var/lib/apt/lists/*
+# libpq verifies a server certificate (sslmode=verify-full, as in the example Secret's DATABASE_URL)
+# against this file; without it, it looks for ~/.postgresql/root.crt and fails. A private CA: set
+# PGSSLROOTCERT to its file, mounted from a Secret.
+ENV PGSSLROOTCERT=/etc/ssl/certs/ca-certificates.crt
 COPY backup.sh /opt/actor-core/backup.sh
 COPY lib/pg-client.sh lib/s3.sh /opt/actor-core/lib/
 # The image's postgres user (uid 999): the dump is written by a non-root process.

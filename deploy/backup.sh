@@ -13,6 +13,8 @@
 #   AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION (default us-east-1)
 #   S3_UPLOAD_TOOL         auto (default: curl --aws-sigv4 below 5 GiB, else the aws CLI), curl, aws
 #   PG_BIN_DIR             where pg_dump is; default: the installed client matching the server's major version
+#   PGSSLROOTCERT          libpq's CA file for sslmode=verify-ca/verify-full (deploy/backup.Dockerfile sets
+#                          the system's)
 set -euo pipefail
 umask 077 # a backup holds every row: readable by its owner only
 

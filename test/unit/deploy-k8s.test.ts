@@ -296,13 +296,23 @@ describe('the nightly backup (the guide’s automated backups)', () => {
   /** The variables deploy/backup.sh documents in its header: all it reads. */
   const backupScript = d.readText('deploy/backup.sh');
   const header = backupScript.slice(0, backupScript.indexOf('set -euo pipefail'));
-  const scriptVariables = new Set([...header.matchAll(/\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b/g)].map((m) => m[0]));
+  const scriptVariables = new Set([...header.matchAll(/\b[A-Z][A-Z0-9_]{3,}\b/g)].map((m) => m[0]));
 
   it('runs once a night from its own image, never two at once', () => {
     expect(backupJob.schedule).toMatch(/^\d{1,2} \d{1,2} \* \* \*$/);
     expect(backupJob.concurrencyPolicy).toBe('Forbid');
     expect(backupContainer.image).toBe('actor-core-backup');
     expect(backupContainer.args).toBeUndefined(); // the image's entrypoint: backup.sh
+  });
+
+  it('its image trusts the system CAs for the example DATABASE_URL’s sslmode=verify-full', () => {
+    expect(new URL(secret.stringData!.DATABASE_URL!).searchParams.get('sslmode')).toBe('verify-full');
+    const env = d
+      .dockerInstructions(d.readText('deploy/backup.Dockerfile'))
+      .filter((i) => i.keyword === 'ENV')
+      .map((i) => i.args);
+    expect(env).toContain('PGSSLROOTCERT=/etc/ssl/certs/ca-certificates.crt');
+    expect(scriptVariables.has('PGSSLROOTCERT')).toBe(true);
   });
 
   it('gives backup.sh what it needs to upload to S3, from keys of the Secret, and only variables it reads', () => {
