@@ -55,32 +55,70 @@ function keyPart(key: string): string {
   return isUnstorableText(key) ? JSON.stringify(key).slice(1, -1) : key;
 }
 
+/** Deeper than any body the API takes (an output's context packs are 4 levels down). */
+export const MAX_BODY_DEPTH = 64;
+
+/** A value of the body being checked; its path is built from the parent links only for an error. */
+interface Visit {
+  value: unknown;
+  parent: Visit | undefined;
+  key: PropertyKey;
+  depth: number;
+}
+
+function pathOf(visit: Visit): PropertyKey[] {
+  const path: PropertyKey[] = [];
+  for (let at: Visit | undefined = visit; at?.parent !== undefined; at = at.parent) path.push(at.key);
+  return path.reverse();
+}
+
 /**
  * Every string and key of a parsed JSON body, at any depth, checked before any schema: a NUL or a
  * lone surrogate (Postgres would refuse it: a 500), or a `__proto__` key (JSON.parse keeps it as an
- * own key, but copying the object drops it silently), is a 400 naming where it is. Iterative, so a
- * deeply nested body cannot overflow the stack.
+ * own key, but copying the object drops it silently), is a 400 naming where it is; so is nesting
+ * deeper than MAX_BODY_DEPTH, which the schemas and stores would otherwise walk recursively.
+ * Iterative and linear in the body's size (paths are built only for the error).
  */
 export function checkJsonText(body: unknown, code = 'INVALID_BODY'): void {
-  const stack: Array<{ value: unknown; path: PropertyKey[] }> = [{ value: body, path: [] }];
+  const stack: Visit[] = [{ value: body, parent: undefined, key: '', depth: 0 }];
   while (stack.length > 0) {
-    const { value, path } = stack.pop()!;
+    const visit = stack.pop()!;
+    const { value, depth } = visit;
     if (typeof value === 'string') {
       if (isUnstorableText(value))
-        throw textError(code, path, 'must not contain a NUL character or a lone surrogate');
-    } else if (Array.isArray(value)) {
-      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], path: [...path, i] });
-    } else if (typeof value === 'object' && value !== null) {
-      for (const key of Object.keys(value)) {
-        const at = [...path, keyPart(key)];
-        if (key === '__proto__') throw textError(code, at, 'the key "__proto__" is not allowed');
-        if (isUnstorableText(key)) {
-          throw textError(code, at, 'a key must not contain a NUL character or a lone surrogate');
-        }
-        stack.push({ value: (value as Record<string, unknown>)[key], path: at });
+        throw textError(code, pathOf(visit), 'must not contain a NUL character or a lone surrogate');
+      continue;
+    }
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth >= MAX_BODY_DEPTH) {
+      throw textError(code, pathOf(visit), `is nested deeper than ${MAX_BODY_DEPTH} levels`);
+    }
+    if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--)
+        stack.push({ value: value[i], parent: visit, key: i, depth: depth + 1 });
+      continue;
+    }
+    for (const key of Object.keys(value)) {
+      const child: Visit = {
+        value: (value as Record<string, unknown>)[key],
+        parent: visit,
+        key,
+        depth: depth + 1,
+      };
+      if (key === '__proto__') throw textError(code, keyPath(child), 'the key "__proto__" is not allowed');
+      if (isUnstorableText(key)) {
+        throw textError(code, keyPath(child), 'a key must not contain a NUL character or a lone surrogate');
       }
+      stack.push(child);
     }
   }
+}
+
+/** The path of a value whose own key is at fault, that key shown escaped when it cannot be shown as is. */
+function keyPath(visit: Visit): PropertyKey[] {
+  const path = pathOf(visit);
+  path[path.length - 1] = keyPart(String(visit.key));
+  return path;
 }
 
 function textError(code: string, path: readonly PropertyKey[], problem: string): ApiError {
