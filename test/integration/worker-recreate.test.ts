@@ -85,6 +85,23 @@ describe('an actor deleted and created again', () => {
     expect(await redis.exists(`${prefix}:snapshot:${id}`)).toBe(0);
   });
 
+  it('continues above its old version when it is created again while its delete is not yet committed', async () => {
+    const id = 'racer';
+    for (let i = 1; i <= 5; i++) await actors.putSubsystem(id, outputOf('items', i));
+    const deleter = await db.pool.connect();
+    try {
+      await deleter.query('BEGIN');
+      await deleter.query('DELETE FROM actors WHERE id = $1', [id]);
+      // The app's own upsert, in another session: it must wait for the delete, then see its floor.
+      const recreated = actors.upsertActor(id, { name: 'again' });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await deleter.query('COMMIT');
+      expect(await recreated).toEqual({ version: 6, created: true });
+    } finally {
+      deleter.release();
+    }
+  });
+
   it('continues above every incarnation, whichever way it is created', async () => {
     await actors.putSubsystem('meta-first', outputOf('items', 1));
     await actors.putSubsystem('meta-first', outputOf('items', 2));
