@@ -73,11 +73,16 @@ export function fromActorCoreError(err: ActorCoreError): ApiError {
   if (CLIENT_CODES.has(err.code)) return new ApiError(400, err.code, err.message, err.field);
   if (err instanceof StoredNotEnqueuedError) {
     // The client must know its write is not lost: only the resolution waits.
+    // A hung Redis may still take the job once it answers: "may not".
+    const next =
+      err.operation === 'put'
+        ? 'retry the write later (it is stored again and queued)'
+        : `queue it later with POST /v1/resolve {"actorIds": [${JSON.stringify(err.actorId)}]} (a retried delete finds nothing to delete)`;
     return new ApiError(
       503,
       'UNAVAILABLE',
-      `stored at version ${err.storedVersion}, but its resolution could not be queued (a store is unavailable); ` +
-        'retry the write later (it is stored again and queued), or run "actor-core enqueue --all --stale"',
+      `stored at version ${err.storedVersion}, but its resolution may not have been queued (a store is unavailable): ` +
+        `${next}, or run "actor-core enqueue --all --stale"`,
       undefined,
       { 'Retry-After': '1' },
     );

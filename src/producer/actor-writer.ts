@@ -27,6 +27,8 @@ export class StoredNotEnqueuedError extends ActorCoreError {
   constructor(
     override readonly actorId: string,
     readonly storedVersion: number,
+    /** What was stored: a `put` is stored again by a retry, a `delete` finds nothing left to delete. */
+    readonly operation: 'put' | 'delete',
     cause: unknown,
   ) {
     const reason = cause instanceof Error ? cause.message : String(cause);
@@ -50,23 +52,23 @@ export class ActorWriter {
 
   async putSubsystem(actorId: string, output: unknown): Promise<WriteResult> {
     const version = await this.actors.putSubsystem(actorId, output);
-    return { version, jobId: await this.enqueue(actorId, version) };
+    return { version, jobId: await this.enqueue(actorId, version, 'put') };
   }
 
   /** Undefined when the actor had no such output (nothing changed, nothing enqueued). */
   async deleteSubsystem(actorId: string, systemId: string): Promise<WriteResult | undefined> {
     const version = await this.actors.deleteSubsystem(actorId, systemId);
     if (version === undefined) return undefined;
-    return { version, jobId: await this.enqueue(actorId, version) };
+    return { version, jobId: await this.enqueue(actorId, version, 'delete') };
   }
 
-  private async enqueue(actorId: string, version: number): Promise<string> {
+  private async enqueue(actorId: string, version: number, operation: 'put' | 'delete'): Promise<string> {
     try {
       return await this.producer.enqueueAtVersion(actorId, version, { priority: this.priority });
     } catch (err) {
       // Only a store failure: anything else (a bug) passes as it is.
       if (isActorCoreError(err) && err.code === 'STORE_UNAVAILABLE') {
-        throw new StoredNotEnqueuedError(actorId, version, err);
+        throw new StoredNotEnqueuedError(actorId, version, operation, err);
       }
       throw err;
     }
