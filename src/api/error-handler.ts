@@ -57,6 +57,8 @@ const UNSTORABLE_TEXT_SQLSTATES: ReadonlySet<string> = new Set(['22P05', '22P02'
 
 function fromUnstorableText(err: unknown): ApiError | undefined {
   if (!(err instanceof DatabaseError) || !UNSTORABLE_TEXT_SQLSTATES.has(err.code ?? '')) return undefined;
+  // 22P02 is any invalid text representation (a bad cast too, which would be our bug): only jsonb's.
+  if (err.code === '22P02' && !/type json/.test(err.message)) return undefined;
   return new ApiError(
     400,
     'INVALID_TEXT',

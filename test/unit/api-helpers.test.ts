@@ -149,6 +149,19 @@ describe('text Postgres cannot store', () => {
       expect(lines.join('')).not.toContain('secret-data');
     },
   );
+
+  it('leaves another invalid text representation (22P02 of a bad cast: our bug) a 500', async () => {
+    const app = express();
+    app.get('/store', () => {
+      const err = new DatabaseError('invalid input syntax for type bigint: "x"', 1, 'error');
+      err.code = '22P02';
+      throw err;
+    });
+    app.use(errorHandler(pino({ level: 'silent' }), 1024));
+    const res = await request(app).get('/store');
+    expect(res.status).toBe(500);
+    expect(res.body.error.code).toBe('INTERNAL');
+  });
 });
 
 describe('scopes', () => {
