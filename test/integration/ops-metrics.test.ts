@@ -46,6 +46,17 @@ afterAll(async () => {
   await db?.close();
 });
 
+/** The mount the API builds from its own connections (createApiOpsMount, looked up by `actor-core api`). */
+function apiOpsMount(cluster: TestCluster): ReturnType<typeof createApiOpsMount> {
+  return createApiOpsMount({
+    pool: db.pool,
+    queues: [cluster.producer.queue, cluster.producer.interactiveQueue],
+    bullBoardPath: '/admin/queues',
+    checks: { database: postgresCheck(db.pool), cache: redisCheck(cluster.redis) },
+    isDraining: () => false,
+  });
+}
+
 describe('a worker’s /metrics', () => {
   it('has every series from the start, and they move when the worker runs jobs', async () => {
     const cluster = await TestCluster.open(db, 'ops-metrics');
@@ -142,14 +153,7 @@ describe('the API’s side: createApiOpsMount, a read-through behind its request
     await cluster.producer.waitForResults(jobIds, 30_000);
     await cluster.redis.del(`${cluster.keyPrefix}:snapshot:${b}`); // b: in Postgres only
 
-    // The mount the API builds from its own connections (createApiOpsMount, looked up by `actor-core api`).
-    const ops = createApiOpsMount({
-      pool: db.pool,
-      queues: [cluster.producer.queue, cluster.producer.interactiveQueue],
-      bullBoardPath: '/admin/queues',
-      checks: { database: postgresCheck(db.pool), cache: redisCheck(cluster.redis) },
-      isDraining: () => false,
-    });
+    const ops = apiOpsMount(cluster);
     const cache = new SnapshotCache({
       redis: cluster.redis,
       keyPrefix: cluster.keyPrefix,
@@ -194,13 +198,7 @@ describe('the API’s side: createApiOpsMount, a read-through behind its request
 describe('the API’s errors', () => {
   it('count its 5xx answers in actor_core_errors_total by code, and not its 4xx', async () => {
     const cluster = await TestCluster.open(db, 'ops-api-errors');
-    const ops = createApiOpsMount({
-      pool: db.pool,
-      queues: [cluster.producer.queue, cluster.producer.interactiveQueue],
-      bullBoardPath: '/admin/queues',
-      checks: { database: postgresCheck(db.pool), cache: redisCheck(cluster.redis) },
-      isDraining: () => false,
-    });
+    const ops = apiOpsMount(cluster);
     const api = await openTestApi(cluster, { ops });
     const reader = bearer(await api.token(['snapshots:read']));
     await request(api.app).get('/v1/actors/nobody/snapshot').set(reader).expect(404);
@@ -218,13 +216,7 @@ describe('the API’s errors', () => {
 describe('the API’s request metrics', () => {
   it('label routes by their pattern: a path in another letter case is a 404 (unmatched), not a new series', async () => {
     const cluster = await TestCluster.open(db, 'ops-api-routes');
-    const ops = createApiOpsMount({
-      pool: db.pool,
-      queues: [cluster.producer.queue, cluster.producer.interactiveQueue],
-      bullBoardPath: '/admin/queues',
-      checks: { database: postgresCheck(db.pool), cache: redisCheck(cluster.redis) },
-      isDraining: () => false,
-    });
+    const ops = apiOpsMount(cluster);
     const api = await openTestApi(cluster, { ops });
     const reader = bearer(await api.token(['snapshots:read']));
     await request(api.app).get('/admin/login').expect(200);

@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type pg from 'pg';
 import { createPgPool, migrateDatabase } from '../../src/adapters/pg';
 import { freshDatabase, type FreshDatabase } from '../support/databases';
 import { assertBuilt, runCliAsync } from '../support/cli';
@@ -31,6 +32,20 @@ async function withPool<T>(work: (pool: ReturnType<typeof createPgPool>) => Prom
   } finally {
     await pool.end();
   }
+}
+
+/** Waits (up to 10 s) for another session to run a query LIKE `pattern`, then kills it: how many. */
+async function terminateWhenRunning(db: Pick<pg.Pool, 'query'>, pattern: string): Promise<number> {
+  for (let i = 0; i < 100; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const result = await db.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+       WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE $1`,
+      [pattern],
+    );
+    if ((result.rowCount ?? 0) > 0) return result.rowCount!;
+  }
+  return 0;
 }
 
 describe('migrate', () => {
@@ -132,16 +147,7 @@ describe('migrate', () => {
     try {
       await held.query('SELECT pg_advisory_lock($1, $2)', [0x41435f4d, 1]);
       const run = runCliAsync(['migrate'], { DATABASE_URL: db.url });
-      let killed = 0;
-      for (let i = 0; i < 100 && killed === 0; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        const result = await held.query(
-          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-           WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE '%pg_advisory_lock%'`,
-        );
-        killed = result.rowCount ?? 0;
-      }
-      expect(killed).toBe(1);
+      expect(await terminateWhenRunning(held, '%pg_advisory_lock%')).toBe(1);
       const result = await run;
       expect(result.code).toBe(3);
       expect(result.stderr.trim().split('\n')).toEqual([
@@ -172,16 +178,7 @@ describe('migrate', () => {
           () => undefined,
           (err: unknown) => err,
         );
-        let killed = 0;
-        for (let i = 0; i < 100 && killed === 0; i++) {
-          await new Promise((resolve) => setTimeout(resolve, 100));
-          const result = await pool.query(
-            `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-             WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE '%pg_sleep(30)%'`,
-          );
-          killed = result.rowCount ?? 0;
-        }
-        expect(killed).toBe(1);
+        expect(await terminateWhenRunning(pool, '%pg_sleep(30)%')).toBe(1);
         const err = (await outcome) as Error & { code?: string };
         expect(err).toMatchObject({ code: 'STORE_UNAVAILABLE' });
         expect(err.message).toMatch(/^Postgres unavailable while migrating: /);
