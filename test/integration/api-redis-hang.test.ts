@@ -2,68 +2,19 @@
  * A hung Redis (up, connected, but answering nothing: `kill -STOP`) must not hang the API: the rate
  * limiter fails open after its command timeout, and a request that needs Redis gets a 503.
  */
-import * as net from 'node:net';
 import pino from 'pino';
 import request from 'supertest';
 import { startApiServer, type ApiServer } from '../../src/api/start-api-server';
 import { apiSettings, bearer, signTestToken } from '../support/api';
 import { clusterDatabase, closeClusters, TestCluster } from '../support/cluster';
-import { requiredEnv } from '../support/databases';
 import { outputOf, type TestDatabase } from '../support/pg';
+import { startRedisProxy, type RedisProxy } from '../support/redis-proxy';
 
 jest.setTimeout(45_000);
 
-interface HangingProxy {
-  port: number;
-  /** From now on nothing the clients send reaches Redis (it is held), as with a stopped server. */
-  hang(): void;
-  /** Sends what was held, and forwards again. */
-  resume(): void;
-  close(): Promise<void>;
-}
-
-/** A TCP proxy to the test Redis that can stop forwarding, as when the Redis server is stopped. */
-async function hangingProxy(): Promise<HangingProxy> {
-  const target = new URL(requiredEnv('REDIS_URL'));
-  const sockets = new Set<net.Socket>();
-  const held: Array<{ upstream: net.Socket; data: Buffer }> = [];
-  let hung = false;
-  const server = net.createServer((client) => {
-    const upstream = net.connect(Number(target.port), target.hostname);
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('error', () => undefined);
-      socket.on('close', () => sockets.delete(socket));
-    }
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-    client.on('data', (data: Buffer) => {
-      if (hung) held.push({ upstream, data });
-      else upstream.write(data);
-    });
-    upstream.pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    hang: () => {
-      hung = true;
-    },
-    resume: () => {
-      hung = false;
-      for (const { upstream, data } of held.splice(0)) upstream.write(data);
-    },
-    close: async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const socket of sockets) socket.destroy();
-      await closed;
-    },
-  };
-}
-
 let db: TestDatabase;
 let server: ApiServer | undefined;
-let proxy: HangingProxy | undefined;
+let proxy: RedisProxy | undefined;
 
 beforeAll(async () => {
   db = await clusterDatabase('api_redis_hang');
@@ -82,7 +33,7 @@ afterAll(async () => {
 
 it('answers within its command timeouts while Redis hangs: writes without Redis pass, the rest 503', async () => {
   const cluster = await TestCluster.open(db, 'api-redis-hang');
-  proxy = await hangingProxy();
+  proxy = await startRedisProxy();
   server = await startApiServer({
     settings: { ...apiSettings(cluster), redisUrl: `redis://127.0.0.1:${proxy.port}` },
     registries: db.registries,

@@ -5,10 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { ActorRepository, listFailures, recordFailures, SnapshotRepository } from '../../src/adapters/pg';
-import { SnapshotCache } from '../../src/adapters/redis';
 import type { StoreChunkResult, StoreTask } from '../../src/pool/messages';
 import { runStoreTask } from '../../src/pool/run-store-task';
 import { resolveBatch, type BatchDependencies } from '../../src/worker/resolve-batch';
+import { inProcessBatch } from '../support/in-process-batch';
 import { migratedDatabase, outputOf, type TestDatabase } from '../support/pg';
 
 let db: TestDatabase;
@@ -63,14 +63,8 @@ describe('recordFailures', () => {
     const gate = new Promise<void>((resolve) => (release = resolve));
     let loaded!: () => void;
     const aLoaded = new Promise<void>((resolve) => (loaded = resolve));
-    const deps = (resolveChunk: (task: StoreTask) => Promise<StoreChunkResult>): BatchDependencies => ({
-      pool: db.pool,
-      snapshots: new SnapshotRepository(db.pool),
-      cache: new SnapshotCache({ redis, keyPrefix: prefix, ttlSeconds: 60 }),
-      resolveChunk,
-      registryVersion: db.registries.registryVersion,
-      chunkSize: 50,
-    });
+    const deps = (resolveChunk: (task: StoreTask) => Promise<StoreChunkResult>): BatchDependencies =>
+      inProcessBatch(db, redis, prefix, resolveChunk);
     // Job A loads v1 and is held before it resolves.
     const jobA = resolveBatch(
       deps(async (task) => {

@@ -4,11 +4,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { ActorRepository, SnapshotRepository } from '../../src/adapters/pg';
-import { SnapshotCache } from '../../src/adapters/redis';
-import { runStoreTask } from '../../src/pool/run-store-task';
+import { ActorRepository } from '../../src/adapters/pg';
 import { resolveBatch } from '../../src/worker/resolve-batch';
 import { pgSnapshots } from '../support/cluster';
+import { inProcessBatch } from '../support/in-process-batch';
 import { migratedDatabase, outputOf, type TestDatabase } from '../support/pg';
 
 let db: TestDatabase;
@@ -34,14 +33,7 @@ describe('a batch holding ids no actor can have', () => {
     const nul = 'bad\u0000id';
     const tooLong = 'x'.repeat(256);
     const result = await resolveBatch(
-      {
-        pool: db.pool,
-        snapshots: new SnapshotRepository(db.pool),
-        cache: new SnapshotCache({ redis, keyPrefix: prefix, ttlSeconds: 60 }),
-        resolveChunk: async (task) => runStoreTask(task, db.registries.compiled),
-        registryVersion: db.registries.registryVersion,
-        chunkSize: 50,
-      },
+      inProcessBatch(db, redis, prefix),
       { actorIds: ['g1', nul, 'g2', '', tooLong, 'g3'], enqueuedAt: 0 },
       'job-bad-ids',
     );

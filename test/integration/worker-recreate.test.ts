@@ -5,12 +5,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { ActorRepository, plaintextCodec, SnapshotRepository } from '../../src/adapters/pg';
-import { SnapshotCache } from '../../src/adapters/redis';
-import { runStoreTask } from '../../src/pool/run-store-task';
+import { ActorRepository, plaintextCodec } from '../../src/adapters/pg';
 import { deleteActorEverywhere } from '../../src/producer';
 import { seedActors } from '../../src/seed/seed-actors';
-import { resolveBatch, type BatchDependencies } from '../../src/worker/resolve-batch';
+import { resolveBatch } from '../../src/worker/resolve-batch';
+import { inProcessBatch } from '../support/in-process-batch';
 import { migratedDatabase, outputOf, type TestDatabase } from '../support/pg';
 
 let db: TestDatabase;
@@ -35,16 +34,7 @@ afterAll(async () => {
   await db.close();
 });
 
-function batchDeps(): BatchDependencies & { cache: SnapshotCache } {
-  return {
-    pool: db.pool,
-    snapshots: new SnapshotRepository(db.pool),
-    cache: new SnapshotCache({ redis, keyPrefix: prefix, ttlSeconds: 60 }),
-    resolveChunk: async (task) => runStoreTask(task, db.registries.compiled),
-    registryVersion: db.registries.registryVersion,
-    chunkSize: 50,
-  };
-}
+const batchDeps = (): ReturnType<typeof inProcessBatch> => inProcessBatch(db, redis, prefix);
 
 const strength = (json: string | undefined): unknown =>
   json ? JSON.parse(json).Primary.strength : undefined;

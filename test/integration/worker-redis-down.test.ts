@@ -3,8 +3,8 @@ import * as net from 'node:net';
 import { Redis } from 'ioredis';
 import { DEFAULT_SETTINGS } from '../../config/settings';
 import { producerRedisOptions, ResolveProducer } from '../../src/producer';
-import { requiredEnv } from '../support/databases';
 import { within } from '../support/cluster';
+import { startRedisProxy } from '../support/redis-proxy';
 
 // Real processes and servers: far above jest's default 5 s, well under a minute a file.
 jest.setTimeout(60_000);
@@ -16,32 +16,6 @@ async function closedPort(): Promise<number> {
   const { port } = server.address() as net.AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
-}
-
-/** A TCP proxy to the test Redis that can be cut, as when the Redis server goes away. */
-async function redisProxy(): Promise<{ port: number; cut: () => Promise<void> }> {
-  const target = new URL(requiredEnv('REDIS_URL'));
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(Number(target.port), target.hostname);
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('error', () => undefined);
-      socket.on('close', () => sockets.delete(socket));
-    }
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    cut: async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const socket of sockets) socket.destroy();
-      await closed;
-    },
-  };
 }
 
 let connection: Redis | undefined;
@@ -89,12 +63,12 @@ describe('a producer when Redis is down', () => {
   }, 15_000);
 
   it('rejects enqueueResolve at once when Redis goes away after the producer connected', async () => {
-    const proxy = await redisProxy();
-    cutProxy = proxy.cut;
+    const proxy = await startRedisProxy();
+    cutProxy = proxy.close;
     const p = openProducer(proxy.port, `redis-down-later-${process.pid}-${Date.now()}`);
     expect((await p.enqueueResolve(['actor-1'])).jobIds).toHaveLength(1);
     await p.queue.obliterate({ force: true });
-    await proxy.cut();
+    await proxy.close(); // Redis goes away
 
     const started = Date.now();
     const single = await settledWithin(8000, p.enqueueResolve(['actor-2']));
