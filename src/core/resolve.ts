@@ -91,9 +91,10 @@ export function foldCaps(
       onLayer?.(layer, bounds);
     } else {
       // Registry order; a layer without caps for this dimension is skipped, unvisited where the
-      // layers fit a bit set.
+      // layers fit a bit set. Past 31 layers every layer is visited: `present` stays -1, as `>>`
+      // keeps the sign (`>>>` would empty it after 32 layers and drop the caps of the later ones).
       let present = layers.length <= 31 ? layersHolding(caps, layers) : -1;
-      for (let l = 0; l < layers.length && present !== 0; l++, present >>>= 1) {
+      for (let l = 0; l < layers.length && present !== 0; l++, present >>= 1) {
         if ((present & 1) === 0) continue;
         const bounds = boundLayer(caps, layers[l]!, rule, scratch);
         if (bounds.count === 0) continue;

@@ -328,6 +328,38 @@ describe('caps within one layer', () => {
 });
 
 describe('caps across layers', () => {
+  describe('with more layers than fit a 32-bit set', () => {
+    // L0 … L39; strength FLAT 1000 (clamp_default 0 … 999999) under HARD_MAX 900 in L0, an OVERRIDE
+    // max 300 in L33 and a HARD_MAX 100 in L39: the layers past the 32nd count like the first ones.
+    const layers = (across_policy: CapLayerRegistrySource['across_policy']): CapLayerRegistrySource => ({
+      order: Array.from({ length: 40 }, (_, i) => `L${i}`),
+      across_policy,
+    });
+    const outputs = (): SubsystemOutput[] => [
+      out('x', {
+        primary: [c('strength', 'FLAT', 1000, 'a')],
+        caps: [
+          cap('strength', 'HARD_MAX', 'max', 900, { scope: 'L0' }),
+          cap('strength', 'OVERRIDE', 'max', 300, { scope: 'L33' }),
+          cap('strength', 'HARD_MAX', 'max', 100, { scope: 'L39' }),
+          cap('strength', 'HARD_MIN', 'min', 50, { scope: 'L39' }),
+        ],
+      }),
+    ];
+
+    it('INTERSECT bounds by every layer: Max = min(900, 300, 100) = 100, Min = 50', () => {
+      const snapshot = resolve(outputs(), layers('INTERSECT'));
+      expect(snapshot.CapsUsed.strength).toEqual({ Min: 50, Max: 100 });
+      expect(snapshot.Primary.strength).toBe(100);
+    });
+
+    it('PRIORITIZED_OVERRIDE: L33’s OVERRIDE fixes Max at 300 (L0 gave 900), L39 moves only Min to 50', () => {
+      const snapshot = resolve(outputs(), layers('PRIORITIZED_OVERRIDE'));
+      expect(snapshot.CapsUsed.strength).toEqual({ Min: 50, Max: 300 });
+      expect(snapshot.Primary.strength).toBe(300);
+    });
+  });
+
   it('INTERSECT: the largest layer Min and the smallest layer Max', () => {
     // REALM Max 600; WORLD Max 550; EVENT Min 100 (Max 999999); TOTAL Max 200 + 500 = 700
     // Max = min(600, 550, 999999, 700) = 550; Min = max(0, 0, 100, 0) = 100
