@@ -24,6 +24,29 @@ describe('CLI input', () => {
     expect(await readInputText('-', stdin)).toBe('[1,2]');
   });
 
+  it('refuses input that is not UTF-8, naming the line of the first bad byte', async () => {
+    // Latin-1 "café" on line 3; decoding would have turned it into "caf\ufffd" and resolved that.
+    const stdin = Readable.from([
+      Buffer.from('[\n{"a": 1},\n{"system": "caf'),
+      Buffer.from([0xe9]),
+      Buffer.from('"}\n]'),
+    ]);
+    await expect(readInputText('-', stdin)).rejects.toMatchObject({
+      code: 'INVALID_JSON',
+      file: '<stdin>',
+      message: 'not valid JSON: line 3 is not UTF-8 text',
+    });
+    const lastLine = Readable.from([Buffer.from('[1,\n2'), Buffer.from([0xff]), Buffer.from(']')]);
+    await expect(readInputText('-', lastLine)).rejects.toMatchObject({
+      message: 'not valid JSON: line 2 is not UTF-8 text',
+    });
+  });
+
+  it('keeps a U+FFFD that the input really holds', async () => {
+    const stdin = Readable.from([Buffer.from('["caf\ufffd"]', 'utf8')]);
+    expect(await readInputText('-', stdin)).toBe('["caf\ufffd"]');
+  });
+
   it('fails to read a missing file with INPUT_READ_FAILED naming it', async () => {
     await expect(readInputText('/no/such/file.json', Readable.from([]))).rejects.toMatchObject({
       code: 'INPUT_READ_FAILED',
