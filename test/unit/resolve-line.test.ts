@@ -1,5 +1,7 @@
 /** One actor line in, one result out: where a bad line's error says it is, and which actor it names. */
+import fc from 'fast-check';
 import { compileRegistries, jsonErrorPosition, resolveActorLine } from '../../src/core';
+import { jsonSyntaxErrorOffset } from '../../src/core/json-position';
 
 const registries = compileRegistries({ dimensions: {} });
 
@@ -18,21 +20,77 @@ describe('jsonErrorPosition', () => {
     expect(jsonErrorPosition(messageOf(text), text)).toBe('line 3, column 7');
   });
 
-  it('finds the excerpt V8 quotes for an unexpected token, when it occurs once', () => {
+  it('names the unexpected token itself, not an earlier copy of the characters V8 quotes', () => {
     const text = '[{"a": 1},\n {"b": x}]';
     expect(messageOf(text)).toContain("Unexpected token 'x'");
-    expect(jsonErrorPosition(messageOf(text), text)).toBe('near line 2, column 8');
+    expect(jsonErrorPosition(messageOf(text), text)).toBe('line 2, column 8');
+    // `total` is read as the start of `true`: the error is its "o", not the "o" of "scope".
+    const typo = '{\n  "scope": total\n}';
+    expect(messageOf(typo)).toContain("Unexpected token 'o'");
+    expect(jsonErrorPosition(messageOf(typo), typo)).toBe('line 2, column 13');
   });
 
-  it('finds an excerpt cut on both sides, from a long text', () => {
+  it('locates a token whose quoted excerpt occurs twice in the text', () => {
+    const text = '[\n  {"scope": TOTAL},\n  {"scope": TOTAL}\n]';
+    expect(jsonErrorPosition(messageOf(text), text)).toBe('line 2, column 13');
+  });
+
+  it('locates an excerpt cut on both sides, from a long text', () => {
     const text = `{"padding": "${'p'.repeat(40)}",\n  "bucket": 'FLAT', "tail": "${'t'.repeat(40)}"}`;
     expect(messageOf(text)).toMatch(/\.\.\."[\s\S]*"\.\.\. is not valid JSON$/);
-    expect(jsonErrorPosition(messageOf(text), text)).toBe('near line 2, column 13');
+    expect(jsonErrorPosition(messageOf(text), text)).toBe('line 2, column 13');
   });
 
-  it('says nothing it cannot find', () => {
-    expect(jsonErrorPosition('Unexpected end of JSON input', '{')).toBeUndefined();
-    expect(jsonErrorPosition(`Unexpected token 'x', "x" is not valid JSON`, 'x x')).toBeUndefined();
+  it('puts a truncated text’s error at its end, where V8 names no position', () => {
+    const text = '[\n  {"a": 1},\n  {"b": tr';
+    expect(messageOf(text)).toBe('Unexpected end of JSON input');
+    expect(jsonErrorPosition(messageOf(text), text)).toBe('line 3, column 11');
+    expect(jsonErrorPosition(messageOf(''), '')).toBe('line 1, column 1');
+  });
+
+  it.each([
+    ['an unescaped control character in a string', '["a\tb"]', 3],
+    ['a bad escape', '["a\\qb"]', 4],
+    ['a short \\u escape', '["\\u12G4"]', 6],
+    ['a leading zero', '[01]', 2],
+    ['a fraction without digits', '[1.]', 3],
+    ['an exponent without digits', '[1e+]', 4],
+    ['a trailing comma', '{"a": 1,}', 8],
+    ['a missing colon', '{"a" 1}', 5],
+    ['a key without quotes', '{a: 1}', 1],
+    ['text after the value', '{} {}', 3],
+    ['a mistyped literal', '[nul]', 4],
+  ])('finds %s at the offending character', (_, text, offset) => {
+    expect(() => JSON.parse(text)).toThrow();
+    expect(jsonSyntaxErrorOffset(text)).toBe(offset);
+  });
+
+  it('agrees with JSON.parse on what is JSON, and stops on a character that makes the prefix invalid', () => {
+    fc.assert(
+      fc.property(fc.json(), fc.nat(), fc.string({ maxLength: 3 }), fc.nat(), (json, at, insert, cut) => {
+        expect(jsonSyntaxErrorOffset(json)).toBe(-1);
+        const p = at % (json.length + 1);
+        const changed = (json.slice(0, p) + insert + json.slice(p)).slice(0, cut % (json.length + 4));
+        let valid = true;
+        try {
+          JSON.parse(changed);
+        } catch {
+          valid = false;
+        }
+        const offset = jsonSyntaxErrorOffset(changed);
+        expect(offset === -1).toBe(valid);
+        if (!valid) {
+          expect(offset).toBeGreaterThanOrEqual(0);
+          expect(offset).toBeLessThanOrEqual(changed.length);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('scans deep nesting without overflowing the stack', () => {
+    const deep = `${'['.repeat(200_000)}1${']'.repeat(199_999)}`;
+    expect(jsonSyntaxErrorOffset(deep)).toBe(deep.length);
   });
 });
 
@@ -49,6 +107,6 @@ describe('resolveActorLine', () => {
     const result = resolveActorLine('{"actorId":"a-1","version":1,"subsystems":[}', registries, 2);
     expect(result.actorId).toBeNull();
     expect('error' in result && result.error).toMatchObject({ code: 'INVALID_JSON', line: 2 });
-    expect('error' in result && result.error.message).toMatch(/\(near column 44\)$/);
+    expect('error' in result && result.error.message).toMatch(/\(column 44\)$/);
   });
 });
