@@ -18,6 +18,20 @@ export function typeName(v: unknown): string {
   return typeof v;
 }
 
+/** `field is missing (…)` for an absent field, `field must be …, got <type>` for another type. */
+export function wrongType(field: string, expected: string, v: unknown): string {
+  return v === undefined
+    ? `${field} is missing (it must be ${expected})`
+    : `${field} must be ${expected}, got ${typeName(v)}`;
+}
+
+/** `wrongType` for a field that takes one of a few words: a wrong one is quoted. */
+export function wrongChoice(field: string, expected: string, v: unknown): string {
+  return v === undefined
+    ? wrongType(field, expected, v)
+    : `${field} must be ${expected}, got ${JSON.stringify(v)}`;
+}
+
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -25,14 +39,10 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
 export function requireObject(v: unknown, path: Path, where: ErrorLocation): Record<string, unknown> {
   if (!isPlainObject(v)) {
     const field = path();
-    fail(
-      v === undefined ? 'MISSING_FIELD' : 'INVALID_TYPE',
-      `${field} must be an object, got ${typeName(v)}`,
-      {
-        ...where,
-        field,
-      },
-    );
+    fail(v === undefined ? 'MISSING_FIELD' : 'INVALID_TYPE', wrongType(field, 'an object', v), {
+      ...where,
+      field,
+    });
   }
   return v;
 }
@@ -40,14 +50,10 @@ export function requireObject(v: unknown, path: Path, where: ErrorLocation): Rec
 export function requireArray(v: unknown, path: Path, where: ErrorLocation): unknown[] {
   if (!Array.isArray(v)) {
     const field = path();
-    fail(
-      v === undefined ? 'MISSING_FIELD' : 'INVALID_TYPE',
-      `${field} must be an array, got ${typeName(v)}`,
-      {
-        ...where,
-        field,
-      },
-    );
+    fail(v === undefined ? 'MISSING_FIELD' : 'INVALID_TYPE', wrongType(field, 'an array', v), {
+      ...where,
+      field,
+    });
   }
   return v;
 }
@@ -55,14 +61,10 @@ export function requireArray(v: unknown, path: Path, where: ErrorLocation): unkn
 export function requireString(v: unknown, path: Path, where: ErrorLocation): string {
   if (typeof v !== 'string') {
     const field = path();
-    fail(
-      v === undefined ? 'MISSING_FIELD' : 'INVALID_TYPE',
-      `${field} must be a string, got ${typeName(v)}`,
-      {
-        ...where,
-        field,
-      },
-    );
+    fail(v === undefined ? 'MISSING_FIELD' : 'INVALID_TYPE', wrongType(field, 'a string', v), {
+      ...where,
+      field,
+    });
   }
   return v;
 }
@@ -70,7 +72,7 @@ export function requireString(v: unknown, path: Path, where: ErrorLocation): str
 export function requireFinite(v: unknown, path: Path, where: ErrorLocation): number {
   if (typeof v !== 'number' || !Number.isFinite(v)) {
     const field = path();
-    if (v === undefined) fail('MISSING_FIELD', `${field} is required`, { ...where, field });
+    if (v === undefined) fail('MISSING_FIELD', wrongType(field, 'a finite number', v), { ...where, field });
     fail('NON_FINITE_NUMBER', `${field} must be a finite number, got ${describeValue(v)}`, {
       ...where,
       field,
@@ -82,14 +84,10 @@ export function requireFinite(v: unknown, path: Path, where: ErrorLocation): num
 export function requireBoolean(v: unknown, path: Path, where: ErrorLocation): boolean {
   if (typeof v !== 'boolean') {
     const field = path();
-    fail(
-      v === undefined ? 'MISSING_FIELD' : 'INVALID_TYPE',
-      `${field} must be true or false, got ${typeName(v)}`,
-      {
-        ...where,
-        field,
-      },
-    );
+    fail(v === undefined ? 'MISSING_FIELD' : 'INVALID_TYPE', wrongType(field, 'true or false', v), {
+      ...where,
+      field,
+    });
   }
   return v;
 }

@@ -16,8 +16,9 @@ import {
   requireFinite,
   requireObject,
   requireString,
-  typeName,
+  describeValue,
   unknownField,
+  wrongChoice,
   type Path,
 } from './check';
 
@@ -133,7 +134,10 @@ function validateMeta(value: unknown, base: string, where: ErrorLocation): void 
   if (meta.stage !== undefined) requireString(meta.stage, () => `${base}.meta.stage`, where);
   if (meta.version !== undefined && !(typeof meta.version === 'number' && Number.isInteger(meta.version))) {
     const field = `${base}.meta.version`;
-    fail('INVALID_TYPE', `${field} must be an integer, got ${typeName(meta.version)}`, { ...where, field });
+    fail('INVALID_TYPE', `${field} must be an integer, got ${describeValue(meta.version)}`, {
+      ...where,
+      field,
+    });
   }
 }
 
@@ -164,7 +168,7 @@ export function diagnoseContribution(value: unknown, base: string, where: ErrorL
     const field = `${base}.bucket`;
     fail(
       c.bucket === undefined ? 'MISSING_FIELD' : 'UNKNOWN_BUCKET',
-      `${field} must be one of FLAT, MULT, POST_ADD, OVERRIDE, got ${JSON.stringify(c.bucket) ?? 'nothing'}`,
+      wrongChoice(field, 'one of FLAT, MULT, POST_ADD, OVERRIDE', c.bucket),
       { ...at, field },
     );
   }
@@ -202,18 +206,17 @@ export function diagnoseCap(
     const field = `${base}.mode`;
     fail(
       mode === undefined ? 'MISSING_FIELD' : 'UNKNOWN_MODE',
-      `${field} must be one of BASELINE, ADDITIVE, HARD_MAX, HARD_MIN, OVERRIDE, got ${JSON.stringify(mode) ?? 'nothing'}`,
+      wrongChoice(field, 'one of BASELINE, ADDITIVE, HARD_MAX, HARD_MIN, OVERRIDE', mode),
       { ...at, field },
     );
   }
   const kind = cap.kind;
   if (kind !== 'max' && kind !== 'min') {
     const field = `${base}.kind`;
-    fail(
-      kind === undefined ? 'MISSING_FIELD' : 'UNKNOWN_KIND',
-      `${field} must be "max" or "min", got ${JSON.stringify(kind) ?? 'nothing'}`,
-      { ...at, field },
-    );
+    fail(kind === undefined ? 'MISSING_FIELD' : 'UNKNOWN_KIND', wrongChoice(field, '"max" or "min"', kind), {
+      ...at,
+      field,
+    });
   }
   if ((mode === 'HARD_MAX' && kind === 'min') || (mode === 'HARD_MIN' && kind === 'max')) {
     const field = `${base}.kind`;

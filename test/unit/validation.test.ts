@@ -569,8 +569,10 @@ describe('missing required fields', () => {
         field: 'subsystems[1].caps[1].value',
       },
     ],
-  ])('rejects an output without %s', (_label, path, expected) => {
-    expectRejected(withField(path, REMOVE), expected);
+  ])('rejects an output without %s, saying it is missing', (_label, path, expected) => {
+    const err = expectRejected(withField(path, REMOVE), expected);
+    expect(err.message).toMatch(/ is missing \(it must be [^)]+\)$/);
+    expect(err.message.startsWith(`${expected.field} is missing`)).toBe(true);
   });
 
   it.each<[string, Key[]]>([
