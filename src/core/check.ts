@@ -25,11 +25,11 @@ export function wrongType(field: string, expected: string, v: unknown): string {
     : `${field} must be ${expected}, got ${typeName(v)}`;
 }
 
-/** `wrongType` for a field that takes one of a few words: a wrong one is quoted. */
+/** `wrongType` showing a wrong value itself (a number, a quoted string), for fields taking a few values. */
 export function wrongChoice(field: string, expected: string, v: unknown): string {
   return v === undefined
     ? wrongType(field, expected, v)
-    : `${field} must be ${expected}, got ${JSON.stringify(v)}`;
+    : `${field} must be ${expected}, got ${describeValue(v)}`;
 }
 
 export function isPlainObject(v: unknown): v is Record<string, unknown> {

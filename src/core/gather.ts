@@ -4,6 +4,7 @@
  * partial is ever returned. `resolveSnapshot` and `explain` both gather here.
  */
 import { ActorWorkspace, DERIVED, PRIMARY } from './actor-workspace';
+import { wrongType } from './check';
 import { ActorCoreError, type ErrorLocation } from './errors';
 import type { CompiledRegistries } from './registries';
 import type { SubsystemOutput } from './types';
@@ -43,8 +44,8 @@ function where(output: SubsystemOutput): ErrorLocation {
 
 function notAnArray(outputs: unknown): never {
   throw new ActorCoreError(
-    'INVALID_TYPE',
-    `subsystems must be an array of SubsystemOutput, got ${outputs === null ? 'null' : typeof outputs}`,
+    outputs === undefined ? 'MISSING_FIELD' : 'INVALID_TYPE',
+    wrongType('subsystems', 'an array of SubsystemOutput', outputs),
     { field: 'subsystems' },
   );
 }

@@ -6,6 +6,7 @@ import { ActorWorkspace, DERIVED, PRIMARY } from './actor-workspace';
 import { boundLayer, emptyLayer, RangeFold, type LayerBounds } from './caps';
 import { candidateValue, clampTo, countBuckets, needsOrder, type BucketCounts } from './combine';
 import { mergeContexts } from './context';
+import { wrongChoice } from './check';
 import { ActorCoreError } from './errors';
 import { gatherActor } from './gather';
 import type { RecordTemplate } from './record-template';
@@ -28,7 +29,7 @@ export function checkVersion(version: unknown): number {
   if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 1) {
     throw new ActorCoreError(
       'INVALID_VERSION',
-      `version must be an integer from 1 to 2^53 − 1, got ${JSON.stringify(version)}`,
+      wrongChoice('version', 'an integer from 1 to 2^53 − 1', version),
       {
         field: 'version',
       },
