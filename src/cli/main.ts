@@ -30,7 +30,11 @@ export function buildProgram(io: CliIo): Command {
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
       // A usage error is one line, prefixed as every other error: "actor-core: unknown option …".
-      outputError: (text, write) => write(`actor-core: ${oneLine(text.replace(/^error: /, ''))}\n`),
+      // Commander joins its "argument 'x' is invalid." to our reason, which starts in lower case.
+      outputError: (text, write) =>
+        write(
+          `actor-core: ${oneLine(text.replace(/^error: /, '').replace(/ is invalid\. (?=[a-z-])/, ' is invalid: '))}\n`,
+        ),
     });
   addResolveCommand(program, io);
   addExplainCommand(program, io);
@@ -79,12 +83,30 @@ export async function main(args: readonly string[], io: CliIo = processIo()): Pr
   io.stdout.on('error', (err) => {
     outputError ??= err;
   });
+  let code = EXIT_OK;
   try {
     const program = buildProgram(io);
+    const unknownTopic = args[0] === 'help' && args[1] !== undefined && !hasCommand(program, args[1]);
     if (args.length === 0) io.stdout.write(program.helpInformation());
+    else if (unknownTopic) code = usageError(io, `unknown command '${args[1]}' (see actor-core --help)`);
     else await program.parseAsync([...args], { from: 'user' });
   } catch (err) {
-    return report(err, io);
+    code = report(err, io);
   }
+  if (code !== EXIT_OK) return code;
+  // A failed write (e.g. help into a full disk) is emitted after the write returned.
+  await new Promise((resolve) => setImmediate(resolve));
   return outputError === undefined ? EXIT_OK : report(outputError, io);
+}
+
+function hasCommand(program: Command, name: string): boolean {
+  return (
+    name === 'help' ||
+    program.commands.some((command) => command.name() === name || command.aliases().includes(name))
+  );
+}
+
+function usageError(io: CliIo, message: string): number {
+  io.stderr.write(`actor-core: ${message}\n`);
+  return EXIT_BAD_INPUT;
 }

@@ -168,7 +168,7 @@ describe('actor-core main, in process', () => {
     expect(badName.code).toBe(2);
     expect(badName.stdout).toBe('');
     expect(badName.stderr).toContain(
-      "argument 'Crit-Rate' is invalid. a dimension name matches ^[a-z][a-z0-9_]*$",
+      "argument 'Crit-Rate' is invalid: a dimension name matches ^[a-z][a-z0-9_]*$",
     );
     const overflow = overflowingOutputs('crit_rate');
     const rejected = await run(
@@ -296,6 +296,31 @@ describe('actor-core main, in process', () => {
     const version = await run(['--version']);
     const pkg = readJson(path.join(repoRoot, 'package.json')) as { version: string };
     expect(version).toEqual({ code: 0, stdout: `${pkg.version}\n`, stderr: '' });
+  });
+
+  it('answers help on an unknown command with one line, exit 2, and help on a known one on stdout', async () => {
+    expect(await run(['help', 'bogus'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: "actor-core: unknown command 'bogus' (see actor-core --help)\n",
+    });
+    const known = await run(['help', 'resolve']);
+    expect(known).toMatchObject({ code: 0, stderr: '' });
+    expect(known.stdout).toContain('Usage: actor-core resolve');
+  });
+
+  it('exits 1 when the help cannot be written (a full disk fails the write after it returned)', async () => {
+    const full = Object.assign(new Error('ENOSPC: no space left on device, write'), {
+      code: 'ENOSPC',
+      syscall: 'write',
+    });
+    const stdout = new Writable({ write: (_chunk, _encoding, done) => setImmediate(() => done(full)) });
+    const stderr = new PassThrough();
+    const code = await main(['--help'], { stdin: Readable.from([]), stdout, stderr });
+    expect({ code, stderr: String(stderr.read() ?? '') }).toEqual({
+      code: 1,
+      stderr: 'actor-core: cannot write the output: ENOSPC: no space left on device, write\n',
+    });
   });
 
   it('exits 2 on usage errors, with commander’s message on one line', async () => {
