@@ -9,8 +9,14 @@ export interface RegistryOptions {
 
 export function addRegistryOptions(command: Command): Command {
   return command
-    .option('--registry <file>', 'combiner registry, YAML or JSON (default: config/registry.yaml)')
-    .option('--cap-layers <file>', 'cap layer registry, YAML or JSON (default: config/cap-layers.yaml)');
+    .option(
+      '--registry <file>',
+      "combiner registry, YAML or JSON (default: the package's own config/registry.yaml, not one in the current folder)",
+    )
+    .option(
+      '--cap-layers <file>',
+      "cap layer registry, YAML or JSON (default: the package's own config/cap-layers.yaml)",
+    );
 }
 
 export function addVersionOption(command: Command): Command {

@@ -9,7 +9,7 @@ import {
   type RegistryOptions,
 } from './common-options';
 import { formatExplanation } from './format-explanation';
-import { inputName, parseJsonInput, readInputText } from './read-input';
+import { inputName, parseOutputsInput, readInputText } from './read-input';
 
 interface ExplainOptions extends RegistryOptions {
   dimension: string;
@@ -37,7 +37,7 @@ Example:
 async function runExplain(file: string | undefined, options: ExplainOptions, io: CliIo): Promise<void> {
   const registries = loadCliRegistries(options);
   const name = inputName(file);
-  const outputs = parseJsonInput(await readInputText(file, io.stdin), name);
+  const outputs = parseOutputsInput(await readInputText(file, io.stdin), name);
   let explanation: Explanation;
   try {
     explanation = explain(outputs, options.dimension, registries.compiled, options.version ?? 1);

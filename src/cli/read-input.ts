@@ -82,6 +82,22 @@ export function parseJsonInput(text: string, file: string): unknown {
   }
 }
 
+/** The input of `resolve FILE` and `explain`: a JSON array of SubsystemOutput (its items checked later). */
+export function parseOutputsInput(text: string, file: string): unknown[] {
+  const value = parseJsonInput(text, file);
+  if (!Array.isArray(value)) {
+    const got = value === null ? 'null' : typeof value === 'object' ? 'an object' : typeof value;
+    throw new ActorCoreError(
+      'INVALID_TYPE',
+      `the input must be a JSON array of SubsystemOutput, got ${got}`,
+      {
+        file,
+      },
+    );
+  }
+  return value;
+}
+
 /** The input's byte chunks, for `--jsonl`; a failure to open or read it is INPUT_READ_FAILED naming it. */
 export async function* inputChunks(
   source: string | undefined,

@@ -10,7 +10,7 @@ import {
 } from './common-options';
 import { resolveJsonl, type JsonlStats } from './jsonl-stream';
 import { DEFAULT_MAX_LINE_BYTES, sourceLines } from './source-lines';
-import { inputChunks, inputName, parseJsonInput, readInputText } from './read-input';
+import { inputChunks, inputName, parseOutputsInput, readInputText } from './read-input';
 
 interface ResolveOptions extends RegistryOptions {
   version?: number;
@@ -75,7 +75,7 @@ async function resolveStream(file: string | undefined, options: ResolveOptions, 
 async function resolveOne(file: string | undefined, options: ResolveOptions, io: CliIo): Promise<void> {
   const registries = loadCliRegistries(options);
   const name = inputName(file);
-  const outputs = parseJsonInput(await readInputText(file, io.stdin), name);
+  const outputs = parseOutputsInput(await readInputText(file, io.stdin), name);
   let snapshot;
   try {
     snapshot = resolveSnapshot(outputs, registries.compiled, options.version ?? 1);

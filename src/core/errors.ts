@@ -106,12 +106,17 @@ export class ActorCoreError extends Error {
     if (where.file !== undefined)
       parts.push(where.line !== undefined ? `${where.file}:${where.line}` : where.file);
     else if (where.line !== undefined) parts.push(`line ${where.line}`);
-    if (where.actorId !== undefined) parts.push(`actor ${where.actorId}`);
-    if (where.subsystem !== undefined) parts.push(`subsystem ${where.subsystem}`);
-    if (where.dimension !== undefined) parts.push(`dimension ${where.dimension}`);
+    if (where.actorId !== undefined) parts.push(`actor ${shownName(where.actorId)}`);
+    if (where.subsystem !== undefined) parts.push(`subsystem ${shownName(where.subsystem)}`);
+    if (where.dimension !== undefined) parts.push(`dimension ${shownName(where.dimension)}`);
     if (where.field !== undefined) parts.push(`field ${where.field}`);
     return `${this.code}: ${this.message}${parts.length > 0 ? ` (${parts.join(', ')})` : ''}`;
   }
+}
+
+/** A name as the location list shows it: quoted when empty or when it holds what would blur the list. */
+function shownName(name: string): string {
+  return name === '' || /[\s,()"]/.test(name) ? JSON.stringify(name) : name;
 }
 
 export function isActorCoreError(err: unknown): err is ActorCoreError {

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { parseVersion } from '../../src/cli/common-options';
-import { inputName, parseJsonInput, readInputText } from '../../src/cli/read-input';
+import { inputName, parseJsonInput, parseOutputsInput, readInputText } from '../../src/cli/read-input';
 import { ActorCoreError } from '../../src/core';
 
 function parseError(text: string): ActorCoreError {
@@ -61,6 +61,18 @@ describe('CLI input', () => {
     expect(err.message).toMatch(/line 3, column 5/);
     expect(parseError('[{"a":\n}]').describe()).not.toContain('\n');
     expect(parseError(' ').message).toBe('not valid JSON: the input is empty');
+  });
+
+  it('refuses a file that is not a JSON array of outputs, naming the input rather than a field', () => {
+    expect(() => parseOutputsInput('{"primary": []}', 'in.json')).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_TYPE',
+        file: 'in.json',
+        field: undefined,
+        message: 'the input must be a JSON array of SubsystemOutput, got an object',
+      }),
+    );
+    expect(parseOutputsInput('[]', 'in.json')).toEqual([]);
   });
 
   it.each([

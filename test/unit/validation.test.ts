@@ -234,6 +234,25 @@ describe('a dimension that does not match ^[a-z][a-z0-9_]*$', () => {
     );
   });
 
+  it('quotes an empty or spaced dimension in the one-line description, so the location list stays readable', () => {
+    const empty = expectRejected(withField([1, 'primary', 0, 'dimension'], ''), {
+      code: 'INVALID_DIMENSION',
+      subsystem: 'items',
+      dimension: '',
+      field: 'subsystems[1].primary[0].dimension',
+    });
+    expect(empty.describe()).toContain(
+      '(subsystem items, dimension "", field subsystems[1].primary[0].dimension)',
+    );
+    const spaced = expectRejected(withField([1, 'primary', 0, 'dimension'], 'crit, rate'), {
+      code: 'INVALID_DIMENSION',
+      subsystem: 'items',
+      dimension: 'crit, rate',
+      field: 'subsystems[1].primary[0].dimension',
+    });
+    expect(spaced.describe()).toContain('dimension "crit, rate", field');
+  });
+
   it('rejects a dimension that is not a string', () => {
     expectRejected(withField([1, 'derived', 0, 'dimension'], 42), {
       code: 'INVALID_TYPE',
