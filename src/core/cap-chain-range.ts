@@ -101,6 +101,8 @@ export class CapChainRange {
     if (rule.min >= Min) Min = rule.min;
     if (rule.max <= Max) Max = rule.max;
     if (Min > Max) Min = Max;
+    // Max at −∞ (max-side sums past the doubles) or NaN: the sorted fold rejects the actor, saying why.
+    if (!(Max > -Infinity)) return undefined;
     return { Min, Max };
   }
 

@@ -105,23 +105,27 @@ export function foldCaps(
     }
   }
   fold.finish(rule);
-  if (fold.Min !== fold.Min || fold.Max !== fold.Max) nonFiniteRange(fold, caps[0]!.dimension);
+  if (fold.Min !== fold.Min || !(fold.Max > -Infinity)) nonFiniteRange(fold, caps[0]!.dimension);
   return fold;
 }
 
 /**
- * Rejects a range that is not a number: a side whose BASELINE and ADDITIVE sums overflowed in opposite
- * directions (∞ − ∞) in a layer the fold took in, which no HARD cap or clamp can bound.
+ * Rejects a range that is no number: a side whose BASELINE and ADDITIVE sums overflowed in opposite
+ * directions (∞ − ∞), or a Max whose sums fell below the doubles (−∞, which then pulls Min and the
+ * value down with it: JSON would write them as null), in a layer the fold took in. No HARD cap or
+ * clamp can bound either: clamp_default bounds Max from above only.
  */
 function nonFiniteRange(fold: RangeFold, dimension: string): never {
-  const side = fold.Max !== fold.Max ? 'max' : 'min';
+  const side = fold.Max !== fold.Max || fold.Min === fold.Min ? 'max' : 'min';
   const layer = side === 'max' ? fold.maxFrom : fold.minFrom;
-  throw new ActorCoreError(
-    'NON_FINITE_RESULT',
-    `CapsUsed.${dimension} is not a number: the ${side}-side BASELINE and ADDITIVE caps of layer ${layer} ` +
-      'overflow (∞ − ∞)',
-    { dimension, field: `CapsUsed.${dimension}` },
-  );
+  const what =
+    fold.Max === -Infinity
+      ? `its Max is −∞: the max-side BASELINE and ADDITIVE caps of layer ${layer} sum below the doubles`
+      : `it is not a number: the ${side}-side BASELINE and ADDITIVE caps of layer ${layer} overflow (∞ − ∞)`;
+  throw new ActorCoreError('NON_FINITE_RESULT', `CapsUsed.${dimension} is out of range: ${what}`, {
+    dimension,
+    field: `CapsUsed.${dimension}`,
+  });
 }
 
 /** Bit l is set when a cap's scope is `layers[l]` (validated caps always name a registry layer). */

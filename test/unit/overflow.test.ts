@@ -121,6 +121,36 @@ describe('caps whose sums overflow', () => {
     expect(rejection(() => resolve(outputs)).message).toContain('layer WORLD');
   });
 
+  it('rejects a Max whose sums fall below the doubles (−∞ pulls Min and the value down: JSON null)', () => {
+    // Max = min(−BIG + −BIG, 999999) = −∞; Min = max(5, 0) = 5 > Max → Min = −∞; FLAT 5 → −∞
+    const caps = [
+      cap('strength', 'BASELINE', 'max', -BIG, { system: 'a' }),
+      cap('strength', 'ADDITIVE', 'max', -BIG, { system: 'b' }),
+      cap('strength', 'HARD_MIN', 'min', 5, { system: 'c', scope: 'WORLD' }),
+    ];
+    const registries = compileRegistries(COMBINER);
+    for (const order of [caps, [...caps].reverse()]) {
+      const outputs = [out('x', { primary: [c('strength', 'FLAT', 5, 'a')], caps: order })];
+      const err = rejection(() => resolveSnapshot(outputs, registries, 1));
+      expect([err.code, err.field]).toEqual(['NON_FINITE_RESULT', 'CapsUsed.strength']);
+      expect(err.message).toContain('Max is −∞');
+      expect(err.message).toContain('layer TOTAL');
+      expect(rejection(() => explain(outputs, 'strength', registries)).message).toBe(err.message);
+    }
+  });
+
+  it('keeps a −∞ Max that a later layer’s OVERRIDE fixes under PRIORITIZED_OVERRIDE', () => {
+    // WORLD: Max = −∞ (no OVERRIDE: taken in as INTERSECT); TOTAL's max OVERRIDE 300 fixes Max.
+    const caps = [
+      cap('strength', 'BASELINE', 'max', -BIG, { system: 'a', scope: 'WORLD' }),
+      cap('strength', 'BASELINE', 'max', -BIG, { system: 'b', scope: 'WORLD' }),
+      cap('strength', 'OVERRIDE', 'max', 300, { system: 'c', scope: 'TOTAL' }),
+    ];
+    const snapshot = resolve([out('x', { primary: [c('strength', 'FLAT', 700, 'a')], caps })], PRIORITIZED);
+    expect(snapshot.CapsUsed.strength).toEqual({ Min: 0, Max: 300 });
+    expect(snapshot.Primary.strength).toBe(300);
+  });
+
   it('keeps an infinite BASELINE sum: the HARD_MAX and clamp_default still bound it', () => {
     // BASELINE BIG + BIG = +∞; Max = min(+∞, 50, 999999) = 50
     const snapshot = resolve([
