@@ -1,7 +1,7 @@
 /**
  * Finite inputs whose arithmetic overflows. AGGREGATION.md validates every input value as finite but
  * does not say what a sum that leaves the doubles gives. Decided here: a result that is not a number
- * (∞ − ∞, ∞ × 0), or a Context sum past ±1.8e308, rejects the actor with NON_FINITE_RESULT, as invalid
+ * (∞ − ∞, ∞ × 0), a Max of −∞, or a Context sum past ±1.8e308, rejects the actor with NON_FINITE_RESULT, as invalid
  * input does; an infinite cap that the spec's formulas still bound (a HARD cap, `clamp_default`) is kept.
  */
 import {
