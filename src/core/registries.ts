@@ -72,7 +72,8 @@ export function validateCombinerRegistry(value: unknown): CombinerRegistrySource
   if (source.defaults !== undefined) {
     const defaults = requireObject(source.defaults, () => 'defaults', {});
     for (const key in defaults) if (key !== 'clamp_default') unknownField(key, () => 'defaults', {});
-    validateClamp(defaults.clamp_default, 'defaults.clamp_default');
+    // Absent, it has the spec's default ({0, 1000000}), as when `defaults` itself is absent.
+    if (defaults.clamp_default !== undefined) validateClamp(defaults.clamp_default, 'defaults.clamp_default');
   }
   const dimensions = requireObject(source.dimensions, () => 'dimensions', {});
   for (const name in dimensions) {

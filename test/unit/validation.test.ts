@@ -722,6 +722,26 @@ describe('combiner registry validation at load time', () => {
     });
   });
 
+  it('gives an empty defaults the spec’s default clamp_default, {0, 1000000}', () => {
+    // `unlisted` is not in the registry: FLAT 2e6 clamps to the default max 1000000, −5 to its min 0.
+    const regs = compileRegistries({ defaults: {}, dimensions: {} });
+    const snapshot = resolveSnapshot(
+      [
+        {
+          primary: [{ dimension: 'unlisted', bucket: 'FLAT', value: 2e6, system: 'a' }],
+          derived: [{ dimension: 'unlisted', bucket: 'FLAT', value: -5, system: 'a' }],
+          caps: [],
+          meta: { system: 'a' },
+        },
+      ],
+      regs,
+      1,
+    );
+    expect(snapshot.Primary.unlisted).toBe(1000000);
+    expect(snapshot.Derived.unlisted).toBe(0);
+    expect(snapshot.CapsUsed.unlisted).toEqual({ Min: 0, Max: 1000000 });
+  });
+
   it('rejects a non-finite clamp_default bound', () => {
     expectRegistryRejected(
       combinerWith(['dimensions', 'crit_rate', 'clamp_default', 'max'], Infinity),
