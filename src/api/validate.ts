@@ -6,18 +6,13 @@
 import type { Request } from 'express';
 import type { z } from 'zod';
 import { MAX_ACTOR_ID_LENGTH, checkActorId } from '../adapters/pg/actor-id';
+import { fieldPath, findJsonTextProblem, isUnstorableText, MAX_JSON_DEPTH } from '../adapters/storable-json';
 import { isActorCoreError } from '../core/errors';
 import { ApiError } from './api-error';
 
-/** `['primary', 0, 'bucket']` → `primary[0].bucket`. */
-export function fieldPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else out += out === '' ? String(part) : `.${String(part)}`;
-  }
-  return out;
-}
+export { fieldPath, isUnstorableText };
+/** Deeper than any body the API takes (an output's context packs are 4 levels down). */
+export const MAX_BODY_DEPTH = MAX_JSON_DEPTH;
 
 function firstProblem(error: z.ZodError): { field: string | undefined; message: string } {
   const issue = error.issues[0]!;
@@ -40,85 +35,13 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, code: 
 }
 
 /**
- * Text Postgres cannot store: a NUL character (text and jsonb refuse it) or a lone UTF-16 surrogate
- * (jsonb refuses its `\ud800` escape; UTF-8 has no encoding of it). With the `u` flag, `\p{Cs}`
- * matches only unpaired surrogates.
- */
-const UNSTORABLE_TEXT = /[\0\p{Cs}]/u;
-
-export function isUnstorableText(text: string): boolean {
-  return UNSTORABLE_TEXT.test(text);
-}
-
-/** A key as a field path part: escaped (JSON style) when it holds a character that cannot be shown. */
-function keyPart(key: string): string {
-  return isUnstorableText(key) ? JSON.stringify(key).slice(1, -1) : key;
-}
-
-/** Deeper than any body the API takes (an output's context packs are 4 levels down). */
-export const MAX_BODY_DEPTH = 64;
-
-/** A value of the body being checked; its path is built from the parent links only for an error. */
-interface Visit {
-  value: unknown;
-  parent: Visit | undefined;
-  key: PropertyKey;
-  depth: number;
-}
-
-function pathOf(visit: Visit): PropertyKey[] {
-  const path: PropertyKey[] = [];
-  for (let at: Visit | undefined = visit; at?.parent !== undefined; at = at.parent) path.push(at.key);
-  return path.reverse();
-}
-
-/**
- * Every string and key of a parsed JSON body, at any depth, checked before any schema: a NUL or a
- * lone surrogate (Postgres would refuse it: a 500), or a `__proto__` key (JSON.parse keeps it as an
- * own key, but copying the object drops it silently), is a 400 naming where it is; so is nesting
- * deeper than MAX_BODY_DEPTH, which the schemas and stores would otherwise walk recursively.
- * Iterative and linear in the body's size (paths are built only for the error).
+ * Every string and key of a parsed JSON body, at any depth, checked before any schema by the stores'
+ * own check (src/adapters/storable-json.ts): a NUL or a lone surrogate (Postgres would refuse it: a
+ * 500), a `__proto__` key, or nesting deeper than MAX_BODY_DEPTH is a 400 naming where it is.
  */
 export function checkJsonText(body: unknown, code = 'INVALID_BODY'): void {
-  const stack: Visit[] = [{ value: body, parent: undefined, key: '', depth: 0 }];
-  while (stack.length > 0) {
-    const visit = stack.pop()!;
-    const { value, depth } = visit;
-    if (typeof value === 'string') {
-      if (isUnstorableText(value))
-        throw textError(code, pathOf(visit), 'must not contain a NUL character or a lone surrogate');
-      continue;
-    }
-    if (typeof value !== 'object' || value === null) continue;
-    if (depth >= MAX_BODY_DEPTH) {
-      throw textError(code, pathOf(visit), `is nested deeper than ${MAX_BODY_DEPTH} levels`);
-    }
-    if (Array.isArray(value)) {
-      for (let i = value.length - 1; i >= 0; i--)
-        stack.push({ value: value[i], parent: visit, key: i, depth: depth + 1 });
-      continue;
-    }
-    for (const key of Object.keys(value)) {
-      const child: Visit = {
-        value: (value as Record<string, unknown>)[key],
-        parent: visit,
-        key,
-        depth: depth + 1,
-      };
-      if (key === '__proto__') throw textError(code, keyPath(child), 'the key "__proto__" is not allowed');
-      if (isUnstorableText(key)) {
-        throw textError(code, keyPath(child), 'a key must not contain a NUL character or a lone surrogate');
-      }
-      stack.push(child);
-    }
-  }
-}
-
-/** The path of a value whose own key is at fault, that key shown escaped when it cannot be shown as is. */
-function keyPath(visit: Visit): PropertyKey[] {
-  const path = pathOf(visit);
-  path[path.length - 1] = keyPart(String(visit.key));
-  return path;
+  const found = findJsonTextProblem(body);
+  if (found !== undefined) throw textError(code, found.path, found.problem);
 }
 
 function textError(code: string, path: readonly PropertyKey[], problem: string): ApiError {
