@@ -4,7 +4,9 @@ import {
   DEFAULT_PG_TIMEOUTS,
   isTransientPgError,
   pgTimeouts,
+  rethrowPgError,
 } from '../../src/adapters/pg/pg-pool';
+import { ActorCoreError } from '../../src/core/errors';
 
 describe('pgTimeouts', () => {
   it('bounds every connection by default', () => {
@@ -57,6 +59,44 @@ describe('isTransientPgError', () => {
     expect(isTransientPgError(pgError('42601'))).toBe(false);
     expect(isTransientPgError(pgError('23505'))).toBe(false);
     expect(isTransientPgError('Query read timeout')).toBe(false);
+  });
+});
+
+describe('rethrowPgError', () => {
+  const pgError = (code: string, message: string): Error => Object.assign(new Error(message), { code });
+  const rethrown = (err: unknown): unknown => {
+    try {
+      return rethrowPgError(err, 'seeding');
+    } catch (thrown) {
+      return thrown;
+    }
+  };
+
+  it.each([
+    ['3D000', 'database "no_such_db" does not exist'],
+    ['28000', 'role "no_such_role" does not exist'],
+    ['28P01', 'password authentication failed for user "app"'],
+    ['3F000', 'schema "nope" does not exist'],
+    ['42501', 'permission denied for table actors'],
+  ])(
+    'makes %s (wrong settings, not an outage) a permanent INVALID_CONFIG naming the cause',
+    (code, message) => {
+      const err = rethrown(pgError(code, message));
+      expect(err).toBeInstanceOf(ActorCoreError);
+      expect(err).toMatchObject({ code: 'INVALID_CONFIG', permanent: true, field: 'DATABASE_URL' });
+      expect((err as ActorCoreError).message).toBe(
+        `Postgres refused while seeding: ${message} (SQLSTATE ${code}); check DATABASE_URL and the role`,
+      );
+    },
+  );
+
+  it('keeps a lost connection retryable and passes a bad statement on unchanged', () => {
+    expect(rethrown(pgError('57P01', 'terminating connection'))).toMatchObject({
+      code: 'STORE_UNAVAILABLE',
+      permanent: false,
+    });
+    const syntax = pgError('42601', 'syntax error');
+    expect(rethrown(syntax)).toBe(syntax);
   });
 });
 

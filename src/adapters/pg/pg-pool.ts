@@ -129,9 +129,32 @@ export function isTransientPgError(err: unknown): boolean {
   );
 }
 
-/** Rethrows a transient pg error as a retryable STORE_UNAVAILABLE, a missing schema as SCHEMA_MISSING; anything else unchanged. */
+/**
+ * SQLSTATEs that say the connection settings are wrong, not that the server is away: no such database
+ * (3D000) or schema (3F000), a role that does not exist or may not log in (28000), a wrong password
+ * (28P01), a role without the privileges it needs (42501). Retrying never helps; the operator must fix
+ * DATABASE_URL or the role.
+ */
+const CONFIGURATION_SQLSTATES = new Set(['3D000', '3F000', '28000', '28P01', '42501']);
+
+/**
+ * Rethrows a transient pg error as a retryable STORE_UNAVAILABLE, a missing schema as SCHEMA_MISSING,
+ * wrong connection settings as a permanent INVALID_CONFIG; anything else unchanged.
+ */
 export function rethrowPgError(err: unknown, doing: string): never {
-  if ((err as { code?: unknown } | null)?.code === '42P01') {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && CONFIGURATION_SQLSTATES.has(code)) {
+    // Postgres's own message names the database, role or object; it never holds the password.
+    const reason = err instanceof Error ? err.message : String(err);
+    const error = new ActorCoreError(
+      'INVALID_CONFIG',
+      `Postgres refused while ${doing}: ${reason} (SQLSTATE ${code}); check DATABASE_URL and the role`,
+      { field: 'DATABASE_URL' },
+    );
+    error.cause = err;
+    throw error;
+  }
+  if (code === '42P01') {
     // undefined_table: the schema was never created here.
     throw new ActorCoreError(
       'SCHEMA_MISSING',
