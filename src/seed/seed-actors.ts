@@ -12,6 +12,7 @@ import { packOutput } from '../core/packed-outputs';
 import { parseActorLine } from '../core/resolve-line';
 import { validateOutputs } from '../core/validate-output';
 import { checkActorId } from '../adapters/pg/actor-id';
+import { checkStorableJson } from '../adapters/storable-json';
 import type { ActorDataCodec } from '../adapters/pg/actor-data-codec';
 import { withTransaction } from '../adapters/pg/pg-pool';
 import { writeSeedBatch, type SeedActor } from '../adapters/pg/seed-writer';
@@ -41,9 +42,17 @@ export const DEFAULT_SEED_BATCH = 1000;
 /** Validates one line and returns what the writer needs; errors carry the line number and actor. */
 export function checkSeedLine(text: string, lineNumber: number, registries: CompiledRegistries): SeedActor {
   const actor = parseActorLine(text, lineNumber);
-  const where = { line: lineNumber, actorId: actor.actorId };
   try {
     checkActorId(actor.actorId);
+  } catch (err) {
+    // Not named as the actor: the message shows the id escaped, which printed as is may not be.
+    throw isActorCoreError(err) ? err.locate({ line: lineNumber }) : err;
+  }
+  const where = { line: lineNumber, actorId: actor.actorId };
+  try {
+    // The line goes to Postgres as it is (jsonb): any string in it that Postgres cannot store would
+    // fail the whole load with no line named, so it is refused here, before any schema check.
+    checkStorableJson(actor);
     const version = checkVersion(actor.version);
     const outputs = validateOutputs(actor.subsystems, registries);
     const systems = new Set<string>();
@@ -62,13 +71,24 @@ export function checkSeedLine(text: string, lineNumber: number, registries: Comp
       const block = packOutput(output);
       if (block !== undefined) packed.push({ system: output.meta.system, block });
     }
-    return { actorId: actor.actorId, version, line: text, packed };
+    return { actorId: actor.actorId, version, line: text, packed, lineNumber };
   } catch (err) {
     throw isActorCoreError(err) ? err.locate(where) : err;
   }
 }
 
 export async function seedActors(options: SeedOptions): Promise<SeedProgress> {
+  try {
+    return await seedInTransaction(options);
+  } catch (err) {
+    // A bad line, or a version the write would take past the limit: named with the file.
+    const file = options.file;
+    if (isActorCoreError(err) && err.line !== undefined && file !== undefined) throw err.locate({ file });
+    throw err;
+  }
+}
+
+async function seedInTransaction(options: SeedOptions): Promise<SeedProgress> {
   const batchSize = options.batchSize ?? DEFAULT_SEED_BATCH;
   const progress: SeedProgress = { lines: 0, actors: 0, subsystems: 0 };
   return withTransaction(options.pool, 'seeding', async (client) => {
@@ -85,12 +105,7 @@ export async function seedActors(options: SeedOptions): Promise<SeedProgress> {
     for await (const text of options.lines) {
       progress.lines++;
       if (text.trim() === '') continue;
-      let actor: SeedActor;
-      try {
-        actor = checkSeedLine(text, progress.lines, options.registries);
-      } catch (err) {
-        throw isActorCoreError(err) && options.file !== undefined ? err.locate({ file: options.file }) : err;
-      }
+      const actor = checkSeedLine(text, progress.lines, options.registries);
       batch.delete(actor.actorId);
       batch.set(actor.actorId, actor);
       if (batch.size >= batchSize) await flush();

@@ -139,4 +139,72 @@ describe('actor-core seed', () => {
     const stored = await db.pool.query("SELECT version FROM actors WHERE id = 'from-stdin'");
     expect(stored.rows[0].version).toBe('3');
   });
+
+  it('refuses a string Postgres cannot store (NUL, lone surrogate) naming the line and field, writing nothing', async () => {
+    const before = await counts();
+    const actor = JSON.parse(workload[2]!);
+    const cases: [(a: typeof actor) => void, string, string][] = [
+      [(a) => (a.subsystems[0].meta.stage = 'pre\u0000'), 'INVALID_TYPE', 'field subsystems[0].meta.stage'],
+      [(a) => (a.subsystems[1].meta.system = 'sys\ud800'), 'INVALID_TYPE', 'field subsystems[1].meta.system'],
+      [
+        (a) => (a.subsystems[0].primary[0].dimension = 'str\u0000'),
+        'INVALID_TYPE',
+        'field subsystems[0].primary[0].dimension',
+      ],
+      [(a) => (a.actorId = 'lone\ud800'), 'INVALID_ACTOR_ID', 'field actorId'],
+    ];
+    for (const [spoil, code, field] of cases) {
+      const bad = JSON.parse(JSON.stringify(actor));
+      spoil(bad);
+      // JSON.stringify writes a NUL and a lone surrogate as the escapes \u0000 and \ud800.
+      const file = writeInput('unstorable.jsonl', [workload[3]!, JSON.stringify(bad)]);
+      const result = runCli(['seed', '--input', file], '', { DATABASE_URL: db.url });
+      expect(result.code).toBe(2);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr).toContain(`${code}: `);
+      expect(result.stderr).toContain(`${file}:2`);
+      expect(result.stderr).toContain(field);
+    }
+    expect(await counts()).toEqual(before);
+  }, 40_000);
+
+  it('refuses a re-seed that would move a version past 2^53 − 1, naming the line, writing nothing', async () => {
+    const max = Number.MAX_SAFE_INTEGER;
+    const line = (actorId: string, version: number): string =>
+      JSON.stringify({ actorId, version, subsystems: [outputOf('items', 3)] });
+    const seed = (lines: string[]): ReturnType<typeof runCli> =>
+      runCli(['seed', '--input', writeInput('max.jsonl', lines)], '', { DATABASE_URL: db.url });
+    expect(seed([line('at-max', max)]).code).toBe(0); // the highest version a worker resolves
+    const before = await counts();
+    const result = seed([line('below-max', 4), line('at-max', 1)]);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/INVALID_VERSION: seeding would move the actor past version 2\^53 − 1/);
+    expect(result.stderr).toContain(`max.jsonl:2, actor at-max, field version`);
+    expect(await counts()).toEqual(before);
+    const stored = await db.pool.query("SELECT version FROM actors WHERE id = 'at-max'");
+    expect(stored.rows[0].version).toBe(String(max));
+    // Past the limit in the line itself: the worker's own check (checkVersion).
+    expect(seed([line('past-max', max + 1)]).stderr).toMatch(/^actor-core: INVALID_VERSION: .*max.jsonl:1/);
+  }, 40_000);
+
+  it('exits 2 with one line naming the cause when the database or role does not exist', async () => {
+    const file = writeInput('config.jsonl', [workload[0]!]);
+    const noDb = new URL(db.url);
+    noDb.pathname = '/no_such_db';
+    const noRole = new URL(db.url);
+    noRole.username = 'no_such_role';
+    noRole.password = 'secret-pw';
+    for (const [url, cause] of [
+      [noDb, 'database "no_such_db" does not exist'],
+      [noRole, 'no_such_role'],
+    ] as const) {
+      const result = runCli(['seed', '--input', file], '', { DATABASE_URL: url.toString() });
+      expect(result.code).toBe(2);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr).toMatch(/^actor-core: INVALID_CONFIG: Postgres refused while seeding: /);
+      expect(result.stderr).toContain(cause);
+      expect(result.stderr).not.toContain('secret-pw');
+    }
+  }, 40_000);
 });

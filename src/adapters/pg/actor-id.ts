@@ -1,5 +1,6 @@
 /** Actor ids are the primary key (varchar(255)) and part of Redis keys: checked before any write. */
 import { ActorCoreError } from '../../core/errors';
+import { isUnstorableText } from '../storable-json';
 
 export const MAX_ACTOR_ID_LENGTH = 255;
 
@@ -19,6 +20,15 @@ export function checkActorId(value: unknown, field = 'actorId'): string {
       field,
       actorId: value,
     });
+  }
+  // A lone surrogate has no UTF-8 form: pg would send U+FFFD, so 'a\ud800' and 'a\udfff' would be
+  // stored as one actor. The id is shown escaped: printed as is, it would read as that U+FFFD too.
+  if (isUnstorableText(value)) {
+    throw new ActorCoreError(
+      'INVALID_ACTOR_ID',
+      `${field} must not contain a lone surrogate (half of a UTF-16 pair), got ${JSON.stringify(value)}`,
+      { field },
+    );
   }
   return value;
 }

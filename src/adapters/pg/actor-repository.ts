@@ -6,11 +6,13 @@
  */
 import { packedParam } from './packed-param';
 import type pg from 'pg';
-import { isActorCoreError } from '../../core/errors';
+import { ActorCoreError, isActorCoreError } from '../../core/errors';
 import type { CompiledRegistries } from '../../core/registries';
 import type { SubsystemOutput } from '../../core/types';
 import { validateOutputs } from '../../core/validate-output';
+import { checkStorableJson, isUnstorableText } from '../storable-json';
 import { checkActorId } from './actor-id';
+import { storedVersion } from './actor-version';
 import { plaintextCodec, type ActorDataCodec } from './actor-data-codec';
 import { runQuery, withTransaction } from './pg-pool';
 
@@ -46,6 +48,7 @@ export class ActorRepository {
   /** Creates the actor at version 1, or replaces its metadata (metadata does not change its version). */
   async upsertActor(actorId: string, data: unknown): Promise<{ version: number; created: boolean }> {
     checkActorId(actorId);
+    checkStorableJson(data, { actorId, field: 'data' });
     const stored = JSON.stringify(this.codec.encode(actorId, data ?? NEW_ACTOR_DATA));
     return withTransaction(this.pool, `upserting actor ${actorId}`, async (client) => {
       const result = await client.query<{ version: string; created: boolean }>(
@@ -55,7 +58,9 @@ export class ActorRepository {
         [actorId, stored],
       );
       const row = result.rows[0]!;
-      return { version: Number(row.version), created: row.created };
+      // Created again above a deleted incarnation's version (actor_version_floors), it may pass the limit.
+      const version = storedVersion(actorId, row.version, `upserting actor ${actorId}`);
+      return { version, created: row.created };
     });
   }
 
@@ -84,6 +89,8 @@ export class ActorRepository {
    */
   async putSubsystem(actorId: string, output: unknown): Promise<number> {
     checkActorId(actorId);
+    // Before validation, as the API does: a NUL or lone surrogate is named where it is, whatever the field.
+    checkStorableJson(output, { actorId });
     let valid: SubsystemOutput;
     try {
       valid = validateOutputs([output], this.registries)[0]!;
@@ -92,7 +99,8 @@ export class ActorRepository {
     }
     const systemId = valid.meta.system;
     const newActorData = JSON.stringify(this.codec.encode(actorId, NEW_ACTOR_DATA));
-    return withTransaction(this.pool, `writing subsystem ${systemId} of actor ${actorId}`, async (client) => {
+    const doing = `writing subsystem ${systemId} of actor ${actorId}`;
+    return withTransaction(this.pool, doing, async (client) => {
       const bumped = await client.query<{ version: string }>(
         `INSERT INTO actors (id, version, data) VALUES ($1, 1, $2::jsonb)
          ON CONFLICT (id) DO UPDATE SET version = actors.version + 1
@@ -104,32 +112,37 @@ export class ActorRepository {
          ON CONFLICT (actor_id, system_id) DO UPDATE SET data = excluded.data, packed = excluded.packed`,
         [actorId, systemId, JSON.stringify(valid), packedParam(valid)],
       );
-      return Number(bumped.rows[0]!.version);
+      return storedVersion(actorId, bumped.rows[0]!.version, doing);
     });
   }
 
   /** Removes one output; returns the actor's new version, or undefined when there was none to remove. */
   async deleteSubsystem(actorId: string, systemId: string): Promise<number | undefined> {
     checkActorId(actorId);
-    return withTransaction(
-      this.pool,
-      `deleting subsystem ${systemId} of actor ${actorId}`,
-      async (client) => {
-        // NO KEY UPDATE: the lock a version bump takes; it does not block snapshot writes' FK checks.
-        const actor = await client.query('SELECT 1 FROM actors WHERE id = $1 FOR NO KEY UPDATE', [actorId]);
-        if (actor.rowCount === 0) return undefined;
-        const gone = await client.query('DELETE FROM subsystems WHERE actor_id = $1 AND system_id = $2', [
-          actorId,
-          systemId,
-        ]);
-        if (gone.rowCount === 0) return undefined;
-        const bumped = await client.query<{ version: string }>(
-          'UPDATE actors SET version = version + 1 WHERE id = $1 RETURNING version',
-          [actorId],
-        );
-        return Number(bumped.rows[0]!.version);
-      },
-    );
+    if (typeof systemId !== 'string' || isUnstorableText(systemId)) {
+      // A lone surrogate would reach Postgres as U+FFFD and delete another system's output.
+      throw new ActorCoreError(
+        'INVALID_TYPE',
+        `systemId must be a string without a NUL character or a lone surrogate, got ${JSON.stringify(systemId)}`,
+        { field: 'systemId', actorId },
+      );
+    }
+    const doing = `deleting subsystem ${systemId} of actor ${actorId}`;
+    return withTransaction(this.pool, doing, async (client) => {
+      // NO KEY UPDATE: the lock a version bump takes; it does not block snapshot writes' FK checks.
+      const actor = await client.query('SELECT 1 FROM actors WHERE id = $1 FOR NO KEY UPDATE', [actorId]);
+      if (actor.rowCount === 0) return undefined;
+      const gone = await client.query('DELETE FROM subsystems WHERE actor_id = $1 AND system_id = $2', [
+        actorId,
+        systemId,
+      ]);
+      if (gone.rowCount === 0) return undefined;
+      const bumped = await client.query<{ version: string }>(
+        'UPDATE actors SET version = version + 1 WHERE id = $1 RETURNING version',
+        [actorId],
+      );
+      return storedVersion(actorId, bumped.rows[0]!.version, doing);
+    });
   }
 
   /**

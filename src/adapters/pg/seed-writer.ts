@@ -8,10 +8,12 @@
  * GREATEST(stored version + 1, line version). Its outputs are replaced, so its version must move past
  * every snapshot already stored for it (which would otherwise count as `current`, or newer, and keep
  * the new outputs from ever being resolved); a line's version below the stored one is overruled.
+ * A bump past MAX_ACTOR_VERSION (src/adapters/pg/actor-version.ts) is refused, the batch rolled back.
  */
 import type pg from 'pg';
 import { blockText } from '../packed-text';
 import type { ActorDataCodec } from './actor-data-codec';
+import { MAX_ACTOR_VERSION, versionOverflowError } from './actor-version';
 
 export interface SeedActor {
   actorId: string;
@@ -20,6 +22,8 @@ export interface SeedActor {
   line: string;
   /** Its outputs packed, by `meta.system` (outputs that do not fit the format are left out). */
   packed: { system: string; block: Uint8Array }[];
+  /** The input line it came from, named in an error. */
+  lineNumber?: number;
 }
 
 export interface SeedBatchResult {
@@ -27,10 +31,15 @@ export interface SeedBatchResult {
   subsystems: number;
 }
 
+// Returns only the actors stored past the limit (a re-seed of one at the limit, or one created again
+// above a deleted incarnation at it): none, normally.
 const UPSERT_ACTORS = `
-  INSERT INTO actors (id, version, data)
-  SELECT b.id, b.version, b.data FROM json_to_recordset($1::json) AS b(id varchar, version bigint, data jsonb)
-  ON CONFLICT (id) DO UPDATE SET version = GREATEST(actors.version + 1, excluded.version), data = excluded.data`;
+  WITH upserted AS (
+    INSERT INTO actors (id, version, data)
+    SELECT b.id, b.version, b.data FROM json_to_recordset($1::json) AS b(id varchar, version bigint, data jsonb)
+    ON CONFLICT (id) DO UPDATE SET version = GREATEST(actors.version + 1, excluded.version), data = excluded.data
+    RETURNING id, version)
+  SELECT id FROM upserted WHERE version > ${MAX_ACTOR_VERSION} LIMIT 1`;
 
 const DELETE_OUTPUTS = 'DELETE FROM subsystems WHERE actor_id = ANY($1::varchar[])';
 
@@ -62,7 +71,13 @@ export async function writeSeedBatch(
         codec.encode(a.actorId, SEEDED_ACTOR_DATA),
       )}}`,
   );
-  await client.query(UPSERT_ACTORS, [`[${actorRows.join(',')}]`]);
+  const past = await client.query<{ id: string }>(UPSERT_ACTORS, [`[${actorRows.join(',')}]`]);
+  const overflow = past.rows[0];
+  if (overflow !== undefined) {
+    const actor = batch.find((a) => a.actorId === overflow.id);
+    const line = actor?.lineNumber;
+    throw versionOverflowError(overflow.id, 'seeding', line === undefined ? {} : { line });
+  }
   await client.query(DELETE_OUTPUTS, [batch.map((a) => a.actorId)]);
   const ids: string[] = [];
   const systems: string[] = [];
