@@ -2,12 +2,13 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ActorRepository } from '../../src/adapters/pg';
-import { assertBuilt, runCliAsync } from '../support/cli';
+import { assertBuilt, cliBin, runCliAsync, runProcess, TempDir } from '../support/cli';
 import { requiredEnv, uniquePrefix } from '../support/databases';
 import { migratedDatabase, outputOf, type TestDatabase } from '../support/pg';
 
 let db: TestDatabase;
 let redis: Redis;
+const temp = new TempDir();
 const queueName = `enqueue-cli-${process.pid}`;
 const prefix = `{${uniquePrefix('enqueue-cli').replace(/[^A-Za-z0-9_.-]/g, '-')}}`;
 
@@ -23,6 +24,7 @@ afterAll(async () => {
   if (keys.length > 0) await redis.del(...keys);
   redis.disconnect();
   await db.close();
+  temp.cleanup();
 });
 
 const env = (): NodeJS.ProcessEnv => ({ DATABASE_URL: db.url, QUEUE_NAME: queueName, QUEUE_PREFIX: prefix });
@@ -69,4 +71,88 @@ describe('actor-core enqueue', () => {
     expect(result.stderr).toMatch(/STORE_UNAVAILABLE: Redis is unavailable/);
     expect(Date.now() - started).toBeLessThan(10_000);
   });
+
+  it('exits 2 at once, Redis closed, when --all has no DATABASE_URL (Redis up or down)', async () => {
+    for (const redisUrl of [requiredEnv('REDIS_URL'), 'redis://127.0.0.1:1']) {
+      const started = Date.now();
+      // runProcess kills and rejects after 15 s: a command that never exits fails here.
+      const result = await runProcess(
+        process.execPath,
+        [cliBin, 'enqueue', '--all'],
+        { ...process.env, ...env(), DATABASE_URL: '', REDIS_URL: redisUrl },
+        15_000,
+      );
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/^actor-core: INVALID_CONFIG: DATABASE_URL is not set/);
+      expect(Date.now() - started).toBeLessThan(10_000);
+    }
+  }, 40_000);
+
+  it('exits 2 with one line naming the cause when the database or role does not exist', async () => {
+    const noDb = new URL(db.url);
+    noDb.pathname = '/no_such_db';
+    const noRole = new URL(db.url);
+    noRole.username = 'no_such_role';
+    noRole.password = 'secret-pw';
+    for (const [url, cause] of [
+      [noDb, 'database "no_such_db" does not exist'],
+      [noRole, 'role "no_such_role" does not exist'],
+    ] as const) {
+      const result = await runCliAsync(['enqueue', '--all'], { ...env(), DATABASE_URL: url.toString() });
+      expect(result.code).toBe(2);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr).toMatch(/^actor-core: INVALID_CONFIG: Postgres refused while listing actors/);
+      expect(result.stderr).toContain(cause);
+      expect(result.stderr).not.toContain('secret-pw');
+    }
+  }, 40_000);
+
+  it('refuses flags it would ignore or that do not fit, with one line and exit 2, enqueueing nothing', async () => {
+    const before = await waiting();
+    const cases: [string[], RegExp][] = [
+      [['--ids', 'a1', '--stale'], /--stale applies only with --all/],
+      [['--ids', ''], /--ids names no actor/],
+      [['--ids', ' , ,'], /--ids names no actor/],
+      [['--all', '--priority', 'interactive'], /--priority interactive cannot be used with --all/],
+      [['--ids', 'a1', '--wait-timeout', '5'], /--wait-timeout applies only with --wait/],
+      [['--ids', 'a1', '--wait', '--wait-timeout', '0'], /--wait-timeout must be a whole number of seconds/],
+    ];
+    for (const [args, message] of cases) {
+      const result = await runCliAsync(['enqueue', ...args], env());
+      expect({ args, code: result.code }).toEqual({ args, code: 2 });
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr).toMatch(message);
+      expect(result.stdout).toBe('');
+    }
+    expect(await waiting()).toBe(before);
+  }, 40_000);
+
+  it('refuses an --input id with a lone surrogate, naming the line, before connecting', async () => {
+    const file = temp.write('ids.jsonl', '{"actorId":"a1"}\n{"actorId":"dup\\ud800"}\n');
+    // Redis is down: the id is refused (exit 2) before any connection is tried (which would be exit 3).
+    const result = await runCliAsync(['enqueue', '--input', file], {
+      ...env(),
+      REDIS_URL: 'redis://127.0.0.1:1',
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/INVALID_ACTOR_ID: actorId must not contain a lone surrogate/);
+    expect(result.stderr).toContain(`${file}:2`);
+  }, 40_000);
+
+  it('gives up waiting after --wait-timeout with one line and exit 3, the jobs left queued', async () => {
+    const started = Date.now();
+    // No worker serves this queue: the job never finishes.
+    const result = await runCliAsync(['enqueue', '--ids', 'a1,a2', '--wait', '--wait-timeout', '1'], {
+      ...env(),
+      QUEUE_NAME: `${queueName}-unserved`,
+    });
+    expect(result.code).toBe(3);
+    expect(result.stdout).toBe('enqueued 2 actors in 1 jobs\n');
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(
+      /^actor-core: STORE_UNAVAILABLE: gave up waiting after 1 s \(--wait-timeout\)/,
+    );
+    expect(result.stderr).not.toMatch(/internal error/);
+    expect(Date.now() - started).toBeLessThan(15_000);
+  }, 40_000);
 });
