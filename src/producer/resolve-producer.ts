@@ -2,72 +2,62 @@
  * The producer library: how other services (in process, with their own Redis connection), the API and
  * the CLI enqueue actor resolutions. Bulk requests become batch jobs; single actors become deduplicated
  * jobs, so re-enqueueing an actor that is already waiting adds no work.
+ *
+ * Every call is bounded in time: it waits for a connecting connection at most its connect timeout, and
+ * for each command at most `commandTimeoutMs`, then fails with a transient STORE_UNAVAILABLE.
  */
-import { Job, Queue, QueueEvents, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import { Queue, type ConnectionOptions, type QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { QueueSettings } from '../../config/settings';
 import { checkActorId } from '../adapters/pg/actor-id';
-import { storeError } from '../adapters/redis/store-error';
 import { runQuery } from '../adapters/pg/pg-pool';
+import { describeValue } from '../core/check';
 import { ActorCoreError } from '../core/errors';
 import { queueOptions } from '../queue/queue-options';
-import { randomUUID } from 'node:crypto';
 import {
-  actorDedupId,
   INTERACTIVE_JOB_PREFIX,
   interactiveQueueName,
   PRIORITY_VALUES,
   RESOLVE_JOB,
+  actorDedupId,
   type ResolveJobData,
   type ResolveJobResult,
-  type ResolvePriority,
 } from '../queue/resolve-jobs';
+import { addActorJob, type Bounded } from './actor-jobs';
+import { ConnectionGate } from './connection-gate';
+import { JobWaiter } from './job-waiter';
+import { EnqueueIncompleteError, ProducerClosedError, redisFailure } from './producer-errors';
+import {
+  checkActorIds,
+  checkEnqueueAllFilter,
+  checkEnqueueOptions,
+  checkJobIds,
+  checkMs,
+  checkProducerOptions,
+  type EnqueueAllFilter,
+  type EnqueueOptions,
+  type EnqueueResult,
+  type ProducerOptions,
+} from './producer-options';
 
-export interface ProducerOptions {
-  /**
-   * The caller's Redis connection. For a producer, create it to fail fast when Redis is down
-   * (`enableOfflineQueue: false`, a small `maxRetriesPerRequest`): see `producerRedisOptions`.
-   */
-  connection: Redis;
-  queue: QueueSettings;
-  /** Needed by `enqueueAll` only: where the actor ids come from. */
-  pool?: pg.Pool;
-  /**
-   * BullMQ re-emits the connection's errors on each queue, and prints them when nobody listens. The
-   * caller's connection reports them already and calls fail with STORE_UNAVAILABLE, so by default
-   * they are dropped here; give a listener to log them.
-   */
-  onQueueError?: (err: Error) => void;
+export {
+  PRODUCER_COMMAND_TIMEOUT_MS,
+  producerRedisOptions,
+  type EnqueueAllFilter,
+  type EnqueueOptions,
+  type EnqueueResult,
+  type ProducerOptions,
+} from './producer-options';
+
+/** Adds sent to Redis at once: a failure stops the call after the batch it happened in. */
+const ADD_CHUNK = 1000;
+
+/** One job to add, and the actors it carries. */
+interface PlannedJob {
+  actorIds: string[];
+  add: () => Promise<string>;
 }
-
-export interface EnqueueOptions {
-  /** Default `bulk` for several actors, `interactive` for one. */
-  priority?: ResolvePriority;
-  /** Actors per job for bulk requests; default from the queue settings. */
-  batchSize?: number;
-  /** Resolve even when the stored snapshot is current. */
-  force?: boolean;
-}
-
-export interface EnqueueResult {
-  jobIds: string[];
-  actors: number;
-}
-
-export interface EnqueueAllFilter {
-  /** Only actors whose stored snapshot is missing or older than the actor (e.g. after an outage). */
-  stale?: boolean;
-}
-
-/** ioredis options for a producer connection: commands fail at once when Redis is unreachable. */
-export const producerRedisOptions = {
-  enableOfflineQueue: false,
-  maxRetriesPerRequest: 1,
-  connectTimeout: 5000,
-} as const;
-
-const ADD_BULK_CHUNK = 1000;
 
 export class ResolveProducer {
   /** Bulk and change jobs. */
@@ -77,21 +67,33 @@ export class ResolveProducer {
   private readonly settings: QueueSettings;
   private readonly pool: pg.Pool | undefined;
   private readonly connection: Redis;
-  private readonly events = new Map<string, Promise<QueueEvents>>();
-  private readonly onQueueError: (err: Error) => void;
+  private readonly commandTimeoutMs: number;
+  private readonly gate: ConnectionGate;
+  private readonly waiter: JobWaiter;
+  private closing: Promise<void> | undefined;
 
   constructor(options: ProducerOptions) {
-    this.settings = options.queue;
-    this.pool = options.pool;
-    this.connection = options.connection;
-    const opts = queueOptions(options.queue, options.connection as ConnectionOptions);
-    this.queue = new Queue<ResolveJobData, ResolveJobResult>(options.queue.name, opts);
+    const checked = checkProducerOptions(options);
+    this.settings = checked.queue;
+    this.pool = checked.pool;
+    this.connection = checked.connection;
+    this.commandTimeoutMs = checked.commandTimeoutMs;
+    const opts = queueOptions(checked.queue, checked.connection as ConnectionOptions);
+    this.queue = new Queue<ResolveJobData, ResolveJobResult>(checked.queue.name, opts);
     this.interactiveQueue = new Queue<ResolveJobData, ResolveJobResult>(
-      interactiveQueueName(options.queue.name),
+      interactiveQueueName(checked.queue.name),
       opts,
     );
-    this.onQueueError = options.onQueueError ?? ((): void => undefined);
-    for (const queue of [this.queue, this.interactiveQueue]) queue.on('error', this.onQueueError);
+    for (const queue of [this.queue, this.interactiveQueue]) queue.on('error', checked.onQueueError);
+    this.gate = new ConnectionGate(checked.connection);
+    this.waiter = new JobWaiter({
+      connection: checked.connection,
+      prefix: checked.queue.prefix,
+      queueOf: (jobId) => this.queueOf(jobId),
+      onQueueError: checked.onQueueError,
+      bounded: this.bounded,
+      unavailable: () => (this.connection.status === 'ready' ? undefined : this.gate.unavailable()),
+    });
   }
 
   /** The queue that holds a job, from its id. */
@@ -99,46 +101,44 @@ export class ResolveProducer {
     return jobId.startsWith(INTERACTIVE_JOB_PREFIX) ? this.interactiveQueue : this.queue;
   }
 
-  /** Enqueues the resolution of these actors; returns the ids of the jobs that carry them. */
+  /**
+   * Enqueues the resolution of these actors; returns the ids of the jobs that carry them. A single-actor
+   * job id is that of a job that starts after this call (see actor-jobs.ts). If Redis fails part-way,
+   * the EnqueueIncompleteError says which actors were enqueued.
+   */
   async enqueueResolve(actorIds: readonly string[], options: EnqueueOptions = {}): Promise<EnqueueResult> {
-    actorIds.forEach((id, i) => checkActorId(id, `actorIds[${i}]`));
-    const unique = [...new Set(actorIds)];
+    this.assertOpen('enqueueResolve');
+    const unique = [...new Set(checkActorIds(actorIds))];
+    const { priority, batchSize, force } = checkEnqueueOptions(options);
     if (unique.length === 0) return { jobIds: [], actors: 0 };
-    const priority = options.priority ?? (unique.length === 1 ? 'interactive' : 'bulk');
-    const batchSize = options.batchSize ?? this.settings.batchSize;
-    if (!Number.isSafeInteger(batchSize) || batchSize < 1) {
-      throw new ActorCoreError('INVALID_CONFIG', `batchSize must be an integer ≥ 1, got ${batchSize}`, {
-        field: 'batchSize',
-      });
-    }
+    const lane = priority ?? (unique.length === 1 ? 'interactive' : 'bulk');
+    await this.gate.ready();
     const enqueuedAt = Date.now();
-    const base: JobsOptions = PRIORITY_VALUES[priority] > 0 ? { priority: PRIORITY_VALUES[priority] } : {};
-    const jobs =
-      priority === 'bulk'
-        ? chunk(unique, batchSize).map((ids) => ({
-            name: RESOLVE_JOB,
-            data: jobData(ids, enqueuedAt, options.force),
-            opts: base,
+    const jobs: PlannedJob[] =
+      lane === 'bulk'
+        ? chunk(unique, batchSize ?? this.settings.batchSize).map((ids) => ({
+            actorIds: ids,
+            add: async () => {
+              const data = jobData(ids, enqueuedAt, force);
+              return (
+                await this.bounded(this.queue.add(RESOLVE_JOB, data, { priority: PRIORITY_VALUES.bulk }))
+              ).id!;
+            },
           }))
         : unique.map((id) => ({
-            name: RESOLVE_JOB,
-            data: jobData([id], enqueuedAt, options.force),
-            // keepLastIfActive: a write during the resolution gets exactly one follow-up job.
-            opts: { ...base, deduplication: { id: actorDedupId(id), keepLastIfActive: true } },
+            actorIds: [id],
+            add: () =>
+              addActorJob({
+                queue: lane === 'interactive' ? this.interactiveQueue : this.queue,
+                connection: this.connection,
+                lanePrefix: lane === 'interactive' ? INTERACTIVE_JOB_PREFIX : '',
+                actorId: id,
+                data: jobData([id], enqueuedAt, force),
+                priority: PRIORITY_VALUES[lane],
+                bounded: this.bounded,
+              }),
           }));
-    await this.connected();
-    const target = priority === 'interactive' ? this.interactiveQueue : this.queue;
-    if (priority === 'interactive') {
-      for (const job of jobs) (job.opts as JobsOptions).jobId = `${INTERACTIVE_JOB_PREFIX}${randomUUID()}`;
-    }
-    const jobIds: string[] = [];
-    for (const part of chunk(jobs, ADD_BULK_CHUNK)) {
-      const added = await target
-        .addBulk(part)
-        .catch((err: unknown) => Promise.reject(storeError(err, `enqueueing ${part.length} jobs`)));
-      for (const job of added) jobIds.push(job.id!);
-    }
-    return { jobIds, actors: unique.length };
+    return this.addAll(jobs, unique.length);
   }
 
   /**
@@ -147,78 +147,44 @@ export class ResolveProducer {
    * the returned id is the job that resolves this version (or a later one).
    */
   async enqueueAtVersion(actorId: string, version: number, options: EnqueueOptions = {}): Promise<string> {
+    this.assertOpen('enqueueAtVersion');
     checkActorId(actorId);
-    if (!Number.isSafeInteger(version) || version < 1) {
+    if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 1) {
       throw new ActorCoreError(
         'INVALID_VERSION',
-        `version must be an integer from 1 to 2^53 − 1, got ${version}`,
-        {
-          field: 'version',
-          actorId,
-        },
+        `version must be an integer from 1 to 2^53 − 1, got ${describeValue(version)}`,
+        { field: 'version', actorId },
       );
     }
-    const lane = options.priority ?? 'change';
+    const checked = checkEnqueueOptions(options);
+    const lane = checked.priority ?? 'change';
     const priority = PRIORITY_VALUES[lane];
-    await this.connected();
+    await this.gate.ready();
     const target = lane === 'interactive' ? this.interactiveQueue : this.queue;
     const prefix = lane === 'interactive' ? INTERACTIVE_JOB_PREFIX : '';
     // A connection lost mid-command is STORE_UNAVAILABLE (transient), like one lost before it.
-    const job = await target
-      .add(RESOLVE_JOB, jobData([actorId], Date.now(), options.force), {
+    const job = await this.bounded(
+      target.add(RESOLVE_JOB, jobData([actorId], Date.now(), checked.force), {
         ...(priority > 0 ? { priority } : {}),
         jobId: `${prefix}${actorDedupId(actorId)}.v${version}`,
-      })
-      .catch((err: unknown) =>
-        Promise.reject(storeError(err, `enqueueing actor ${actorId} at version ${version}`, { actorId })),
-      );
+      }),
+    ).catch((err: unknown) =>
+      Promise.reject(redisFailure(err, `enqueueing actor ${actorId} at version ${version}`, { actorId })),
+    );
     return job.id!;
-  }
-
-  /**
-   * Fails fast instead of waiting for a Redis that is not there: BullMQ would wait for the connection
-   * to become ready (forever, while ioredis keeps reconnecting), so the fail-fast options never apply.
-   */
-  private async connected(): Promise<void> {
-    const connection = this.connection;
-    if (connection.status === 'ready') return;
-    const unavailable = (): ActorCoreError =>
-      new ActorCoreError(
-        'STORE_UNAVAILABLE',
-        `Redis is unavailable (connection ${connection.status})`,
-        {},
-        false,
-      );
-    if (connection.status === 'wait') void connection.connect().catch(() => undefined);
-    else if (connection.status !== 'connecting' && connection.status !== 'connect') throw unavailable();
-    const limit = connection.options.connectTimeout ?? 10_000;
-    await new Promise<void>((resolve, reject) => {
-      const done = (err?: Error): void => {
-        clearTimeout(timer);
-        connection.off('ready', onReady);
-        connection.off('reconnecting', onDown);
-        connection.off('end', onDown);
-        if (err === undefined) resolve();
-        else reject(err);
-      };
-      const onReady = (): void => done();
-      const onDown = (): void => done(unavailable());
-      const timer = setTimeout(onDown, limit);
-      connection.once('ready', onReady);
-      connection.once('reconnecting', onDown);
-      connection.once('end', onDown);
-    });
   }
 
   /** Enqueues every actor in Postgres (or only the stale ones), in id order, page by page. */
   async enqueueAll(filter: EnqueueAllFilter = {}, options: EnqueueOptions = {}): Promise<EnqueueResult> {
+    this.assertOpen('enqueueAll');
+    const { stale } = checkEnqueueAllFilter(filter);
+    const checked = checkEnqueueOptions(options);
     if (this.pool === undefined) {
       throw new ActorCoreError('INVALID_CONFIG', 'enqueueAll needs a Postgres pool (ProducerOptions.pool)', {
         field: 'pool',
       });
     }
-    const page = Math.max(options.batchSize ?? this.settings.batchSize, 1) * 20;
-    const stale = filter.stale === true;
+    const page = (checked.batchSize ?? this.settings.batchSize) * 20;
     const total: EnqueueResult = { jobIds: [], actors: 0 };
     let after = '';
     for (;;) {
@@ -233,7 +199,12 @@ export class ResolveProducer {
       );
       const ids = result.rows.map((row) => row.id);
       if (ids.length === 0) break;
-      const added = await this.enqueueResolve(ids, { ...options, priority: options.priority ?? 'bulk' });
+      const added = await this.enqueueResolve(ids, {
+        ...options,
+        priority: checked.priority ?? 'bulk',
+      }).catch((err: unknown) =>
+        Promise.reject(err instanceof EnqueueIncompleteError ? withEarlierPages(err, total) : err),
+      );
       total.jobIds.push(...added.jobIds);
       total.actors += added.actors;
       after = ids[ids.length - 1]!;
@@ -243,87 +214,31 @@ export class ResolveProducer {
   }
 
   /**
-   * Waits for these jobs to finish and returns their results in the same order; rejects with the first
-   * job that failed for good, or on timeout. One events listener serves any number of jobs.
+   * Waits for these jobs to finish and returns their results in the same order (an id given twice gets
+   * the same result); rejects with the first job that failed for good, or after `timeoutMs` (which
+   * covers connecting to Redis). One events reader per queue serves any number of waits.
    */
   async waitForResults(jobIds: readonly string[], timeoutMs = 60_000): Promise<ResolveJobResult[]> {
-    const sources = await this.allQueueEvents();
-    const pending = new Map<string, { resolve: (r: ResolveJobResult) => void; reject: (e: Error) => void }>();
-    const results = jobIds.map((id) => {
-      const result = new Promise<ResolveJobResult>((resolve, reject) =>
-        pending.set(id, {
-          resolve: (r) => (pending.delete(id), resolve(r)),
-          reject: (e) => (pending.delete(id), reject(e)),
-        }),
-      );
-      result.catch(() => undefined); // awaited below; a failure settled early must not go unhandled meanwhile
-      return result;
-    });
-    const onCompleted = ({ jobId, returnvalue }: { jobId: string; returnvalue: unknown }): void => {
-      pending.get(jobId)?.resolve(parseResult(returnvalue));
-    };
-    const onFailed = ({ jobId, failedReason }: { jobId: string; failedReason: string }): void => {
-      pending.get(jobId)?.reject(new Error(`job ${jobId} failed: ${failedReason}`));
-    };
-    for (const events of sources) {
-      events.on('completed', onCompleted);
-      events.on('failed', onFailed);
-    }
-    // Events only reach a listener whose stream read had begun: one that finished in between is found
-    // by reading the job's state, now and then again every second while anything is pending.
-    const readStates = async (): Promise<void> => {
-      await Promise.all(
-        [...pending.keys()].map(async (id) => {
-          const job = await Job.fromId<ResolveJobData, ResolveJobResult>(this.queueOf(id), id);
-          if (job === undefined)
-            pending.get(id)?.reject(new Error(`job ${id} does not exist (or was removed)`));
-          else if (job.finishedOn === undefined) return;
-          else if (job.failedReason === undefined) pending.get(id)?.resolve(job.returnvalue);
-          else if ((await job.getState()) === 'failed')
-            pending.get(id)?.reject(new Error(`job ${id} failed: ${job.failedReason}`));
-        }),
-      );
-    };
-    let timer: NodeJS.Timeout | undefined;
-    let poller: NodeJS.Timeout | undefined;
-    try {
-      await readStates();
-      poller = setInterval(() => void readStates().catch(() => undefined), 1000);
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`jobs not finished after ${timeoutMs} ms`)), timeoutMs);
-      });
-      return await Promise.race([Promise.all(results), timeout]);
-    } finally {
-      clearTimeout(timer);
-      clearInterval(poller);
-      for (const events of sources) {
-        events.off('completed', onCompleted);
-        events.off('failed', onFailed);
-      }
-    }
+    this.assertOpen('waitForResults');
+    const ids = checkJobIds(jobIds);
+    const ms = checkMs(timeoutMs, 'timeoutMs');
+    const queues = [...new Set(ids.map((id) => this.queueOf(id).name))];
+    return this.waiter.wait(ids, queues, ms);
   }
 
-  /** The events (completed, failed, …) of the bulk queue, or of the interactive one. */
+  /** The events (completed, failed, …) of the bulk queue, or of the interactive one, once connected. */
   queueEvents(lane: 'bulk' | 'interactive' = 'bulk'): Promise<QueueEvents> {
-    const name = lane === 'interactive' ? interactiveQueueName(this.settings.name) : this.settings.name;
-    let events = this.events.get(name);
-    if (events === undefined) {
-      const created = new QueueEvents(name, {
-        // Options, not an instance: QueueEvents then owns (and closes) its blocking connection (XREAD).
-        connection: {
-          ...this.connection.options,
-          enableOfflineQueue: true,
-          maxRetriesPerRequest: null,
-          // XREAD BLOCK waits on purpose: a caller's command timeout (the API's) must not cut it.
-          commandTimeout: undefined,
-        } as unknown as ConnectionOptions,
-        prefix: this.settings.prefix,
-      });
-      created.on('error', this.onQueueError);
-      events = created.waitUntilReady().then(() => created);
-      this.events.set(name, events);
+    this.assertOpen('queueEvents');
+    if (lane !== 'bulk' && lane !== 'interactive') {
+      throw new ActorCoreError(
+        'INVALID_TYPE',
+        `lane must be bulk or interactive, got ${describeValue(lane)}`,
+        {
+          field: 'lane',
+        },
+      );
     }
-    return events;
+    return this.waiter.reader(lane === 'interactive' ? this.interactiveQueue.name : this.queue.name);
   }
 
   /** The events of both queues. */
@@ -331,21 +246,86 @@ export class ResolveProducer {
     return Promise.all([this.queueEvents('bulk'), this.queueEvents('interactive')]);
   }
 
-  /** Closes the queues (and the events listeners); the caller's connection stays open. */
-  async close(): Promise<void> {
-    for (const events of this.events.values()) await (await events).close();
-    await this.queue.close();
-    await this.interactiveQueue.close();
+  /**
+   * Closes the queues and the events readers, without waiting for Redis; the caller's connection stays
+   * open. Calls still waiting fail, and later calls fail with ProducerClosedError.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.gate.dispose(new ProducerClosedError('waiting for Redis'));
+      await this.waiter.close(new ProducerClosedError('waitForResults'));
+      await this.queue.close();
+      await this.interactiveQueue.close();
+    })();
+    return this.closing;
   }
+
+  private assertOpen(call: string): void {
+    if (this.closing !== undefined) throw new ProducerClosedError(call);
+  }
+
+  /** Adds the jobs, 1000 at a time; stops after the batch in which one failed, saying what was added. */
+  private async addAll(jobs: PlannedJob[], actors: number): Promise<EnqueueResult> {
+    const jobIds: string[] = [];
+    let enqueued = 0;
+    for (let start = 0; start < jobs.length; start += ADD_CHUNK) {
+      const part = jobs.slice(start, start + ADD_CHUNK);
+      const outcomes = await Promise.allSettled(part.map((job) => job.add()));
+      let failure: unknown;
+      const missing: string[] = [];
+      outcomes.forEach((outcome, i) => {
+        if (outcome.status === 'fulfilled') {
+          jobIds.push(outcome.value);
+          enqueued += part[i]!.actorIds.length;
+        } else {
+          failure ??= outcome.reason;
+          missing.push(...part[i]!.actorIds);
+        }
+      });
+      if (failure !== undefined) {
+        for (const job of jobs.slice(start + ADD_CHUNK)) missing.push(...job.actorIds);
+        const cause = redisFailure(failure, `enqueueing ${actors} actors`);
+        throw new EnqueueIncompleteError(actors, enqueued, jobIds, missing, cause);
+      }
+    }
+    return { jobIds, actors };
+  }
+
+  /** See Bounded. */
+  private readonly bounded: Bounded = <T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> => {
+    const ms = this.commandTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(new ActorCoreError('STORE_UNAVAILABLE', `Redis did not answer within ${ms} ms`, {}, false)),
+        ms,
+      );
+      onAbort = (): void => reject(signal!.reason);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    return Promise.race([promise, deadline]).finally(() => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort!);
+    });
+  };
 }
 
-/** Event payloads carry the return value as JSON text. */
-function parseResult(value: unknown): ResolveJobResult {
-  return (typeof value === 'string' ? JSON.parse(value) : value) as ResolveJobResult;
+/** An enqueueAll page's failure, counting the pages enqueued before it. */
+function withEarlierPages(err: EnqueueIncompleteError, earlier: EnqueueResult): EnqueueIncompleteError {
+  if (earlier.actors === 0) return err;
+  return new EnqueueIncompleteError(
+    earlier.actors + err.actors,
+    earlier.actors + err.enqueuedActors,
+    [...earlier.jobIds, ...err.enqueuedJobIds],
+    err.notEnqueuedActorIds,
+    err.cause as ActorCoreError,
+  );
 }
 
-function jobData(actorIds: string[], enqueuedAt: number, force: boolean | undefined): ResolveJobData {
-  return force === true ? { actorIds, enqueuedAt, force } : { actorIds, enqueuedAt };
+function jobData(actorIds: string[], enqueuedAt: number, force: boolean): ResolveJobData {
+  return force ? { actorIds, enqueuedAt, force } : { actorIds, enqueuedAt };
 }
 
 function chunk<T>(items: readonly T[], size: number): T[][] {

@@ -1,0 +1,88 @@
+/**
+ * The producer's own errors: Redis failures as the caller should read them (a wrong password is a
+ * configuration error, not an outage to retry), a call on a closed producer, and an enqueue that
+ * stopped part-way, with how far it got.
+ */
+import { ReplyError } from 'ioredis';
+import { storeError } from '../adapters/redis/store-error';
+import { ActorCoreError, type ErrorLocation } from '../core/errors';
+
+/** Replies that mean the connection's user or password is wrong, or lacks a permission. */
+const AUTH_REPLIES = /^(WRONGPASS|NOAUTH|NOPERM)\b|^ERR invalid (username-)?password/;
+
+/**
+ * By name, not `instanceof`: the caller's connection may come from another copy of ioredis (its own
+ * dependency), whose ReplyError is another class.
+ */
+export function isAuthError(err: unknown): boolean {
+  const { name, message } = (err ?? {}) as Partial<Error>;
+  return name === ReplyError.name && typeof message === 'string' && AUTH_REPLIES.test(message);
+}
+
+/** Redis refused the credentials: retrying cannot help, the URL (or the ACL) must change. */
+export function authError(err: Error): ActorCoreError {
+  const error = new ActorCoreError(
+    'INVALID_CONFIG',
+    `Redis refused the connection's credentials (${err.message}): check the user and password of the Redis URL`,
+    { field: 'connection' },
+  );
+  error.cause = err;
+  return error;
+}
+
+/** `err`, thrown by ioredis or BullMQ while `doing`, as the caller should see it. */
+export function redisFailure(err: unknown, doing: string, where: ErrorLocation = {}): ActorCoreError {
+  if (isAuthError(err)) return authError(err as Error);
+  return storeError(err, doing, where);
+}
+
+/**
+ * A call on a closed producer. Permanent for this producer (it opens nothing again), and
+ * STORE_UNAVAILABLE so that the API, whose requests can still arrive while it shuts down, answers 503.
+ */
+export class ProducerClosedError extends ActorCoreError {
+  constructor(call: string) {
+    super(
+      'STORE_UNAVAILABLE',
+      `${call}: the producer is closed (ResolveProducer.close() was called)`,
+      {},
+      true,
+    );
+    this.name = 'ProducerClosedError';
+  }
+}
+
+/**
+ * An enqueue that failed after some of its jobs were added: they stay queued (and run). Retrying the
+ * same call enqueues those actors again: bulk jobs are not deduplicated, so they are resolved twice
+ * (harmless, the second finds them `current`; with `force`, rewritten again); single-actor jobs are.
+ * Retry with `notEnqueuedActorIds` to enqueue only the rest.
+ */
+export class EnqueueIncompleteError extends ActorCoreError {
+  constructor(
+    /** The distinct actors the call was to enqueue. */
+    readonly actors: number,
+    /** Actors whose job Redis confirmed. */
+    readonly enqueuedActors: number,
+    /** The confirmed jobs (they are queued and will run). */
+    readonly enqueuedJobIds: string[],
+    /**
+     * The actors of this call without a confirmed job, in call order. One whose command timed out
+     * may still have been enqueued: a hung Redis can carry it out when it answers.
+     */
+    readonly notEnqueuedActorIds: string[],
+    cause: ActorCoreError,
+  ) {
+    super(
+      cause.code,
+      enqueuedActors === 0
+        ? `${cause.message} (none of the ${actors} actors was confirmed enqueued)`
+        : `${cause.message} (${enqueuedActors} of the ${actors} actors were enqueued first, in ` +
+            `${enqueuedJobIds.length} jobs: notEnqueuedActorIds lists the other ${actors - enqueuedActors})`,
+      cause.location(),
+      cause.permanent,
+    );
+    this.name = 'EnqueueIncompleteError';
+    this.cause = cause;
+  }
+}
