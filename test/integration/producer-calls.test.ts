@@ -1,0 +1,140 @@
+/**
+ * The producer's calls from a caller that TypeScript does not check: wrong arguments are refused with
+ * a permanent error naming the field, before anything is enqueued; a closed producer refuses every
+ * call and opens nothing; and concurrent calls add no listeners per call.
+ */
+import { Redis } from 'ioredis';
+import { ProducerClosedError } from '../../src/producer';
+import { sleep } from '../support/cluster';
+import { requiredEnv } from '../support/databases';
+import { closeAll, connect, openProducer, testQueue } from '../support/producer';
+
+jest.setTimeout(30_000);
+
+afterEach(closeAll);
+
+/** The error a call rejected with (or 'resolved'). */
+function refusal(call: () => Promise<unknown>): Promise<unknown> {
+  return Promise.resolve()
+    .then(call)
+    .then(
+      () => 'resolved',
+      (err: unknown) => err,
+    );
+}
+
+describe('a call with wrong arguments', () => {
+  it.each([
+    ['an unknown priority', ['a', 'b'], { priority: 'urgent' }, 'INVALID_PRIORITY', 'options.priority'],
+    ['a priority in the wrong case', ['a'], { priority: 'Bulk' }, 'INVALID_PRIORITY', 'options.priority'],
+    ['force as text', ['a', 'b'], { force: 'no' }, 'INVALID_TYPE', 'options.force'],
+    ['a batch size of 0', ['a', 'b'], { batchSize: 0 }, 'INVALID_CONFIG', 'options.batchSize'],
+    ['an unknown option', ['a'], { prio: 'bulk' }, 'UNKNOWN_FIELD', 'options.prio'],
+    ['one id instead of a list', 'actor-1', {}, 'INVALID_TYPE', 'actorIds'],
+    ['null instead of a list', null, {}, 'INVALID_TYPE', 'actorIds'],
+    ['a Set instead of a list', new Set(['a']), {}, 'INVALID_TYPE', 'actorIds'],
+    ['a number among the ids', ['a', 42], {}, 'INVALID_ACTOR_ID', 'actorIds[1]'],
+  ])(
+    'refuses %s in enqueueResolve, naming the field, and enqueues nothing',
+    async (_what, ids, options, code, field) => {
+      const producer = openProducer({ connection: connect(), queue: testQueue('producer-bad-call') });
+      const err = await refusal(() => producer.enqueueResolve(ids as never, options as never));
+      expect(err).toMatchObject({ code, field, permanent: true });
+      expect(await producer.queue.count()).toBe(0);
+      expect(await producer.interactiveQueue.count()).toBe(0);
+    },
+  );
+
+  it('refuses wrong arguments of enqueueAtVersion, enqueueAll and waitForResults', async () => {
+    const producer = openProducer({ connection: connect(), queue: testQueue('producer-bad-calls') });
+    const cases: Array<[() => Promise<unknown>, string, string]> = [
+      [() => producer.enqueueAtVersion('a', '3' as never), 'INVALID_VERSION', 'version'],
+      [
+        () => producer.enqueueAtVersion('a', 1, { priority: 'urgnet' as never }),
+        'INVALID_PRIORITY',
+        'options.priority',
+      ],
+      [() => producer.enqueueAll({ stale: 'yes' as never }), 'INVALID_TYPE', 'filter.stale'],
+      [() => producer.waitForResults('abc' as never), 'INVALID_TYPE', 'jobIds'],
+      [() => producer.waitForResults([7] as never), 'INVALID_TYPE', 'jobIds[0]'],
+      [() => producer.waitForResults(['1'], -1), 'INVALID_CONFIG', 'timeoutMs'],
+    ];
+    for (const [call, code, field] of cases) {
+      expect(await refusal(call)).toMatchObject({ code, field, permanent: true });
+    }
+    expect(await producer.queue.count()).toBe(0);
+  });
+});
+
+describe('a closed producer', () => {
+  it('refuses every call with ProducerClosedError, opens no connection, and closes again at once', async () => {
+    const queue = testQueue('producer-closed');
+    const producer = openProducer({ connection: connect(), queue });
+    await producer.enqueueResolve(['a', 'b']);
+    await producer.close();
+
+    for (const call of [
+      () => producer.enqueueResolve(['c', 'd']),
+      () => producer.enqueueAtVersion('c', 1),
+      () => producer.enqueueAll(),
+      () => producer.waitForResults(['1'], 2000),
+      () => producer.allQueueEvents(),
+    ]) {
+      const err = await refusal(call);
+      expect(err).toBeInstanceOf(ProducerClosedError);
+      expect(err).toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    }
+    await producer.close();
+    expect(await producer.queue.count()).toBe(1);
+    // No events reader was opened for the wait (its connection would carry the queue's name).
+    await sleep(300);
+    const admin = new Redis(requiredEnv('REDIS_URL'));
+    try {
+      expect(String(await admin.client('LIST'))).not.toContain(queue.prefix);
+    } finally {
+      admin.disconnect();
+    }
+  });
+});
+
+describe('concurrent calls', () => {
+  let warnings: Error[] = [];
+  const onWarning = (warning: Error): number => warnings.push(warning);
+  beforeEach(() => {
+    warnings = [];
+    process.on('warning', onWarning);
+  });
+  afterEach(() => {
+    process.off('warning', onWarning);
+  });
+
+  it('add no listeners per call, on the caller’s connection or on the events readers', async () => {
+    const connection = connect();
+    const queue = testQueue('producer-listeners');
+    const producer = openProducer({ connection, queue });
+    // 20 enqueues while the connection is still connecting, then 20 waits at once.
+    const enqueued = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => producer.enqueueResolve([`a${i}`])),
+    );
+    const jobIds = enqueued.flatMap((r) => r.jobIds);
+    await Promise.all(Array.from({ length: 20 }, () => refusal(() => producer.waitForResults(jobIds, 300))));
+    const events = await producer.queueEvents('interactive');
+    expect([events.listenerCount('completed'), events.listenerCount('failed')]).toEqual([1, 1]);
+    await sleep(50); // warnings are emitted on the next tick
+    expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+  });
+
+  it('leave the caller’s connection as they found it when producers are created and closed on it', async () => {
+    const connection = connect();
+    await new Promise((resolve) => connection.once('ready', resolve));
+    const before = connection.eventNames().map((name) => [name, connection.listenerCount(name)]);
+    const max = connection.getMaxListeners();
+    for (let i = 0; i < 15; i++) {
+      const producer = openProducer({ connection, queue: testQueue('producer-many') });
+      await producer.enqueueResolve(['a', 'b']);
+      await producer.close();
+    }
+    expect(connection.eventNames().map((name) => [name, connection.listenerCount(name)])).toEqual(before);
+    expect(connection.getMaxListeners()).toBe(max);
+  });
+});
