@@ -34,7 +34,11 @@ const CLIENT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
 ]);
 
 /** Stores that are down or not ready: the client may retry. */
-const UNAVAILABLE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['STORE_UNAVAILABLE', 'SCHEMA_MISSING']);
+const UNAVAILABLE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'STORE_UNAVAILABLE',
+  'SCHEMA_MISSING',
+  'PRODUCER_CLOSED', // the server is shutting down
+]);
 
 /** body-parser's error types (http-errors with `type`), as our codes. */
 const BODY_ERRORS: Readonly<Record<string, string>> = {

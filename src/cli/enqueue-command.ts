@@ -53,8 +53,10 @@ Environment: REDIS_URL (required), DATABASE_URL (for --all), QUEUE_NAME, QUEUE_P
 Exit codes:
   0  enqueued (with --wait: and every job finished)
   1  internal error
-  2  bad command line, input or configuration (a wrong password, database or role): one line on stderr
-  3  Redis or Postgres unavailable, or --wait gave up: nothing wrong with the request, try again later`;
+  2  bad command line, input or configuration (a wrong password, database or role), or with --wait a
+     job that failed for good (JOB_FAILED, with its reason): one line on stderr
+  3  Redis or Postgres unavailable, or --wait gave up (WAIT_TIMEOUT): nothing wrong with the request,
+     try again later`;
 
 function parsePriority(text: string): ResolvePriority {
   if (!(PRIORITIES as readonly string[]).includes(text)) {
@@ -171,21 +173,14 @@ async function waitForJobs(
   seconds: number,
   queueName: string,
 ): Promise<ResolveJobResult[]> {
-  const limitMs = seconds * 1000;
-  const started = Date.now();
   try {
-    return await producer.waitForResults(jobIds, limitMs);
+    return await producer.waitForResults(jobIds, seconds * 1000);
   } catch (err) {
-    // The producer's timeout is a plain Error (a failed job is one too, but comes when it fails): one
-    // at the limit is the timeout. The margin covers its timer starting on a clock read a little
-    // before ours (the event loop's cached time).
-    const atLimit = Date.now() - started >= limitMs - Math.min(1000, limitMs / 10);
-    if (isActorCoreError(err) || !atLimit) throw err;
-    const detail = err instanceof Error ? `: ${err.message}` : '';
+    if (!isActorCoreError(err) || err.code !== 'WAIT_TIMEOUT') throw err;
     throw new ActorCoreError(
-      'STORE_UNAVAILABLE',
+      'WAIT_TIMEOUT',
       `gave up waiting after ${seconds} s (--wait-timeout); the jobs stay queued and still run ` +
-        `(is a worker running on queue ${queueName}?)${detail}`,
+        `(is a worker running on queue ${queueName}?): ${err.message}`,
       { field: '--wait-timeout' },
       false,
     );

@@ -39,7 +39,12 @@ export type ErrorCode =
   | 'SERVICE_START_FAILED'
   | 'MIGRATION_FAILED'
   | 'INVALID_ACTOR_ID'
-  | 'SCHEMA_MISSING';
+  | 'SCHEMA_MISSING'
+  // the producer's calls
+  | 'PRODUCER_CLOSED'
+  | 'WAIT_TIMEOUT'
+  | 'JOB_FAILED'
+  | 'JOB_NOT_FOUND';
 
 export interface ErrorLocation {
   /** The subsystem (its meta.system, else `#index`) the error is in. */

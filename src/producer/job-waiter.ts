@@ -10,7 +10,7 @@ import type { Redis } from 'ioredis';
 import { ActorCoreError } from '../core/errors';
 import type { ResolveJobData, ResolveJobResult } from '../queue/resolve-jobs';
 import { dedupIdOfJob, followUpPending, type Bounded } from './actor-jobs';
-import { redisFailure } from './producer-errors';
+import { jobFailedError, jobNotFoundError, redisFailure, waitTimeoutError } from './producer-errors';
 
 type ResolveQueue = Queue<ResolveJobData, ResolveJobResult>;
 
@@ -168,8 +168,7 @@ export class JobWaiter {
       for (const wait of this.waits.get(jobId) ?? []) wait.complete(jobId, parseResult(returnvalue));
     });
     events.on('failed', ({ jobId, failedReason }) => {
-      for (const wait of this.waits.get(jobId) ?? [])
-        wait.finish(new Error(`job ${jobId} failed: ${failedReason}`));
+      for (const wait of this.waits.get(jobId) ?? []) wait.finish(jobFailedError(jobId, failedReason));
     });
     const created: Reader = {
       events,
@@ -198,12 +197,11 @@ export class JobWaiter {
           const job = await bounded(Job.fromId<ResolveJobData, ResolveJobResult>(queueOf(id), id), signal);
           wait.everRead = true;
           if (job === undefined) {
-            if (!(await this.followUpPending(id, signal)))
-              wait.finish(new Error(`job ${id} does not exist (or was removed)`));
+            if (!(await this.followUpPending(id, signal))) wait.finish(jobNotFoundError(id));
           } else if (job.finishedOn === undefined) return;
           else if (job.failedReason === undefined) wait.complete(id, job.returnvalue);
           else if ((await bounded(job.getState(), signal)) === 'failed')
-            wait.finish(new Error(`job ${id} failed: ${job.failedReason}`));
+            wait.finish(jobFailedError(id, job.failedReason));
         } catch (err) {
           if (!wait.everRead && !wait.done)
             wait.unreadable = redisFailure(err, `reading the state of job ${id}`);
@@ -220,7 +218,7 @@ export class JobWaiter {
     return bounded(followUpPending(connection, queueOf(jobId), dedupId, jobId), signal);
   }
 
-  private timeoutError(wait: Wait, timeoutMs: number): Error {
+  private timeoutError(wait: Wait, timeoutMs: number): ActorCoreError {
     // Never able to read a state: say why (Redis unreachable or hung: a transient STORE_UNAVAILABLE).
     if (!wait.everRead) {
       const unreadable =
@@ -236,9 +234,7 @@ export class JobWaiter {
       error.cause = unreadable;
       return error;
     }
-    const ids = [...wait.pending];
-    const shown = ids.slice(0, 5).join(', ') + (ids.length > 5 ? `, … (${ids.length - 5} more)` : '');
-    return new Error(`jobs not finished after ${timeoutMs} ms: ${shown}`);
+    return waitTimeoutError(timeoutMs, [...wait.pending]);
   }
 }
 

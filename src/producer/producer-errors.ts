@@ -37,19 +37,39 @@ export function redisFailure(err: unknown, doing: string, where: ErrorLocation =
 }
 
 /**
- * A call on a closed producer. Permanent for this producer (it opens nothing again), and
- * STORE_UNAVAILABLE so that the API, whose requests can still arrive while it shuts down, answers 503.
+ * A call on a closed producer: permanent for this producer (it opens nothing again). The API, whose
+ * requests can still arrive while it shuts down, answers it with 503.
  */
 export class ProducerClosedError extends ActorCoreError {
   constructor(call: string) {
     super(
-      'STORE_UNAVAILABLE',
+      'PRODUCER_CLOSED',
       `${call}: the producer is closed (ResolveProducer.close() was called)`,
       {},
       true,
     );
     this.name = 'ProducerClosedError';
   }
+}
+
+/** A job waited for failed for good (its `failedReason` says why): waiting again cannot help. */
+export function jobFailedError(jobId: string, failedReason: string): ActorCoreError {
+  return new ActorCoreError('JOB_FAILED', `job ${jobId} failed: ${failedReason}`, {}, true);
+}
+
+/** A job waited for is not in Redis: never created, or removed after it finished. */
+export function jobNotFoundError(jobId: string): ActorCoreError {
+  return new ActorCoreError('JOB_NOT_FOUND', `job ${jobId} does not exist (or was removed)`, {}, true);
+}
+
+/**
+ * The wait ended before every job finished. Transient: the jobs stay queued and still run, so a later
+ * wait (or a worker that was not running) can see them through.
+ */
+export function waitTimeoutError(timeoutMs: number, pending: readonly string[]): ActorCoreError {
+  const shown =
+    pending.slice(0, 5).join(', ') + (pending.length > 5 ? `, … (${pending.length - 5} more)` : '');
+  return new ActorCoreError('WAIT_TIMEOUT', `jobs not finished after ${timeoutMs} ms: ${shown}`, {}, false);
 }
 
 /**

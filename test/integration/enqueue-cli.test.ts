@@ -149,9 +149,7 @@ describe('actor-core enqueue', () => {
     expect(result.code).toBe(3);
     expect(result.stdout).toBe('enqueued 2 actors in 1 jobs\n');
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(result.stderr).toMatch(
-      /^actor-core: STORE_UNAVAILABLE: gave up waiting after 1 s \(--wait-timeout\)/,
-    );
+    expect(result.stderr).toMatch(/^actor-core: WAIT_TIMEOUT: gave up waiting after 1 s \(--wait-timeout\)/);
     expect(result.stderr).not.toMatch(/internal error/);
     expect(Date.now() - started).toBeLessThan(15_000);
   }, 40_000);

@@ -3,6 +3,7 @@
  * a permanent error naming the field, before anything is enqueued; a closed producer refuses every
  * call and opens nothing; and concurrent calls add no listeners per call.
  */
+import { UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ProducerClosedError } from '../../src/producer';
 import { sleep } from '../support/cluster';
@@ -82,7 +83,7 @@ describe('a closed producer', () => {
     ]) {
       const err = await refusal(call);
       expect(err).toBeInstanceOf(ProducerClosedError);
-      expect(err).toMatchObject({ code: 'STORE_UNAVAILABLE' });
+      expect(err).toMatchObject({ code: 'PRODUCER_CLOSED', permanent: true });
     }
     await producer.close();
     expect(await producer.queue.count()).toBe(1);
@@ -94,6 +95,49 @@ describe('a closed producer', () => {
     } finally {
       admin.disconnect();
     }
+  });
+});
+
+describe('waitForResults’ errors', () => {
+  it('says JOB_FAILED with the reason for a job that failed for good, JOB_NOT_FOUND for an unknown id', async () => {
+    const queue = testQueue('producer-wait-codes');
+    const producer = openProducer({ connection: connect(), queue });
+    const { jobIds } = await producer.enqueueResolve(['a', 'b']);
+    const url = new URL(requiredEnv('REDIS_URL'));
+    const worker = new Worker(
+      queue.name,
+      async () => {
+        throw new UnrecoverableError('disk on fire');
+      },
+      {
+        connection: { host: url.hostname, port: Number(url.port), maxRetriesPerRequest: null },
+        prefix: queue.prefix,
+      },
+    );
+    worker.on('error', () => undefined);
+    try {
+      expect(await refusal(() => producer.waitForResults(jobIds, 10_000))).toMatchObject({
+        code: 'JOB_FAILED',
+        permanent: true,
+        message: `job ${jobIds[0]} failed: disk on fire`,
+      });
+    } finally {
+      await worker.close();
+    }
+    expect(await refusal(() => producer.waitForResults(['987654'], 10_000))).toMatchObject({
+      code: 'JOB_NOT_FOUND',
+      permanent: true,
+    });
+  });
+
+  it('says WAIT_TIMEOUT, retryable, when the jobs are readable but not finished in time', async () => {
+    const producer = openProducer({ connection: connect(), queue: testQueue('producer-wait-timeout') });
+    const { jobIds } = await producer.enqueueResolve(['a']);
+    expect(await refusal(() => producer.waitForResults(jobIds, 500))).toMatchObject({
+      code: 'WAIT_TIMEOUT',
+      permanent: false,
+      message: `jobs not finished after 500 ms: ${jobIds[0]}`,
+    });
   });
 });
 

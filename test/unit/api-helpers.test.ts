@@ -12,6 +12,7 @@ import { errorHandler, fromActorCoreError } from '../../src/api/error-handler';
 import { etagMatches, snapshotEtag } from '../../src/api/etag';
 import { fieldPath, parseWith } from '../../src/api/validate';
 import { ActorCoreError } from '../../src/core';
+import { ProducerClosedError } from '../../src/producer';
 
 describe('snapshot ETags', () => {
   const etag = snapshotEtag(7, 'r1-abc');
@@ -76,6 +77,9 @@ describe('error mapping', () => {
       code: 'UNAVAILABLE',
       message: 'a store is unavailable; retry later',
     });
+    // A producer closed while the server shuts down: the client retries elsewhere.
+    const closing = fromActorCoreError(new ProducerClosedError('enqueueResolve'));
+    expect(closing).toMatchObject({ status: 503, code: 'UNAVAILABLE' });
     expect(fromActorCoreError(new ActorCoreError('DECRYPTION_FAILED', 'wrong key k2'))).toMatchObject({
       status: 500,
       message: 'internal error',
