@@ -21,7 +21,11 @@ import { redisClientOptions } from '../adapters/redis/client-options';
 import { ActorCoreError } from '../core/errors';
 import type { Logger } from '../logging/create-logger';
 import { ActorWriter } from '../producer/actor-writer';
-import { producerRedisOptions, ResolveProducer } from '../producer/resolve-producer';
+import {
+  PRODUCER_COMMAND_TIMEOUT_MS,
+  producerRedisOptions,
+  ResolveProducer,
+} from '../producer/resolve-producer';
 import type { LoadedRegistries } from '../registry';
 import { BULL_BOARD_PATH } from './auth/admin-routes';
 import { TokenVerifier } from './auth/token-verifier';
@@ -58,8 +62,6 @@ export interface ApiServer {
  * well under a millisecond, so 2 s means a hung Redis. Under the load balancer's usual 5 s timeout.
  */
 export const CACHE_COMMAND_TIMEOUT_MS = 2000;
-/** The producer's connection: an enqueue of `{all: true}` sends its jobs in chunks of 1000 per command. */
-export const PRODUCER_COMMAND_TIMEOUT_MS = 5000;
 
 /** Resolves when the connection is ready; rejects (STORE_UNAVAILABLE) after `ms`. */
 function ready(redis: Redis, ms: number): Promise<void> {

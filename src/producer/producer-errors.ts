@@ -3,20 +3,14 @@
  * configuration error, not an outage to retry), a call on a closed producer, and an enqueue that
  * stopped part-way, with how far it got.
  */
-import { ReplyError } from 'ioredis';
-import { storeError } from '../adapters/redis/store-error';
+import { isReplyError, storeError } from '../adapters/redis/store-error';
 import { ActorCoreError, type ErrorLocation } from '../core/errors';
 
 /** Replies that mean the connection's user or password is wrong, or lacks a permission. */
 const AUTH_REPLIES = /^(WRONGPASS|NOAUTH|NOPERM)\b|^ERR invalid (username-)?password/;
 
-/**
- * By name, not `instanceof`: the caller's connection may come from another copy of ioredis (its own
- * dependency), whose ReplyError is another class.
- */
 export function isAuthError(err: unknown): boolean {
-  const { name, message } = (err ?? {}) as Partial<Error>;
-  return name === ReplyError.name && typeof message === 'string' && AUTH_REPLIES.test(message);
+  return isReplyError(err) && AUTH_REPLIES.test(err.message);
 }
 
 /** Redis refused the credentials: retrying cannot help, the URL (or the ACL) must change. */

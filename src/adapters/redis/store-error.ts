@@ -10,8 +10,16 @@ import { ActorCoreError, type ErrorLocation } from '../../core/errors';
 
 const TRANSIENT_REPLIES = /^(LOADING|BUSY|TRYAGAIN|CLUSTERDOWN|MASTERDOWN|READONLY|NOREPLICAS|OOM)\b/;
 
+/**
+ * An error reply of the server. By name, not `instanceof`: a library caller's connection may come from
+ * its own copy of ioredis, whose ReplyError is another class.
+ */
+export function isReplyError(err: unknown): err is Error {
+  return err instanceof Error && err.name === ReplyError.name;
+}
+
 export function isTransientRedisError(err: unknown): boolean {
-  if (err instanceof ReplyError) return TRANSIENT_REPLIES.test((err as Error).message);
+  if (isReplyError(err)) return TRANSIENT_REPLIES.test(err.message);
   return true;
 }
 
