@@ -9,10 +9,12 @@
  * job id the storing add asked for, and the last add during a run wins. So every request gives as job
  * id a name derived from the job it found (`actorJobId`): whichever add wins, the follow-up has the
  * id every requester of that run was given. A request then returns its own id when the follow-up was
- * stored (or already created), else the waiting job's. (A job created and started between one
- * request's read and add makes that add store a random id; the request then reads and adds again,
- * storing the shared one. Only if the run also ends in between can another requester's id name a job
- * that is never created, and waitForResults then says it does not exist.)
+ * stored (or already created), and the job's when it had not started yet. (A job created and started
+ * between one request's read and add makes that add store a random id; that request, and any other
+ * that finds the job running with another follow-up stored, adds again, storing the shared one, and
+ * waitForResults waits for a follow-up id while the run goes on. Only if the run also ends in between
+ * can a requester's id name a job that is never created, and waitForResults then says it does not
+ * exist.)
  *
  * Forced requests have a dedup id of their own: a waiting plain job, which may find the actor current
  * and write nothing, must not swallow a request to rewrite it.
@@ -96,7 +98,13 @@ export async function addActorJob(request: ActorJobRequest): Promise<string> {
     // Ours: a new job, or the follow-up of `current`, already created.
     if (found === jobId) return jobId;
     if (found === current) {
-      return (await bounded(followUpPending(request.connection, queue, dedupId, jobId))) ? jobId : found;
+      const covered = await bounded(coverage(request.connection, queue, dedupId, jobId, current));
+      if (covered === 'follow-up') return jobId;
+      if (covered === 'waiting') return found; // it starts after this request
+      // `current` runs, and the follow-up stored is not ours: a requester whose read was stale
+      // stored a random id. Adding again stores ours (its own next attempt stores ours too).
+      if (attempt === ATTEMPTS) return jobId;
+      continue;
     }
     // The dedup key moved between the read and the add; an add during a run may have stored our
     // (non-canonical) id as the follow-up: the next attempt stores the canonical one.
@@ -104,20 +112,57 @@ export async function addActorJob(request: ActorJobRequest): Promise<string> {
   }
 }
 
-/** Whether `jobId` is the stored follow-up of `dedupId`'s current job, or has been created already. */
-export async function followUpPending(
+/**
+ * What covers a request whose add found `current`: `follow-up` when `jobId` is the follow-up stored
+ * (or already created), `waiting` when `current` has not started (it covers the request), `running`
+ * when it runs and the follow-up stored is another id. An active job holds its lock key.
+ */
+async function coverage(
+  connection: Redis,
+  queue: ResolveQueue,
+  dedupId: string,
+  jobId: string,
+  current: string,
+): Promise<'follow-up' | 'waiting' | 'running'> {
+  // One transaction: the follow-up is created (and its stored copy deleted) in one script.
+  const [jid, created, running] = await replies(
+    connection
+      .multi()
+      .hget(queue.toKey(`dn:${dedupId}`), 'jid')
+      .exists(queue.toKey(jobId))
+      .exists(queue.toKey(`${current}:lock`)),
+  );
+  if (jid === jobId || created === 1) return 'follow-up';
+  return running === 1 ? 'running' : 'waiting';
+}
+
+/**
+ * Whether a single-actor job id that Redis does not hold may still be created: it is the stored
+ * follow-up, or the actor's current job still runs (a requester may yet store this id as its
+ * follow-up: see `addActorJob`). Once that run has ended under another follow-up, it never will.
+ */
+export async function followUpMayCome(
   connection: Redis,
   queue: ResolveQueue,
   dedupId: string,
   jobId: string,
 ): Promise<boolean> {
-  // One transaction: the follow-up is created (and its stored copy deleted) in one script.
-  const replies = await connection
-    .multi()
-    .hget(queue.toKey(`dn:${dedupId}`), 'jid')
-    .exists(queue.toKey(jobId))
-    .exec();
-  if (replies === null) return false;
-  for (const [err] of replies) if (err !== null) throw err;
-  return replies[0]![1] === jobId || replies[1]![1] === 1;
+  const [jid, created, current] = await replies(
+    connection
+      .multi()
+      .hget(queue.toKey(`dn:${dedupId}`), 'jid')
+      .exists(queue.toKey(jobId))
+      .get(queue.toKey(`de:${dedupId}`)),
+  );
+  if (jid === jobId || created === 1) return true;
+  if (typeof current !== 'string') return false;
+  return (await connection.exists(queue.toKey(`${current}:lock`))) === 1;
+}
+
+/** The replies of a transaction, or its first error. */
+async function replies(multi: ReturnType<Redis['multi']>): Promise<unknown[]> {
+  const results = await multi.exec();
+  if (results === null) throw new Error('the transaction was aborted');
+  for (const [err] of results) if (err !== null) throw err;
+  return results.map(([, value]) => value);
 }

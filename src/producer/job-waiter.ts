@@ -5,11 +5,12 @@
  * finished before the wait: the jobs' states are also read at once and then every second, so a wait
  * never depends on the reader being connected, and its timeout covers connecting too.
  */
+import { setMaxListeners } from 'node:events';
 import { Job, QueueEvents, type ConnectionOptions, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ActorCoreError } from '../core/errors';
 import type { ResolveJobData, ResolveJobResult } from '../queue/resolve-jobs';
-import { dedupIdOfJob, followUpPending, type Bounded } from './actor-jobs';
+import { dedupIdOfJob, followUpMayCome, type Bounded } from './actor-jobs';
 import { jobFailedError, jobNotFoundError, redisFailure, waitTimeoutError } from './producer-errors';
 
 type ResolveQueue = Queue<ResolveJobData, ResolveJobResult>;
@@ -51,6 +52,9 @@ class Wait {
     private readonly settle: (err: Error | undefined) => void,
   ) {
     this.pending = new Set(ids);
+    // Each poll's reads listen on the signal, one per pending job, and stop listening when they end:
+    // a wait on more than 10 jobs is no leak, and must not print Node's warning in the caller's process.
+    setMaxListeners(0, this.ended.signal);
   }
 
   complete(jobId: string, result: ResolveJobResult): void {
@@ -215,7 +219,7 @@ export class JobWaiter {
     const dedupId = dedupIdOfJob(jobId);
     if (dedupId === undefined) return false;
     const { bounded, connection, queueOf } = this.options;
-    return bounded(followUpPending(connection, queueOf(jobId), dedupId, jobId), signal);
+    return bounded(followUpMayCome(connection, queueOf(jobId), dedupId, jobId), signal);
   }
 
   private timeoutError(wait: Wait, timeoutMs: number): ActorCoreError {

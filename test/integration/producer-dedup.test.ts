@@ -4,6 +4,11 @@
  * does at least what was asked (a forced request is not swallowed by a plain job). Waiting settles an
  * id however often it is given, and a job that finished before the wait.
  */
+import type { Redis } from 'ioredis';
+import type { QueueSettings } from '../../config/settings';
+import { addActorJob, dedupIdOf, type Bounded } from '../../src/producer/actor-jobs';
+import { interactiveQueueName } from '../../src/queue/resolve-jobs';
+import { runProcess } from '../support/cli';
 import { waitFor, within } from '../support/cluster';
 import {
   closeAll,
@@ -77,5 +82,93 @@ describe.each(['interactive', 'change'] as const)('a request while the actor’s
     expect(results[0]!.run).toBe(ids[0]);
     expect(results[0]!.startedAt).toBeGreaterThanOrEqual(requestedAt);
     expect(ran).toEqual([running, ids[0]]);
+  });
+});
+
+/**
+ * A requester whose read of the actor's job was stale (it saw none, then the job was created and
+ * started) stores a random follow-up id with its first add, then the shared one with its next. These
+ * tests put that random id in place by hand, where such a requester would.
+ */
+describe('a request racing a requester whose read was stale', () => {
+  const staleStore = async (connection: Redis, queue: QueueSettings, dedupId: string): Promise<void> => {
+    await connection.hset(
+      `${queue.prefix}:${interactiveQueueName(queue.name)}:dn:${dedupId}`,
+      'jid',
+      'i.stale',
+    );
+  };
+
+  it('still gets a follow-up that starts after it, not the running job', async () => {
+    const queue = testQueue('producer-race-add');
+    const connection = connect();
+    const producer = openProducer({ connection, queue });
+    const { ran } = standInWorker(queue, 1500);
+    const [running] = (await producer.enqueueResolve(['hero'])).jobIds;
+    await waitFor('the first job to run', () => ran.includes(running!), 5000, 20);
+
+    // The stale requester's add lands right after this request's add, before its check.
+    let calls = 0;
+    const bounded: Bounded = async (promise) => {
+      const value = await promise;
+      if (++calls === 2) await staleStore(connection, queue, dedupIdOf('hero', false));
+      return value;
+    };
+    const requestedAt = Date.now();
+    const id = await addActorJob({
+      queue: producer.interactiveQueue,
+      connection,
+      lanePrefix: 'i.',
+      actorId: 'hero',
+      data: { actorIds: ['hero'], enqueuedAt: requestedAt },
+      priority: 0,
+      bounded,
+    });
+    expect(id).not.toBe(running);
+    const [result] = (await producer.waitForResults([id], 10_000)) as StandInResult[];
+    expect(result!.run).toBe(id);
+    expect(result!.startedAt).toBeGreaterThanOrEqual(requestedAt);
+  });
+
+  it('keeps waiting for its follow-up while the run goes on, instead of saying JOB_NOT_FOUND', async () => {
+    const queue = testQueue('producer-race-wait');
+    const connection = connect();
+    const producer = openProducer({ connection, queue });
+    const { ran } = standInWorker(queue, 3000);
+    const [running] = (await producer.enqueueResolve(['hero'])).jobIds;
+    await waitFor('the first job to run', () => ran.includes(running!), 5000, 20);
+    const [followUp] = (await producer.enqueueResolve(['hero'])).jobIds;
+    expect(followUp).not.toBe(running);
+
+    await staleStore(connection, queue, dedupIdOf('hero', false));
+    const waited = producer.waitForResults([followUp!], 15_000);
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // at least one poll sees the stale id
+    // The stale requester's next add stores the shared id again.
+    expect((await producer.enqueueResolve(['hero'])).jobIds).toEqual([followUp]);
+    const [result] = (await waited) as StandInResult[];
+    expect(result!.run).toBe(followUp);
+  });
+});
+
+describe('waitForResults on many jobs', () => {
+  it('prints no MaxListenersExceededWarning in the caller’s process', async () => {
+    // Node prints the warning from the process itself: a child process (the built library) shows it.
+    const queue = testQueue('producer-wait-many');
+    const script = `
+      const { Redis } = require('ioredis');
+      const { ResolveProducer, producerRedisOptions } = require('./dist/src/producer');
+      const connection = new Redis(process.env.REDIS_URL, producerRedisOptions);
+      const producer = new ResolveProducer({ connection, queue: ${JSON.stringify(queue)} });
+      (async () => {
+        const ids = Array.from({ length: 20 }, (_, i) => 'a' + i);
+        const jobIds = (await Promise.all(ids.map((id) => producer.enqueueResolve([id])))).flatMap((r) => r.jobIds);
+        const err = await producer.waitForResults(jobIds, 2500).then(() => undefined, (e) => e);
+        process.stdout.write(String(err && err.code));
+        await producer.close();
+        connection.disconnect();
+      })();`;
+    const run = await runProcess(process.execPath, ['-e', script], { ...process.env }, 30_000);
+    expect(run).toMatchObject({ code: 0, stdout: 'WAIT_TIMEOUT' });
+    expect(run.stderr).not.toContain('MaxListenersExceededWarning');
   });
 });
