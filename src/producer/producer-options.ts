@@ -9,6 +9,7 @@ import type { QueueSettings } from '../../config/settings';
 import { checkActorId } from '../adapters/pg/actor-id';
 import { describeValue } from '../core/check';
 import { ActorCoreError, type ErrorCode } from '../core/errors';
+import { isProducerJobId } from '../queue/job-ids';
 import { PRIORITY_VALUES, type ResolvePriority } from '../queue/resolve-jobs';
 import { checkQueueSettings, MAX_BATCH_SIZE } from '../queue/queue-settings';
 
@@ -226,6 +227,16 @@ export function checkJobIds(value: unknown): string[] {
         'INVALID_TYPE',
         `jobIds[${i}] must be a job id (a non-empty string), got ${describeValue(id)}`,
         { field: `jobIds[${i}]` },
+      );
+    }
+    // `meta` or `events` would name the queue's own keys, which BullMQ would read as a job.
+    if (!isProducerJobId(id)) {
+      throw new ActorCoreError(
+        'INVALID_TYPE',
+        `jobIds[${i}] is not a job id the producer gives: ${describeValue(id)}`,
+        {
+          field: `jobIds[${i}]`,
+        },
       );
     }
   });

@@ -58,6 +58,8 @@ describe('a call with wrong arguments', () => {
       [() => producer.enqueueAll({ stale: 'yes' as never }), 'INVALID_TYPE', 'filter.stale'],
       [() => producer.waitForResults('abc' as never), 'INVALID_TYPE', 'jobIds'],
       [() => producer.waitForResults([7] as never), 'INVALID_TYPE', 'jobIds[0]'],
+      // The queue's own meta hash, which BullMQ would read as a job.
+      [() => producer.waitForResults(['1', 'meta']), 'INVALID_TYPE', 'jobIds[1]'],
       [() => producer.waitForResults(['1'], -1), 'INVALID_CONFIG', 'timeoutMs'],
     ];
     for (const [call, code, field] of cases) {

@@ -4,9 +4,9 @@
  */
 import express, { type Router } from 'express';
 import { Job } from 'bullmq';
-import { MAX_ACTOR_ID_LENGTH } from '../../adapters/pg/actor-id';
 import { storeError } from '../../adapters/redis/store-error';
 import type { ResolveProducer } from '../../producer/resolve-producer';
+import { isProducerJobId } from '../../queue/job-ids';
 import type { ResolveJobData, ResolveJobResult } from '../../queue/resolve-jobs';
 import { notFound } from '../api-error';
 import { requireScope } from '../auth/authenticate';
@@ -17,28 +17,6 @@ export interface JobRouteDeps {
   producer: ResolveProducer;
   bodyLimitBytes: number;
 }
-
-/**
- * The longest actor job id: `actorx.` + the UTF-8 of the actor id in hex (at most 3 bytes per UTF-16
- * unit: 6 hex characters each) + `.v` + a write's version (at most 20 digits), or + `.n` / `.f` + 20
- * hex characters for a single-actor resolve (src/producer/actor-jobs.ts).
- */
-const MAX_ACTOR_JOB_SUFFIX = 6 * MAX_ACTOR_ID_LENGTH + '.v'.length + 20;
-
-function jobIdPattern(): RegExp {
-  const actor = `actorx?\\.[A-Za-z0-9_.-]{1,${MAX_ACTOR_JOB_SUFFIX}}`;
-  // Interactive: `i.` + an actor job id (a legacy `i.<uuid>` too).
-  const interactive = `i\\.(?:[A-Za-z0-9_.-]{1,64}|${actor})`;
-  return new RegExp(`^(?:\\d{1,20}|${interactive}|${actor})$`);
-}
-
-/**
- * The ids producers give jobs: BullMQ's numbers (bulk), `[i.]actor.<id>.n<hex>` / `.f<hex>` (single
- * actors, `i.` on the interactive lane) and `actor.<id>.v<n>` (writes), with `actorx.<hex>` for ids
- * that are not plain. Anything else is unknown without asking Redis, and cannot name one
- * of the queue's own keys (`meta`, `id`, `events`…), which Job.fromId would happily read as a job.
- */
-const JOB_ID = jobIdPattern();
 
 export interface JobView {
   id: string;
@@ -105,7 +83,7 @@ export function addJobRoutes(router: Router, deps: JobRouteDeps): void {
 
   router.get('/jobs/:id', requireScope('snapshots:read'), async (req, res) => {
     const id = req.params.id;
-    if (typeof id !== 'string' || !JOB_ID.test(id)) throw notFound('no such job');
+    if (typeof id !== 'string' || !isProducerJobId(id)) throw notFound('no such job');
     let found: { job: Job<ResolveJobData, ResolveJobResult>; state: string } | undefined;
     try {
       const job = await Job.fromId<ResolveJobData, ResolveJobResult>(deps.producer.queueOf(id), id);
