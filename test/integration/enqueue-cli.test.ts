@@ -3,7 +3,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ActorRepository } from '../../src/adapters/pg';
 import { assertBuilt, cliBin, runCliAsync, runProcess, TempDir } from '../support/cli';
-import { requiredEnv, uniquePrefix } from '../support/databases';
+import { misconfiguredDatabaseUrls, requiredEnv, uniquePrefix } from '../support/databases';
 import { migratedDatabase, outputOf, type TestDatabase } from '../support/pg';
 
 let db: TestDatabase;
@@ -89,11 +89,7 @@ describe('actor-core enqueue', () => {
   }, 40_000);
 
   it('exits 2 with one line naming the cause when the database or role does not exist', async () => {
-    const noDb = new URL(db.url);
-    noDb.pathname = '/no_such_db';
-    const noRole = new URL(db.url);
-    noRole.username = 'no_such_role';
-    noRole.password = 'secret-pw';
+    const { noDb, noRole } = misconfiguredDatabaseUrls(db.url);
     for (const [url, cause] of [
       [noDb, 'database "no_such_db" does not exist'],
       [noRole, 'role "no_such_role" does not exist'],

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { actorLine, loadActorLines, SnapshotRepository } from '../../src/adapters/pg';
 import { resolveActorLine } from '../../src/core';
 import { assertBuilt, runCli } from '../support/cli';
+import { misconfiguredDatabaseUrls } from '../support/databases';
 import { migratedDatabase, outputOf, type TestDatabase } from '../support/pg';
 import { sharedDir } from '../support/shared';
 
@@ -190,11 +191,7 @@ describe('actor-core seed', () => {
 
   it('exits 2 with one line naming the cause when the database or role does not exist', async () => {
     const file = writeInput('config.jsonl', [workload[0]!]);
-    const noDb = new URL(db.url);
-    noDb.pathname = '/no_such_db';
-    const noRole = new URL(db.url);
-    noRole.username = 'no_such_role';
-    noRole.password = 'secret-pw';
+    const { noDb, noRole } = misconfiguredDatabaseUrls(db.url);
     for (const [url, cause] of [
       [noDb, 'database "no_such_db" does not exist'],
       [noRole, 'no_such_role'],

@@ -72,3 +72,13 @@ async function withAdmin(url: string, work: (client: Client) => Promise<unknown>
 export function uniquePrefix(name: string): string {
   return `test:${sanitize(name, /[^a-z0-9_.-]/g, 40)}:${uniqueSuffix()}`;
 }
+
+/** `url` pointing at a database that does not exist, and with a role that does not (password `secret-pw`). */
+export function misconfiguredDatabaseUrls(url: string): { noDb: URL; noRole: URL } {
+  const noDb = new URL(url);
+  noDb.pathname = '/no_such_db';
+  const noRole = new URL(url);
+  noRole.username = 'no_such_role';
+  noRole.password = 'secret-pw';
+  return { noDb, noRole };
+}
