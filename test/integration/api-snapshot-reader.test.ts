@@ -4,7 +4,7 @@ import { SnapshotCache } from '../../src/adapters/redis';
 import type { SnapshotRecord, SnapshotSource } from '../../src/adapters/snapshot-record';
 import { RateLimiter } from '../../src/api/rate-limiter';
 import { SnapshotReader } from '../../src/api/snapshot-reader';
-import { requiredEnv, uniquePrefix } from '../support/databases';
+import { deleteKeysUnder, requiredEnv, uniquePrefix } from '../support/databases';
 
 let redis: Redis;
 const prefixes: string[] = [];
@@ -14,8 +14,7 @@ beforeAll(() => {
 });
 afterAll(async () => {
   for (const prefix of prefixes) {
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
+    await deleteKeysUnder(redis, prefix);
   }
   redis.disconnect();
 });

@@ -3,7 +3,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ActorRepository } from '../../src/adapters/pg';
 import { assertBuilt, cliBin, runCliAsync, runProcess, TempDir } from '../support/cli';
-import { misconfiguredDatabaseUrls, requiredEnv, uniquePrefix } from '../support/databases';
+import { deleteKeysUnder, misconfiguredDatabaseUrls, requiredEnv, uniquePrefix } from '../support/databases';
 import { migratedDatabase, outputOf, type TestDatabase } from '../support/pg';
 
 let db: TestDatabase;
@@ -20,8 +20,7 @@ beforeAll(async () => {
   for (const id of ['a1', 'a2', 'a3']) await actors.putSubsystem(id, outputOf('items'));
 });
 afterAll(async () => {
-  const keys = await redis.keys(`${prefix}:*`);
-  if (keys.length > 0) await redis.del(...keys);
+  await deleteKeysUnder(redis, prefix);
   redis.disconnect();
   await db.close();
   temp.cleanup();

@@ -2,7 +2,7 @@
 import { Redis } from 'ioredis';
 import { ActorRepository, SnapshotRepository } from '../../src/adapters/pg';
 import { SnapshotCache } from '../../src/adapters/redis';
-import { requiredEnv, uniquePrefix } from '../support/databases';
+import { deleteKeysUnder, requiredEnv, uniquePrefix } from '../support/databases';
 import { migratedDatabase, outputOf, type TestDatabase } from '../support/pg';
 
 const TTL = 120;
@@ -26,8 +26,7 @@ beforeAll(async () => {
   ]);
 });
 afterAll(async () => {
-  const keys = await redis.keys(`${prefix}:*`);
-  if (keys.length > 0) await redis.del(...keys);
+  await deleteKeysUnder(redis, prefix);
   redis.disconnect();
   await db.close();
 });

@@ -10,6 +10,7 @@ import { runStoreTask } from '../../src/pool/run-store-task';
 import { resolveBatch, type BatchDependencies } from '../../src/worker/resolve-batch';
 import { inProcessBatch } from '../support/in-process-batch';
 import { migratedDatabase, outputOf, type TestDatabase } from '../support/pg';
+import { deleteKeysUnder } from '../support/databases';
 
 let db: TestDatabase;
 let redis: Redis;
@@ -22,8 +23,7 @@ beforeAll(async () => {
   redis = new Redis(process.env.REDIS_URL!, { maxRetriesPerRequest: 1 });
 });
 afterAll(async () => {
-  const keys = await redis.keys(`${prefix}:*`);
-  if (keys.length > 0) await redis.del(...keys);
+  await deleteKeysUnder(redis, prefix);
   await redis.quit();
   await db.close();
 });

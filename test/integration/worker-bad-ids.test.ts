@@ -9,6 +9,7 @@ import { resolveBatch } from '../../src/worker/resolve-batch';
 import { pgSnapshots } from '../support/cluster';
 import { inProcessBatch } from '../support/in-process-batch';
 import { migratedDatabase, outputOf, type TestDatabase } from '../support/pg';
+import { deleteKeysUnder } from '../support/databases';
 
 let db: TestDatabase;
 let redis: Redis;
@@ -19,8 +20,7 @@ beforeAll(async () => {
   redis = new Redis(process.env.REDIS_URL!, { maxRetriesPerRequest: 1 });
 });
 afterAll(async () => {
-  const keys = await redis.keys(`${prefix}:*`);
-  if (keys.length > 0) await redis.del(...keys);
+  await deleteKeysUnder(redis, prefix);
   await redis.quit();
   await db.close();
 });

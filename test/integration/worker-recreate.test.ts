@@ -11,6 +11,7 @@ import { seedActors } from '../../src/seed/seed-actors';
 import { resolveBatch } from '../../src/worker/resolve-batch';
 import { inProcessBatch } from '../support/in-process-batch';
 import { migratedDatabase, outputOf, type TestDatabase } from '../support/pg';
+import { deleteKeysUnder } from '../support/databases';
 
 let db: TestDatabase;
 let redis: Redis;
@@ -26,8 +27,7 @@ beforeEach(() => {
   prefix = `test-recreate-${randomUUID()}`;
 });
 afterEach(async () => {
-  const keys = await redis.keys(`${prefix}:*`);
-  if (keys.length > 0) await redis.del(...keys);
+  await deleteKeysUnder(redis, prefix);
 });
 afterAll(async () => {
   await redis.quit();

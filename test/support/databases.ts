@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
+import type { Redis } from 'ioredis';
 
 export interface FreshDatabase {
   /** The URL of the new database: DATABASE_URL with the database name replaced. */
@@ -81,4 +82,10 @@ export function misconfiguredDatabaseUrls(url: string): { noDb: URL; noRole: URL
   noRole.username = 'no_such_role';
   noRole.password = 'secret-pw';
   return { noDb, noRole };
+}
+
+/** Deletes the keys a test wrote under `prefix` (its own key prefix on the shared test Redis). */
+export async function deleteKeysUnder(redis: Redis, prefix: string): Promise<void> {
+  const keys = await redis.keys(`${prefix}:*`);
+  if (keys.length > 0) await redis.del(...keys);
 }
