@@ -10,6 +10,7 @@ import {
   ActorCoreError,
   compileRegistries,
   DEFAULT_CAP_LAYERS,
+  DEFAULT_CLAMP,
   isActorCoreError,
   validateCapLayerRegistry,
   validateCombinerRegistry,
@@ -31,7 +32,7 @@ export interface LoadedRegistries {
   compiled: CompiledRegistries;
   combiner: CombinerRegistrySource;
   capLayers: CapLayerRegistrySource;
-  /** sha256 of the canonical combiner registry, hex. */
+  /** sha256 of the canonical combiner registry as it resolves (see `effectiveCombiner`), hex. */
   combinerHash: string;
   /** sha256 of the canonical cap layer registry, hex. */
   capLayersHash: string;
@@ -56,6 +57,24 @@ export function canonicalJson(value: unknown): string {
       .join(',')}}`;
   }
   return JSON.stringify(value);
+}
+
+/**
+ * The combiner registry as resolving reads it: every default written out and every field it ignores
+ * left out, so that registries meaning the same rules hash the same (`defaults: {}` and no `defaults`;
+ * an `operator` on a pipeline dimension; `use_pipeline: false` with and without `operator: SUM`).
+ * A cached snapshot is then recomputed exactly when the rules change, not when their spelling does.
+ */
+export function effectiveCombiner(registry: CombinerRegistrySource): unknown {
+  const dimensions: Record<string, unknown> = {};
+  for (const [name, rule] of Object.entries(registry.dimensions)) {
+    const clamp = { min: rule.clamp_default.min, max: rule.clamp_default.max };
+    dimensions[name] = rule.use_pipeline
+      ? { use_pipeline: true, clamp_default: clamp }
+      : { use_pipeline: false, operator: rule.operator ?? 'SUM', clamp_default: clamp };
+  }
+  const clamp = registry.defaults?.clamp_default ?? DEFAULT_CLAMP;
+  return { defaults: { clamp_default: { min: clamp.min, max: clamp.max } }, dimensions };
 }
 
 function sha256(text: string): string {
@@ -96,7 +115,7 @@ export function registriesFromSources(
   const combiner = withFile(files.registry, () => validateCombinerRegistry(combinerSource));
   const capLayers = withFile(files.capLayers, () => validateCapLayerRegistry(capLayersSource));
   const compiled = compileRegistries(combiner, capLayers);
-  const combinerHash = sha256(canonicalJson(combiner));
+  const combinerHash = sha256(canonicalJson(effectiveCombiner(combiner)));
   const capLayersHash = sha256(canonicalJson(capLayers));
   return {
     compiled,

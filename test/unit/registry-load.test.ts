@@ -76,6 +76,51 @@ describe('loading registries', () => {
     expect(policy.combinerHash).toBe(base.combinerHash);
   });
 
+  it('gives one registryVersion to registries that spell the same rules differently', () => {
+    const clamp = { min: 0, max: 10 };
+    const spellings = [
+      { dimensions: { strength: { use_pipeline: true, clamp_default: clamp } } },
+      { dimensions: { strength: { use_pipeline: true, clamp_default: clamp } }, defaults: {} },
+      {
+        dimensions: { strength: { use_pipeline: true, operator: 'MAX', clamp_default: clamp } },
+        defaults: { clamp_default: { max: 1000000, min: 0 } },
+      },
+    ];
+    const versions = spellings.map((source) => registriesFromSources(source).registryVersion);
+    expect(new Set(versions).size).toBe(1);
+    const sum = registriesFromSources({
+      dimensions: { luck: { use_pipeline: false, operator: 'SUM', clamp_default: clamp } },
+    });
+    const implicitSum = registriesFromSources({
+      dimensions: { luck: { use_pipeline: false, clamp_default: clamp } },
+    });
+    expect(implicitSum.registryVersion).toBe(sum.registryVersion);
+  });
+
+  it('changes registryVersion with each rule that changes a result', () => {
+    const clamp = { min: 0, max: 10 };
+    const base = { dimensions: { luck: { use_pipeline: false, operator: 'SUM', clamp_default: clamp } } };
+    const variants = [
+      base,
+      { dimensions: { luck: { use_pipeline: false, operator: 'MAX', clamp_default: clamp } } },
+      { dimensions: { luck: { use_pipeline: true, clamp_default: clamp } } },
+      { ...base, defaults: { clamp_default: { min: 0, max: 999999 } } },
+      {
+        dimensions: {
+          ...base.dimensions,
+          spirit: { use_pipeline: true, clamp_default: { min: 0, max: 1000000 } },
+        },
+      },
+    ];
+    const versions = variants.map((source) => registriesFromSources(source).registryVersion);
+    expect(new Set(versions).size).toBe(variants.length);
+    const reordered = registriesFromSources(base, {
+      order: ['WORLD', 'REALM', 'EVENT', 'TOTAL'],
+      across_policy: 'INTERSECT',
+    });
+    expect(reordered.registryVersion).not.toBe(versions[0]);
+  });
+
   it('canonicalizes nested key order', () => {
     expect(canonicalJson({ b: 1, a: { d: [2, { f: 1, e: 0 }], c: null } })).toBe(
       '{"a":{"c":null,"d":[2,{"e":0,"f":1}]},"b":1}',
