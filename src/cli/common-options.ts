@@ -12,11 +12,21 @@ export function addRegistryOptions(command: Command): Command {
     .option(
       '--registry <file>',
       "combiner registry, YAML or JSON (default: the package's own config/registry.yaml, not one in the current folder)",
+      parseRegistryFile,
     )
     .option(
       '--cap-layers <file>',
       "cap layer registry, YAML or JSON (default: the package's own config/cap-layers.yaml)",
+      parseRegistryFile,
     );
+}
+
+/** Commander parser of a registry path: a file name (standard input is for the actors' outputs). */
+export function parseRegistryFile(text: string): string {
+  if (text === '-')
+    throw new InvalidArgumentError('a registry is read from a file; standard input ("-") is for the input.');
+  if (text.trim() === '') throw new InvalidArgumentError('the file name is empty.');
+  return text;
 }
 
 export function addVersionOption(command: Command): Command {

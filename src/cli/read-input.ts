@@ -1,8 +1,8 @@
 /** Reading the CLI's input: a file, or stdin for `-` (or no FILE); failures name `<stdin>` or the file. */
-import { isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import { ActorCoreError, jsonErrorPosition } from '../core';
+import { firstNonUtf8Line } from '../text/utf8-lines';
 import { oneLine } from './cli-io';
 
 export const STDIN_NAME = '<stdin>';
@@ -34,18 +34,8 @@ async function readStream(stream: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/**
- * Input that is not UTF-8, named with the line of its first bad byte. Decoding would replace such
- * bytes by U+FFFD and resolve a changed system name, which can change the sort order (`--jsonl`
- * refuses such a line the same way: source-lines.ts). No UTF-8 sequence holds a newline byte, so
- * the lines can be checked one by one.
- */
-function notUtf8(bytes: Buffer, file: string): ActorCoreError {
-  let line = 1;
-  for (let start = 0, nl = bytes.indexOf(0x0a); nl !== -1; start = nl + 1, nl = bytes.indexOf(0x0a, start)) {
-    if (!isUtf8(bytes.subarray(start, nl))) break;
-    line++;
-  }
+/** Input that is not UTF-8, named with the line of its first bad byte (as `--jsonl` names it: source-lines.ts). */
+function notUtf8(line: number, file: string): ActorCoreError {
   return new ActorCoreError('INVALID_JSON', `not valid JSON: line ${line} is not UTF-8 text`, { file });
 }
 
@@ -59,7 +49,8 @@ export async function readInputText(source: string | undefined, stdin: Readable)
     throw readFailed(err, file);
   }
   const text = bytes.toString('utf8');
-  if (text.includes('\ufffd') && !isUtf8(bytes)) throw notUtf8(bytes, file);
+  const badLine = text.includes('\ufffd') ? firstNonUtf8Line(bytes) : 0; // U+FFFD may also be real text
+  if (badLine > 0) throw notUtf8(badLine, file);
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 

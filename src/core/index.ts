@@ -16,6 +16,6 @@ export type {
   SectionExplanation,
 } from './explain';
 export { DIMENSION_PATTERN } from './check';
-export { jsonErrorPosition } from './json-position';
+export { jsonErrorPosition, lineAndColumn } from './json-position';
 export { parseActorLine, resolveActorLine, resolveLineToJson } from './resolve-line';
 export type { ActorLine, LineResult } from './resolve-line';

@@ -148,7 +148,8 @@ function digitsEnd(text: string, i: number): number {
   return j === i ? ~Math.min(i, text.length) : j;
 }
 
-function lineAndColumn(text: string, position: number): string {
+/** `line L, column C` (from 1) of an offset into a text. */
+export function lineAndColumn(text: string, position: number): string {
   let line = 1;
   let lineStart = 0;
   for (let i = text.indexOf('\n'); i !== -1 && i < position; i = text.indexOf('\n', i + 1)) {

@@ -11,6 +11,12 @@
  * then probes linearly.
  */
 const MULTIPLIER_TRIES = 512;
+/**
+ * Names placed in all tries of one table size, at most: a table of n names in 4n–8n slots is
+ * collision-free for a random multiplier with a chance of about e^(-n/8)–e^(-n/16), so past a few
+ * hundred names the search cannot succeed and only costs load time (seconds at 50,000 names).
+ */
+const SEARCH_BUDGET = 1 << 20;
 /** JSON.parse internalizes the strings it makes up to this length (V8 12, as in Node 20). */
 const PARSED_INTERNALIZED_LENGTH = 10;
 
@@ -28,11 +34,12 @@ export class NameIndex {
   constructor(names: readonly string[]) {
     let bits = 3;
     while (1 << bits < names.length * 4) bits++;
+    const tries = Math.min(MULTIPLIER_TRIES, Math.ceil(SEARCH_BUDGET / Math.max(1, names.length)));
     // A character fewer to read per lookup where the names allow it.
     for (const wide of [false, true]) {
       this.wide = wide;
       for (let extra = 0; extra < 2; extra++) {
-        for (let t = 0; t < MULTIPLIER_TRIES; t++) {
+        for (let t = 0; t < tries; t++) {
           // Odd multipliers spread over the 32-bit range (Weyl sequence of the golden ratio).
           if (this.build(names, bits + extra, (Math.imul(t, 0x9e3779b9) | 1) >>> 0, false)) {
             this.perfect = true;

@@ -121,10 +121,12 @@ export function validateCapLayerRegistry(value: unknown): CapLayerRegistrySource
   const seen = new Set<string>();
   order.forEach((layer, i) => {
     const name = requireString(layer, () => `order[${i}]`, {});
-    if (name.trim() === '' || name.trim() !== name)
+    // Control and format characters (NUL, ESC, zero-width spaces) would reach terminals raw, or make
+    // two names that look the same.
+    if (name.trim() === '' || name.trim() !== name || /\p{C}/u.test(name))
       fail(
         'INVALID_LAYER_NAME',
-        `order[${i}]: a layer name is non-empty, without surrounding spaces, got ${JSON.stringify(name)}`,
+        `order[${i}]: a layer name is non-empty, without surrounding spaces or control or invisible characters, got ${JSON.stringify(name)}`,
         { field: `order[${i}]` },
       );
     if (seen.has(name))

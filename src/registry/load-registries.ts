@@ -18,6 +18,7 @@ import {
   type CombinerRegistrySource,
   type CompiledRegistries,
 } from '../core';
+import { firstNonUtf8Line } from '../text/utf8-lines';
 import { parseConfigText } from './parse-config-text';
 
 /** The package's own config folder (…/config), found from both src/ and dist/src/. */
@@ -82,9 +83,9 @@ function sha256(text: string): string {
 }
 
 function readConfigFile(file: string): unknown {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    bytes = fs.readFileSync(file);
   } catch (err) {
     throw new ActorCoreError(
       'REGISTRY_LOAD_FAILED',
@@ -94,7 +95,14 @@ function readConfigFile(file: string): unknown {
       },
     );
   }
-  return parseConfigText(text, file);
+  // Decoding would turn bytes that are not UTF-8 into U+FFFD, and names that differ into one.
+  const badLine = firstNonUtf8Line(bytes);
+  if (badLine > 0) {
+    throw new ActorCoreError('REGISTRY_LOAD_FAILED', `cannot read: line ${badLine} is not UTF-8 text`, {
+      file,
+    });
+  }
+  return parseConfigText(bytes.toString('utf8'), file);
 }
 
 function withFile<T>(file: string | undefined, check: () => T): T {

@@ -1,10 +1,24 @@
 /**
  * Registry files as data: JSON (by extension) or YAML. Both refuse what would silently change the
  * registry — a duplicate key (JSON.parse would keep the last), a tag YAML cannot resolve (it would
- * read as a plain string) — and every failure is one line naming where it is.
+ * read as a plain string), a tag that makes something other than plain data (`!!omap`, `!!set` and
+ * `!!binary` make a Map, a Set and bytes, whose entries validation would not see), a key that is not
+ * a string (`true:` would become the dimension "true") — and every failure is one line naming where
+ * it is. YAML merge keys (`<<: *anchor`) merge, as in YAML 1.1, so that rules can share an anchor.
  */
-import { parseDocument, type YAMLError } from 'yaml';
-import { ActorCoreError, jsonErrorPosition } from '../core';
+import {
+  LineCounter,
+  isAlias,
+  isNode,
+  isPair,
+  isScalar,
+  parseDocument,
+  visit,
+  type Document,
+  type YAMLError,
+} from 'yaml';
+import { ActorCoreError, jsonErrorPosition, lineAndColumn } from '../core';
+import { findDuplicateJsonKey } from './json-duplicate-key';
 
 function cannotParse(file: string, reason: string): ActorCoreError {
   return new ActorCoreError('REGISTRY_LOAD_FAILED', `cannot parse: ${reason}`, { file });
@@ -15,10 +29,61 @@ function yamlReason(problem: YAMLError): string {
   return problem.message.split('\n')[0]!.replace(/:$/, '');
 }
 
+/** The tags that make plain data: strings, numbers, booleans, null, mappings and sequences. */
+const PLAIN_TAGS = new Set(
+  ['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((name) => `tag:yaml.org,2002:${name}`),
+);
+
+/** `!!omap` for `tag:yaml.org,2002:omap`: the tag as the file spells it. */
+function shortTag(tag: string): string {
+  return tag.replace(/^tag:yaml\.org,2002:/, '!!');
+}
+
+/** The first node that is not plain data, as a reason naming its line and column; else undefined. */
+function notPlainData(doc: Document, lines: LineCounter): string | undefined {
+  let reason: string | undefined;
+  const at = (offset: number | undefined): string => {
+    const pos = lines.linePos(offset ?? 0);
+    return `at line ${pos.line}, column ${pos.col}`;
+  };
+  visit(doc, {
+    Node(_, node, path) {
+      if (node.tag !== undefined && !PLAIN_TAGS.has(node.tag)) {
+        // A collection's range starts at its first entry: point at the key it is the value of.
+        const parent = path[path.length - 1];
+        const key = isPair(parent) && isScalar(parent.key) ? parent.key : undefined;
+        const owner = key === undefined ? '' : `${String(key.value)}: `;
+        reason = `${owner}tag ${shortTag(node.tag)} is not supported (only plain mappings, lists and scalars) ${at((key ?? node).range?.[0])}`;
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+    Pair(_, pair) {
+      const key = pair.key;
+      // With merge keys on, `<<` parses as a symbol; every other key must be a string.
+      if (isScalar(key) && (typeof key.value === 'string' || typeof key.value === 'symbol')) return undefined;
+      const shown = isScalar(key)
+        ? String(key.value)
+        : isAlias(key)
+          ? `the alias *${key.source}`
+          : isNode(key)
+            ? 'a list or mapping'
+            : 'an empty key';
+      const offset = isNode(key) ? key.range?.[0] : isNode(pair.value) ? pair.value.range?.[0] : undefined;
+      reason = `a mapping key must be a string, got ${shown} ${at(offset)}`;
+      return visit.BREAK;
+    },
+  });
+  return reason;
+}
+
 function parseYaml(text: string, file: string): unknown {
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true, merge: true, lineCounter: lines });
   const problem = doc.errors[0] ?? doc.warnings[0];
   if (problem !== undefined) throw cannotParse(file, yamlReason(problem));
+  const reason = notPlainData(doc, lines);
+  if (reason !== undefined) throw cannotParse(file, reason);
   try {
     return doc.toJS();
   } catch (err) {
@@ -35,11 +100,11 @@ function parseJson(text: string, file: string): unknown {
     const at = jsonErrorPosition((err as Error).message, text);
     throw cannotParse(file, `${message}${at === undefined ? '' : ` (${at})`}`);
   }
-  // JSON is YAML: the YAML parser finds the duplicate keys JSON.parse lets through.
-  const duplicate = parseDocument(text, { uniqueKeys: true, prettyErrors: true }).errors.find(
-    (e) => e.code === 'DUPLICATE_KEY',
-  );
-  if (duplicate !== undefined) throw cannotParse(file, yamlReason(duplicate));
+  const duplicate = findDuplicateJsonKey(text);
+  if (duplicate !== undefined) {
+    const where = lineAndColumn(text, duplicate.offset);
+    throw cannotParse(file, `key ${JSON.stringify(duplicate.key)} appears twice in one object (${where})`);
+  }
   return value;
 }
 

@@ -180,6 +180,19 @@ describe('actor-core main, in process', () => {
     expect(rejected.stderr).toMatch(/^actor-core: NON_FINITE_RESULT: Primary\.strength is not a number.*\n$/);
   });
 
+  it('refuses "-" and an empty name as a registry file, in one line, exit 2', async () => {
+    const dash = await run(['resolve', '--registry', '-'], input);
+    expect(dash.code).toBe(2);
+    expect(dash.stderr).toBe(
+      `actor-core: option '--registry <file>' argument '-' is invalid: a registry is read from a file; standard input ("-") is for the input.\n`,
+    );
+    const empty = await run(['explain', '-d', 'strength', '--cap-layers', ''], input);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toBe(
+      `actor-core: option '--cap-layers <file>' argument '' is invalid: the file name is empty.\n`,
+    );
+  });
+
   it('reports bad input on stdin as one line naming <stdin>, exit 2', async () => {
     const result = await run(['resolve', '--registry', registryFile], '[{"meta": {"system": "x"}}]');
     expect(result.code).toBe(2);

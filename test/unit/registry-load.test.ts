@@ -178,7 +178,7 @@ describe('reading registry files', () => {
       '{"dimensions": {\n  "strength": {"use_pipeline": true, "clamp_default": {"min": 0, "max": 10}},\n  "strength": {"use_pipeline": true, "clamp_default": {"min": 0, "max": 20}}\n}}';
     const err = thrown(() => loadRegistries({ registry: write('dup.json', text) }));
     expect(err.code).toBe('REGISTRY_LOAD_FAILED');
-    expect(err.message).toBe('cannot parse: Map keys must be unique at line 3, column 3');
+    expect(err.message).toBe('cannot parse: key "strength" appears twice in one object (line 3, column 3)');
   });
 
   it('refuses a YAML tag it cannot resolve instead of reading a string, and never runs one', () => {
@@ -195,5 +195,138 @@ describe('reading registry files', () => {
   it('says on which line and column JSON stops parsing', () => {
     const err = thrown(() => loadRegistries({ registry: write('bad.json', '{\n  "dimensions": {,}\n}') }));
     expect(err.message).toMatch(/^cannot parse: .* \(line 2, column 18\)$/);
+  });
+});
+
+describe('registry files hold plain data only', () => {
+  const rule = '{ use_pipeline: true, clamp_default: { min: 0, max: 7 } }';
+
+  it.each([
+    ['an ordered map', `dimensions: !!omap\n  - strength: ${rule}\n`, '!!omap', 1],
+    ['a set', 'dimensions: !!set\n  ? strength\n', '!!set', 1],
+    [
+      'ordered pairs',
+      `defaults: !!pairs [ { clamp_default: { min: 0, max: 5 } } ]\ndimensions: {}\n`,
+      '!!pairs',
+      1,
+    ],
+    ['bytes', 'dimensions:\n  strength: !!binary aGVsbG8=\n', '!!binary', 2],
+  ])(
+    'refuses %s instead of reading it as an empty registry, naming the tag and line',
+    (_, text, tag, line) => {
+      const err = thrown(() => loadRegistries({ registry: write('tagged.yaml', text) }));
+      expect(err.code).toBe('REGISTRY_LOAD_FAILED');
+      expect(err.message).toMatch(
+        new RegExp(`^cannot parse: \\w+: tag ${tag} is not supported \\(.*\\) at line ${line}, column \\d+$`),
+      );
+    },
+  );
+
+  it.each([
+    ['a boolean', `dimensions:\n  true: ${rule}\n  "true": ${rule}\n`, 'true', 2],
+    ['a capitalised boolean', `dimensions:\n  False: ${rule}\n`, 'false', 2],
+    ['null', `dimensions:\n  ~: ${rule}\n`, 'null', 2],
+    ['a number', `dimensions:\n  12: ${rule}\n`, '12', 2],
+    ['a list', `dimensions:\n  ? [strength, vitality]\n  : ${rule}\n`, 'a list or mapping', 2],
+  ])(
+    'refuses a mapping key that is %s, which would become a string the file never wrote',
+    (_, text, shown, line) => {
+      const warn = jest.spyOn(process, 'emitWarning');
+      try {
+        const err = thrown(() => loadRegistries({ registry: write('keys.yaml', text) }));
+        expect(err.message).toMatch(
+          new RegExp(
+            `^cannot parse: a mapping key must be a string, got ${shown} at line ${line}, column \\d+$`,
+          ),
+        );
+        expect(warn).not.toHaveBeenCalled(); // one line on stderr: no "keys will be stringified" warning
+      } finally {
+        warn.mockRestore();
+      }
+    },
+  );
+
+  it('merges YAML merge keys, the keys written beside one overriding it', () => {
+    const text = [
+      'shared: &ratio { use_pipeline: true, clamp_default: { min: 0, max: 1 } }',
+      'dimensions:',
+      '  crit_rate: { <<: *ratio }',
+      '  dodge_rate: { <<: *ratio, clamp_default: { min: 0, max: 0.5 } }',
+      '',
+    ].join('\n');
+    // `shared` is not a registry field: the anchor has to live in a field the registry has.
+    const err = thrown(() => loadRegistries({ registry: write('merge.yaml', text) }));
+    expect(err.code).toBe('UNKNOWN_FIELD');
+    const loaded = loadRegistries({
+      registry: write(
+        'merge-ok.yaml',
+        [
+          'dimensions:',
+          '  crit_rate: &ratio { use_pipeline: true, clamp_default: { min: 0, max: 1 } }',
+          '  dodge_rate: { <<: *ratio, clamp_default: { min: 0, max: 0.5 } }',
+          '',
+        ].join('\n'),
+      ),
+    });
+    expect(loaded.combiner.dimensions).toEqual({
+      crit_rate: { use_pipeline: true, clamp_default: { min: 0, max: 1 } },
+      dodge_rate: { use_pipeline: true, clamp_default: { min: 0, max: 0.5 } },
+    });
+  });
+
+  it('refuses bytes that are not UTF-8, naming the line, instead of reading them as U+FFFD', () => {
+    const file = path.join(dir, 'latin1.yaml');
+    fs.writeFileSync(
+      file,
+      Buffer.from('order: [R\xc9ALM, R\xc8ALM,\n  TOTAL]\nacross_policy: INTERSECT\n', 'latin1'),
+    );
+    const err = thrown(() => loadRegistries({ capLayers: file }));
+    expect(err.code).toBe('REGISTRY_LOAD_FAILED');
+    expect(err.message).toBe('cannot read: line 1 is not UTF-8 text');
+    expect(err.file).toBe(file);
+  });
+
+  it('refuses layer names holding control or invisible characters', () => {
+    for (const name of ['A\u0000B', '\u001b[31mRED', 'TOTAL\u200b']) {
+      const err = thrown(() =>
+        registriesFromSources({ dimensions: {} }, { order: [name], across_policy: 'INTERSECT' }),
+      );
+      expect(err.code).toBe('INVALID_LAYER_NAME');
+      expect(err.field).toBe('order[0]');
+    }
+  });
+});
+
+describe('duplicate keys in JSON registries', () => {
+  it.each([
+    ['nested', '{"dimensions": {"a": {"x": 1, "x": 2}}}', 'x', 'line 1, column 31'],
+    [
+      'spelled with an escape',
+      '{"dimensions": {},\n "\\u0064imensions": {}}',
+      'dimensions',
+      'line 2, column 2',
+    ],
+    ['in an object inside a list', '{"order": [{"k": 1}, {"k": 2, "k": 3}]}', 'k', 'line 1, column 31'],
+  ])('finds a duplicate key %s', (_, text, key, where) => {
+    const err = thrown(() => loadRegistries({ registry: write('dup.json', text) }));
+    expect(err.message).toBe(
+      `cannot parse: key ${JSON.stringify(key)} appears twice in one object (${where})`,
+    );
+  });
+
+  it('does not take strings holding quotes, braces or commas, or keys of sibling objects, for duplicates', () => {
+    const text = JSON.stringify({
+      dimensions: {
+        a: { use_pipeline: true, clamp_default: { min: 0, max: 1 } },
+        b: { use_pipeline: false, operator: 'SUM', clamp_default: { min: 0, max: 1 } },
+      },
+      defaults: { clamp_default: { min: 0, max: 9 } },
+    });
+    expect(loadRegistries({ registry: write('ok.json', text) }).combiner.defaults).toEqual({
+      clamp_default: { min: 0, max: 9 },
+    });
+    const tricky = '{"dimensions": {}, "x\\"}, {\\"dimensions": ["{", ",", "\\\\"]}';
+    const err = thrown(() => loadRegistries({ registry: write('tricky.json', tricky) }));
+    expect(err.code).toBe('UNKNOWN_FIELD'); // not a duplicate: the second "dimensions" is inside a string
   });
 });
