@@ -113,8 +113,9 @@ const schemas = {
     description:
       'Each contribution in the order applied with the running value, each cap layer, the final clamp. ' +
       'capsUsed names the layer (or clamp_default) that set each side, the layer whose OVERRIDE fixed a ' +
-      'side under PRIORITIZED_OVERRIDE (minFixedBy, maxFixedBy) and a floor lowered to Max ' +
-      '(floorAboveMax). JSON has no infinities: ±∞ is written as the strings "Infinity" and "-Infinity".',
+      'side under PRIORITIZED_OVERRIDE (minFixedBy, maxFixedBy), a floor lowered to Max ' +
+      '(floorAboveMax) and the other sources binding at the same value (minAlsoFrom, maxAlsoFrom). ' +
+      'JSON has no infinities or NaN: they are written as the strings "Infinity", "-Infinity" and "NaN".',
     required: ['dimension', 'version', 'seen', 'rule', 'layers', 'capsUsed'],
     properties: {
       dimension,

@@ -24,9 +24,10 @@ Input:
 Output:
   A report of the dimension: its rule (pipeline or operator, clamp_default), every contribution in
   the order applied with the running value, every cap layer with its caps and its [Min, Max], which
-  layer bound the range, and the final clamp and value, for Primary and Derived. With --json, the
-  Explanation object instead, with ±∞ written as the strings "Infinity" and "-Infinity" (JSON has no
-  infinities). A dimension no subsystem mentions is reported as not seen (exit 0). Input that
+  layer bound the range (and any other at the same value), and the final clamp and value, for
+  Primary and Derived. With --json, the Explanation object instead (its fields: the README's CLI
+  section), with ±∞ and NaN written as the strings "Infinity", "-Infinity" and "NaN" (JSON has no
+  such numbers). A dimension no subsystem mentions is reported as not seen (exit 0). Input that
   "resolve" rejects is rejected here too, with the same error: it has no snapshot to explain.
 
 Exit codes: 0 explained, 1 internal error, 2 bad input, registry or command line (one line on stderr).

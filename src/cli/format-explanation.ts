@@ -61,7 +61,8 @@ function layerLines(e: Explanation): string[] {
   const used = e.capsUsed;
   lines.push(
     '',
-    `Range used ${range(used.Min, used.Max)}: Min set by ${used.minFrom}, Max set by ${used.maxFrom}`,
+    `Range used ${range(used.Min, used.Max)}: Min set by ${sources(used.minFrom, used.minAlsoFrom)}, ` +
+      `Max set by ${sources(used.maxFrom, used.maxAlsoFrom)}`,
   );
   if (used.floorAboveMax !== null) {
     lines.push(
@@ -71,6 +72,11 @@ function layerLines(e: Explanation): string[] {
   }
   lines.push(...fixedSideLines('Max', used.maxFixedBy, e), ...fixedSideLines('Min', used.minFixedBy, e));
   return lines;
+}
+
+/** `WORLD`, or `WORLD, and TOTAL at the same value` when other sources give the same bound. */
+function sources(from: string, alsoFrom: readonly string[]): string {
+  return alsoFrom.length === 0 ? from : `${from}, and ${alsoFrom.join(', ')} at the same value`;
 }
 
 /** PRIORITIZED_OVERRIDE: which layer fixed a side, and the layers that then did not count on it. */
@@ -115,11 +121,14 @@ function clampLine(section: SectionExplanation, e: Explanation): string {
     return `  candidate ${c} is within ${range(e.capsUsed.Min, e.capsUsed.Max)}: not clamped`;
   const { side, source } = section.clampedBy;
   const floor = e.capsUsed.floorAboveMax;
+  const { minAlsoFrom, maxAlsoFrom } = e.capsUsed;
   const minSource =
-    floor === null ? `set by ${source}` : `the floor of ${source}, ${formatNumber(floor)}, lowered to Max`;
+    floor === null
+      ? `set by ${sources(source, minAlsoFrom)}`
+      : `the floor of ${sources(source, minAlsoFrom)}, ${formatNumber(floor)}, lowered to Max`;
   return side === 'min'
     ? `  candidate ${c} is below Min ${formatNumber(e.capsUsed.Min)} (${minSource}): raised to ${formatNumber(section.value)}`
-    : `  candidate ${c} is above Max ${formatNumber(e.capsUsed.Max)} (set by ${source}): lowered to ${formatNumber(section.value)}`;
+    : `  candidate ${c} is above Max ${formatNumber(e.capsUsed.Max)} (set by ${sources(source, maxAlsoFrom)}): lowered to ${formatNumber(section.value)}`;
 }
 
 function sectionLines(

@@ -71,7 +71,8 @@ function addCap(side: SideBounds, cap: CapContribution): void {
   }
 }
 
-function candidate(side: SideBounds, unbounded: number): number {
+/** A side's candidate before the HARD caps and `clamp_default`: its OVERRIDE, else its sums, else `unbounded`. */
+export function candidate(side: SideBounds, unbounded: number): number {
   if (side.override !== undefined) return side.override;
   if (side.baseline !== undefined || side.additive !== undefined)
     return (side.baseline ?? 0) + (side.additive ?? 0);

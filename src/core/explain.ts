@@ -3,7 +3,7 @@
  * the caps of each layer, which layer bound the range, and the final clamp. Built from the same
  * functions as `resolveSnapshot`, so the value it explains is the value the snapshot holds.
  */
-import { emptyLayer, type SideBounds } from './caps';
+import { candidate as sideCandidate, CLAMP_DEFAULT, emptyLayer, type SideBounds } from './caps';
 import { candidateValue } from './combine';
 import { sortCaps, sortContributions } from './order';
 import { ruleFor, type CompiledRegistries } from './registries';
@@ -63,6 +63,13 @@ export interface ExplainedRange extends CapRange {
   maxFixedBy: string | null;
   /** Min's floor when it came out above Max, so that Min was lowered to Max. */
   floorAboveMax: number | null;
+  /**
+   * The other sources that give the same bound as `minFrom` (its floor) or `maxFrom`: layers whose
+   * caps on that side come to the same value, and `clamp_default` when it is that value. Removing the
+   * source named alone would leave the range as it is. Empty on a side fixed by an OVERRIDE.
+   */
+  minAlsoFrom: string[];
+  maxAlsoFrom: string[];
 }
 
 export interface Explanation {
@@ -118,6 +125,52 @@ function explainSection(
 }
 
 /**
+ * The sources other than `from` whose bound on `side` is `bound`: a layer whose side, as the fold
+ * across layers reads it, is `bound` and is its caps' own (not clamp_default's, which then binds
+ * itself; not a floor lowered to the layer's Max), and clamp_default when it is `bound`.
+ */
+function sameBound(
+  layers: readonly LayerExplanation[],
+  side: 'min' | 'max',
+  bound: number,
+  from: string,
+  clampDefault: number,
+): string[] {
+  const unbounded = side === 'max' ? Infinity : -Infinity;
+  const sources: string[] = [];
+  for (const layer of layers) {
+    const bounds = layer[side];
+    const hard = bounds.hard ?? unbounded;
+    const cand = sideCandidate(bounds, unbounded);
+    const own = side === 'max' ? Math.min(cand, hard) : Math.max(cand, hard);
+    const folded = side === 'max' ? layer.Max : layer.Min;
+    if (layer.layer !== from && own === bound && folded === bound) sources.push(layer.layer);
+  }
+  if (from !== CLAMP_DEFAULT && clampDefault === bound) sources.push(CLAMP_DEFAULT);
+  return sources;
+}
+
+/** A cap as explain shows it: fixed key order, `priority` and `scope` written out as they apply. */
+function shownCap(cap: CapContribution): CapContribution {
+  const shown: CapContribution = {
+    system: cap.system,
+    dimension: cap.dimension,
+    mode: cap.mode,
+    kind: cap.kind,
+    value: cap.value,
+    priority: cap.priority ?? 0,
+    scope: cap.scope ?? 'TOTAL',
+  };
+  if (cap.realm !== undefined) shown.realm = cap.realm;
+  if (cap.tags !== undefined) shown.tags = [...cap.tags];
+  return shown;
+}
+
+function shownSide(side: SideBounds): SideBounds {
+  return { ...side, overrideCap: side.overrideCap === undefined ? undefined : shownCap(side.overrideCap) };
+}
+
+/**
  * Explains `dimension` of the snapshot that `resolveSnapshot(outputs, registries, version)` gives, and
  * throws what it throws: an actor that does not resolve has no value to explain.
  */
@@ -137,13 +190,15 @@ export function explain(
   const fold = foldCaps(found?.caps ?? [], rule, registries, emptyLayer(), (layer, bounds) => {
     layers.push({
       layer,
-      caps: sortCaps(found!.caps.filter((cap) => (cap.scope ?? 'TOTAL') === layer)), // in the order applied
-      max: { ...bounds.max },
-      min: { ...bounds.min },
+      // In the order applied.
+      caps: sortCaps(found!.caps.filter((cap) => (cap.scope ?? 'TOTAL') === layer)).map(shownCap),
+      max: shownSide(bounds.max),
+      min: shownSide(bounds.min),
       Min: bounds.Min,
       Max: bounds.Max,
     });
   });
+  const floor = fold.floorAboveMax ?? fold.Min;
   const capsUsed: ExplainedRange = {
     Min: fold.Min,
     Max: fold.Max,
@@ -152,6 +207,9 @@ export function explain(
     minFixedBy: fold.minFixedBy ?? null,
     maxFixedBy: fold.maxFixedBy ?? null,
     floorAboveMax: fold.floorAboveMax ?? null,
+    minAlsoFrom: fold.minFixedBy === undefined ? sameBound(layers, 'min', floor, fold.minFrom, rule.min) : [],
+    maxAlsoFrom:
+      fold.maxFixedBy === undefined ? sameBound(layers, 'max', fold.Max, fold.maxFrom, rule.max) : [],
   };
   const explanation: Explanation = {
     dimension,
@@ -174,9 +232,13 @@ export function explain(
   return explanation;
 }
 
-/** An Explanation as JSON text, with ±∞ (a running sum or a side without caps) as "Infinity" / "-Infinity". */
+/**
+ * An Explanation as JSON text. JSON has no such numbers, so ±∞ (a running sum or a side without caps)
+ * is written "Infinity" / "-Infinity", and NaN (a running value of ∞ × 0 that an OVERRIDE then
+ * replaces) "NaN", instead of the null JSON.stringify would write.
+ */
 export function explanationJson(explanation: Explanation): string {
   return JSON.stringify(explanation, (_key, value: unknown) =>
-    value === Infinity ? 'Infinity' : value === -Infinity ? '-Infinity' : value,
+    typeof value !== 'number' || Number.isFinite(value) ? value : String(value),
   );
 }

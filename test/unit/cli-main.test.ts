@@ -78,6 +78,31 @@ describe('actor-core main, in process', () => {
     expect(text).toContain('Derived: no derived contributions');
   });
 
+  it('names every layer that binds at the same value, not only the first', async () => {
+    const hardMax = (scope: string, system: string) => ({
+      system,
+      dimension: 'strength',
+      mode: 'HARD_MAX',
+      kind: 'max',
+      value: 550,
+      scope,
+    });
+    const tied = [
+      {
+        primary: [{ dimension: 'strength', bucket: 'FLAT', value: 900, system: 'a' }],
+        derived: [],
+        caps: [hardMax('TOTAL', 'title'), hardMax('WORLD', 'world')],
+        meta: { system: 'a' },
+      },
+    ];
+    const result = await run(['explain', '-d', 'strength'], JSON.stringify(tied));
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Max set by WORLD, and TOTAL at the same value');
+    expect(result.stdout).toContain(
+      'candidate 900 is above Max 550 (set by WORLD, and TOTAL at the same value): lowered to 550',
+    );
+  });
+
   it('explains a value raised to Min by an OVERRIDE cap', async () => {
     const result = await run(['explain', '-d', 'crit_rate', '--registry', registryFile], input);
     expect(result.code).toBe(0);

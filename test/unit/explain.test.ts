@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import {
   compileRegistries,
   explain,
+  explanationJson,
   resolveSnapshot,
   type Bucket,
   type CapContribution,
@@ -11,13 +12,18 @@ import {
   type Explanation,
   type Snapshot,
 } from '../../src/core';
-import { validInputArb } from '../support/arbitraries';
+import { DENSE_POOL, validInputArb } from '../support/arbitraries';
 import { floorAboveMaxOutputs, overflowingOutputs } from '../support/spec-inputs';
 import { goldenCases, goldenDir, readJson, sameJson } from '../support/shared';
 
 const goldenRegistry = readJson(path.join(goldenDir, 'registry.json'));
 const cases = goldenCases();
 const BUCKET_RANK: Record<Bucket, number> = { FLAT: 0, MULT: 1, POST_ADD: 2, OVERRIDE: 3 };
+
+/** JSON with keys sorted, so that two objects compare whatever their key order. */
+function canonical(value: object): string {
+  return JSON.stringify(value, Object.keys(value).sort());
+}
 
 /** explain() of `dimension` holds exactly the range and values the snapshot holds (same doubles). */
 function expectAgreement(explanation: Explanation, snapshot: Snapshot, dimension: string): void {
@@ -105,6 +111,8 @@ describe('explain on the golden vectors', () => {
       value: 0.5,
       clampedBy: { side: 'max', source: 'clamp_default' },
     });
+    // …and WORLD is named beside it: without clamp_default, WORLD would bind at the same 0.5.
+    expect(explanation.capsUsed).toMatchObject({ maxFrom: 'clamp_default', maxAlsoFrom: ['WORLD'] });
   });
 
   it('case06: lists WORLD before TOTAL whatever the input order, and names the operator', () => {
@@ -118,6 +126,8 @@ describe('explain on the golden vectors', () => {
       minFixedBy: null,
       maxFixedBy: null,
       floorAboveMax: null,
+      minAlsoFrom: [],
+      maxAlsoFrom: [],
     });
     expect(explanation.rule).toEqual({
       listed: true,
@@ -289,8 +299,94 @@ describe('explain steps', () => {
       minFixedBy: null,
       maxFixedBy: null,
       floorAboveMax: 0.3,
+      minAlsoFrom: [],
+      maxAlsoFrom: [],
     });
     expect(explanation.derived).toMatchObject({ value: 0.25, clampedBy: { side: 'min', source: 'EVENT' } });
+  });
+
+  it('names both layers when two bind at the same value, and the cap that repeats clamp_default', () => {
+    const cap = (scope: string, value: number, system = 'w') => ({
+      system,
+      dimension: 'strength',
+      mode: 'HARD_MAX',
+      kind: 'max',
+      value,
+      scope,
+    });
+    const outputs = [
+      {
+        primary: [{ dimension: 'strength', bucket: 'FLAT', value: 900, system: 'a' }],
+        derived: [],
+        caps: [cap('TOTAL', 550), cap('WORLD', 550), cap('EVENT', 999999, 'items')],
+        meta: { system: 'x' },
+      },
+    ];
+    const explanation = explain(outputs, 'strength', registries, 1);
+    expect(explanation.capsUsed).toMatchObject({ Max: 550, maxFrom: 'WORLD', maxAlsoFrom: ['TOTAL'] });
+    expect(explanation.primary).toMatchObject({ value: 550, clampedBy: { side: 'max', source: 'WORLD' } });
+    const atClamp = explain(
+      [{ ...outputs[0]!, caps: [cap('TOTAL', 999999, 'items')] }],
+      'strength',
+      registries,
+      1,
+    );
+    expect(atClamp.capsUsed).toMatchObject({ maxFrom: 'clamp_default', maxAlsoFrom: ['TOTAL'] });
+  });
+
+  it('writes the same JSON for inputs that differ only in key order and written-out defaults', () => {
+    const terse = [
+      {
+        primary: [{ dimension: 'strength', bucket: 'OVERRIDE', value: 5, system: 'a' }],
+        derived: [],
+        caps: [{ system: 'a', dimension: 'strength', mode: 'OVERRIDE', kind: 'max', value: 9 }],
+        meta: { system: 'a' },
+      },
+    ];
+    const spelled = [
+      {
+        meta: { system: 'a' },
+        caps: [
+          {
+            value: 9,
+            kind: 'max',
+            mode: 'OVERRIDE',
+            dimension: 'strength',
+            system: 'a',
+            scope: 'TOTAL',
+            priority: 0,
+          },
+        ],
+        derived: [],
+        primary: [{ system: 'a', value: 5, bucket: 'OVERRIDE', dimension: 'strength', priority: 0 }],
+      },
+    ];
+    const a = explanationJson(explain(terse, 'strength', registries, 1));
+    expect(explanationJson(explain(spelled, 'strength', registries, 1))).toBe(a);
+    expect(a).toContain(
+      '"overrideCap":{"system":"a","dimension":"strength","mode":"OVERRIDE","kind":"max","value":9,"priority":0,"scope":"TOTAL"}',
+    );
+  });
+
+  it('writes a NaN running value as "NaN" in JSON, as it writes ±∞, not as null', () => {
+    const outputs = [
+      {
+        primary: [
+          { dimension: 'strength', bucket: 'FLAT', value: 1e308, system: 'a' },
+          { dimension: 'strength', bucket: 'FLAT', value: 1e308, system: 'b' },
+          { dimension: 'strength', bucket: 'MULT', value: -1, system: 'c' },
+          { dimension: 'strength', bucket: 'OVERRIDE', value: 5, system: 'd' },
+        ],
+        derived: [],
+        caps: [],
+        meta: { system: 'x' },
+      },
+    ];
+    const json = JSON.parse(explanationJson(explain(outputs, 'strength', registries, 1))) as {
+      primary: { steps: { running: unknown }[]; value: unknown };
+    };
+    expect(json.primary.steps.map((step) => step.running)).toEqual([1e308, 'Infinity', 'NaN', 5]);
+    expect(json.primary.value).toBe(5);
   });
 
   it('rejects what resolveSnapshot rejects, even when the overflow is in another dimension', () => {
@@ -328,8 +424,17 @@ describe('explain on random valid inputs', () => {
     for (const layer of explanation.layers) {
       const expected = allCaps.filter((cap) => (cap.scope ?? 'TOTAL') === layer.layer);
       expect(layer.caps.length).toBe(expected.length);
-      expect(layer.caps.map((cap) => JSON.stringify(cap)).sort()).toEqual(
-        expected.map((cap) => JSON.stringify(cap)).sort(),
+      // Shown with `priority` and `scope` written out as they apply, in one key order.
+      const applied = (cap: CapContribution): CapContribution => ({
+        ...cap,
+        priority: cap.priority ?? 0,
+        scope: cap.scope ?? 'TOTAL',
+      });
+      expect(
+        new Set(layer.caps.map((cap) => Object.keys(cap).join()).filter((k) => !/realm|tags/.test(k))).size,
+      ).toBeLessThanOrEqual(1);
+      expect(layer.caps.map((cap) => canonical(cap)).sort()).toEqual(
+        expected.map((cap) => canonical(applied(cap))).sort(),
       );
     }
     // steps: one per contribution, in (bucket, priority DESC, system ASC), the last running value the candidate
@@ -382,6 +487,49 @@ describe('explain on random valid inputs', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('names every other source of the same bound: without the one named first, the bound stays', () => {
+    let ties = 0;
+    fc.assert(
+      fc.property(validInputArb({ pool: DENSE_POOL }), (input) => {
+        const registries = compileRegistries(input.combiner, input.capLayers);
+        const outputs = input.outputs as { caps: CapContribution[] }[];
+        const explanation = explain(outputs, 'strength', registries, 1);
+        if (!explanation.seen) return;
+        const used = explanation.capsUsed;
+        for (const [kind, from, alsoFrom, bound] of [
+          ['max', used.maxFrom, used.maxAlsoFrom, used.Max],
+          ['min', used.minFrom, used.minAlsoFrom, used.floorAboveMax ?? used.Min],
+        ] as const) {
+          if (alsoFrom.length === 0 || from === 'clamp_default') continue;
+          ties++;
+          // The caps of that side of the layer named first, taken away.
+          const without = outputs.map((o) => ({
+            ...o,
+            caps: o.caps.filter(
+              (cap) =>
+                !(cap.dimension === 'strength' && cap.kind === kind && (cap.scope ?? 'TOTAL') === from),
+            ),
+          }));
+          let again: Explanation;
+          try {
+            again = explain(without, 'strength', registries, 1);
+          } catch {
+            continue; // the rest of the actor may no longer resolve (e.g. an overflow it had capped)
+          }
+          const after =
+            kind === 'max' ? again.capsUsed.Max : (again.capsUsed.floorAboveMax ?? again.capsUsed.Min);
+          expect(after === bound).toBe(true); // the same value (a tie of -0 and +0 counts as one)
+          // …and the others still give it.
+          const named = again.capsUsed[kind === 'max' ? 'maxFrom' : 'minFrom'];
+          const others = again.capsUsed[kind === 'max' ? 'maxAlsoFrom' : 'minAlsoFrom'];
+          expect([named, ...others]).toEqual(expect.arrayContaining([...alsoFrom]));
+        }
+      }),
+      { numRuns: 1000 },
+    );
+    expect(ties).toBeGreaterThan(20); // the property was exercised, not vacuously true
   });
 
   it('explains a dimension nobody sent as unseen, with exactly its clamp_default', () => {
