@@ -7,23 +7,26 @@
  *                         [--rounds R] [--registry FILE] [--json]
  *
  * Without --input, N (default 10,000) standard actors come from ../shared/workload/generate.mjs.
- * Every case: one warm-up pass, then R measured passes (default 3); the median pass is reported.
- * A pass submits all chunks at once and waits for all results; the pool results are checked to be
- * byte-identical to the in-process ones.
+ * Every case: warm-up passes (at least 10,000 resolutions), then R measured passes (default 3); the
+ * median pass is reported. A pass submits all chunks at once and waits for all results; every pass's
+ * results are checked to be byte-identical to the in-process ones, or no figures are reported.
  */
 import { parseArgs } from 'node:util';
 import { resolveLineToJson, type CompiledRegistries } from '../src/core';
 import { createResolvePool, type ChunkResult, type ResolvePool, type ResolveTask } from '../src/pool';
 import {
   WORKLOAD_OPTIONS,
+  benchFailed,
   environment,
   fig,
   intList,
   loadBenchInput,
   median,
+  printErrorLines,
   refuseFigures,
   settle,
   table,
+  warmUpRounds,
 } from './support';
 
 interface PoolCase {
@@ -37,17 +40,35 @@ interface PoolCase {
   identical: boolean;
 }
 
-function inProcessPass(lines: readonly string[], registries: CompiledRegistries): string[] {
+function inProcessPass(
+  lines: readonly string[],
+  lineNumbers: readonly number[],
+  registries: CompiledRegistries,
+): string[] {
   const out = new Array<string>(lines.length);
-  for (let i = 0; i < lines.length; i++) out[i] = resolveLineToJson(lines[i]!, registries, i + 1);
+  for (let i = 0; i < lines.length; i++) out[i] = resolveLineToJson(lines[i]!, registries, lineNumbers[i]);
   return out;
 }
 
-function chunkTasks(lines: readonly string[], chunk: number): ResolveTask[] {
+/**
+ * Tasks of `chunk` actor lines each. A task numbers its lines from `firstLine`, blank ones counted, so
+ * the blank lines of the input between two of its actors are kept: error lines then name the input's
+ * lines, as in process.
+ */
+function chunkTasks(lines: readonly string[], lineNumbers: readonly number[], chunk: number): ResolveTask[] {
   const tasks: ResolveTask[] = [];
-  for (let i = 0; i < lines.length; i += chunk)
-    tasks.push({ lines: lines.slice(i, i + chunk).join('\n'), firstLine: i + 1 });
+  for (let i = 0; i < lines.length; i += chunk) {
+    let text = lines[i]!;
+    for (let k = i + 1; k < Math.min(i + chunk, lines.length); k++)
+      text += '\n'.repeat(lineNumbers[k]! - lineNumbers[k - 1]!) + lines[k]!;
+    tasks.push({ lines: text, firstLine: lineNumbers[i]! });
+  }
   return tasks;
+}
+
+/** Thread-time a task costs beyond running it: (wall × threads − the threads' own task time) / tasks. */
+function overheadUsPerTask(c: PoolCase): number {
+  return (c.wallNs * c.threads - c.threadNs) / 1000 / c.tasks;
 }
 
 async function poolPass(pool: ResolvePool, tasks: readonly ResolveTask[]): Promise<ChunkResult[]> {
@@ -65,40 +86,46 @@ async function main(): Promise<void> {
     allowPositionals: false,
   });
   const { rounds, workload, lines, registries } = loadBenchInput(values);
-  const chunks = [...new Set(intList(values.chunk, '--chunk'))].sort((a, b) => a - b);
+  const { lineNumbers } = workload;
+  // A chunk past the actor count is one task of them all: measured once, as a chunk of that count.
+  const chunks = [...new Set(intList(values.chunk, '--chunk').map((c) => Math.min(c, lines.length)))].sort(
+    (a, b) => a - b,
+  );
   const threadCounts = [...new Set(intList(values.threads, '--threads'))].sort((a, b) => a - b);
   const n = lines.length;
   const env = environment();
   console.log(`pool bench: ${n} actors from ${workload.source}`);
   console.log(
     `chunks ${chunks.join(', ')} actors/task; pools of ${threadCounts.join(', ')} thread(s); ` +
-      `1 warm-up + ${rounds} measured passes each, median reported; ${env.node}, ${env.cpu}, ` +
+      `${warmUpRounds(n)} warm-up + ${rounds} measured passes each, median reported; ${env.node}, ${env.cpu}, ` +
       `${env.parallelism} hardware threads`,
   );
 
-  // (a) in process, on the main thread.
-  inProcessPass(lines, registries.compiled);
+  // (a) in process, on the main thread, warmed up by at least 10,000 resolutions.
+  for (let r = warmUpRounds(n); r > 0; r--) inProcessPass(lines, lineNumbers, registries.compiled);
   const inProcessNs: number[] = [];
   let expected: string[] = [];
   for (let r = 0; r < rounds; r++) {
     await settle();
     const start = process.hrtime.bigint();
-    expected = inProcessPass(lines, registries.compiled);
+    expected = inProcessPass(lines, lineNumbers, registries.compiled);
     inProcessNs.push(Number(process.hrtime.bigint() - start));
   }
   const inNs = median(inProcessNs);
   const inUsPerActor = inNs / n / 1000;
   const expectedText = expected.join('\n');
-  const expectedErrors = expected.filter((line) => 'error' in (JSON.parse(line) as object)).length;
+  const errorLines = expected.filter((line) => 'error' in (JSON.parse(line) as object));
+  const expectedErrors = errorLines.length;
 
   // (b), (c): pools.
   const cases: PoolCase[] = [];
   for (const threads of threadCounts) {
     const pool = createResolvePool({ threads, registries, maxQueue: Infinity });
     try {
-      await poolPass(pool, chunkTasks(lines, 100)); // warm-up: threads started, JIT warm in each
+      // Warm-up: threads started, JIT warm in each.
+      for (let r = warmUpRounds(n); r > 0; r--) await poolPass(pool, chunkTasks(lines, lineNumbers, 100));
       for (const chunk of chunks) {
-        const tasks = chunkTasks(lines, chunk);
+        const tasks = chunkTasks(lines, lineNumbers, chunk);
         await poolPass(pool, tasks);
         const passes: { wallNs: number; results: ChunkResult[] }[] = [];
         for (let r = 0; r < rounds; r++) {
@@ -107,6 +134,10 @@ async function main(): Promise<void> {
           const results = await poolPass(pool, tasks);
           passes.push({ wallNs: Number(process.hrtime.bigint() - start), results });
         }
+        // Every pass is checked, not only the one reported.
+        const identical = passes.every(
+          (p) => p.results.map((result) => result.results).join('\n') === expectedText,
+        );
         passes.sort((a, b) => a.wallNs - b.wallNs);
         const pass = passes[(passes.length - 1) >> 1]!;
         const actors = pass.results.reduce((sum, result) => sum + result.actors, 0);
@@ -119,7 +150,7 @@ async function main(): Promise<void> {
           wallNs: pass.wallNs,
           threadNs: pass.results.reduce((sum, result) => sum + (result.resolveNs ?? 0), 0),
           errors: pass.results.reduce((sum, result) => sum + result.errors, 0),
-          identical: pass.results.map((result) => result.results).join('\n') === expectedText,
+          identical,
         });
       }
     } finally {
@@ -160,8 +191,7 @@ async function main(): Promise<void> {
   ];
   for (const c of cases) {
     const workPerTask = workPerTaskUs(c);
-    // Thread-time per task beyond the in-process work: (wall × threads − in-process wall) / tasks.
-    const overhead = (c.wallNs * c.threads - inNs) / 1000 / c.tasks;
+    const overhead = overheadUsPerTask(c);
     rows.push([
       `pool ${c.threads}`,
       c.chunk,
@@ -191,18 +221,22 @@ async function main(): Promise<void> {
   const bestChunk = worthIt.find((c) => c.wallNs <= fastest * 1.05)!.chunk;
   const chunkFor1ms = Math.ceil(1000 / inUsPerActor);
   console.log(
-    `\nwork µs/task = in-process µs/actor × chunk; overhead µs/task = (wall × threads − in-process wall) / tasks,` +
-      `\ni.e. the thread-time a task costs beyond its work (messaging, copying the strings, split/join, idle).` +
-      `\nthread µs/actor = the threads' own resolve time (resolveNs), without messaging.` +
+    `\nwork µs/task = in-process µs/actor × chunk; overhead µs/task = (wall × threads − the threads' own` +
+      `\ntask time) / tasks, i.e. the thread-time a task costs beyond running it (messaging, copying the` +
+      `\nstrings in and out, idle); thread µs/actor = the threads' own task time (resolveNs: split, resolve,` +
+      `\nstringify, join), which is where a thread's slower resolve than the main thread's shows.` +
       `\n≥ 1 ms of work per task needs chunk ≥ ${chunkFor1ms} actors; best chunk: ${bestChunk} (pool ${largest}: ` +
       `the smallest tested chunk of ≥ 1 ms work within 5% of the best throughput among those).` +
       `\nIndicative only: ${env.parallelism} hardware threads shared with the main thread and other processes.`,
   );
-  if (cases.some((c) => !c.identical))
-    console.log('WARNING: some pool results differ from the in-process ones');
-  if (cases.some((c) => !c.identical)) process.exitCode = 1;
-
+  printErrorLines(errorLines);
   if (refuseFigures('bench:pool', expectedErrors, n)) return;
+  if (cases.some((c) => !c.identical)) {
+    // Figures of a pool that computes something else are no figures: no JSON line for a script.
+    console.error('bench:pool: some pool results differ from the in-process ones; no figures are reported');
+    process.exitCode = 1;
+    return;
+  }
   if (values.json) {
     const summary: Record<string, unknown> = {
       actors: n,
@@ -213,7 +247,10 @@ async function main(): Promise<void> {
       const mine = cases.filter((c) => c.threads === threads);
       summary[`pool${threads}`] = Object.fromEntries(mine.map((c) => [c.chunk, fig(n / (c.wallNs / 1e9))]));
       summary[`pool${threads}_overhead_us_per_task`] = Object.fromEntries(
-        mine.map((c) => [c.chunk, fig((c.wallNs * c.threads - inNs) / 1000 / c.tasks)]),
+        mine.map((c) => [c.chunk, fig(overheadUsPerTask(c))]),
+      );
+      summary[`pool${threads}_thread_us_per_actor`] = Object.fromEntries(
+        mine.map((c) => [c.chunk, fig(c.threadNs / n / 1000)]),
       );
     }
     Object.assign(summary, {
@@ -229,7 +266,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(`bench:pool: ${err instanceof Error ? err.message : String(err)}`);
-  process.exitCode = 1;
-});
+main().catch((err: unknown) => benchFailed('bench:pool', err));

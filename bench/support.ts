@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { SnapshotRecord } from '../src/adapters/snapshot-record';
-import { parseActorLine, resolveActorLine } from '../src/core';
+import { isActorCoreError, parseActorLine, resolveActorLine } from '../src/core';
 import { loadRegistries, type LoadedRegistries } from '../src/registry';
 
 export const DEFAULT_ACTORS = 10_000;
@@ -19,14 +19,30 @@ export const generatorFile = path.resolve(repoRoot, '../shared/workload/generate
 export interface Workload {
   /** Non-empty actor lines. */
   lines: string[];
+  /** Each line's number in the input (1-based, blank lines counted), as `resolve --jsonl` numbers it. */
+  lineNumbers: number[];
   /** Where they came from, for the report. */
   source: string;
   bytes: number;
 }
 
-function splitLines(text: string, limit: number | undefined): string[] {
-  const lines = text.split('\n').filter((line) => line.length > 0);
-  return limit === undefined ? lines : lines.slice(0, limit);
+function splitLines(text: string, limit: number | undefined): Pick<Workload, 'lines' | 'lineNumbers'> {
+  const lines: string[] = [];
+  const lineNumbers: number[] = [];
+  const all = text.split('\n');
+  for (let i = 0; i < all.length && (limit === undefined || lines.length < limit); i++) {
+    if (all[i]!.length === 0) continue;
+    lines.push(all[i]!);
+    lineNumbers.push(i + 1);
+  }
+  return { lines, lineNumbers };
+}
+
+function workloadOf(text: string, limit: number | undefined, source: string): Workload {
+  const { lines, lineNumbers } = splitLines(text, limit);
+  if (limit !== undefined && lines.length < limit)
+    console.error(`note: --actors ${limit}, but ${source} holds ${lines.length} actor lines; using those`);
+  return { lines, lineNumbers, source, bytes: lines.reduce((n, line) => n + line.length + 1, 0) };
 }
 
 /**
@@ -43,8 +59,7 @@ export function loadWorkload(input: string | undefined, actors: number | undefin
         `cannot read ${input}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
       );
     }
-    const lines = splitLines(text, actors);
-    return { lines, source: input, bytes: lines.reduce((n, line) => n + line.length + 1, 0) };
+    return workloadOf(text, actors, input);
   }
   const count = actors ?? DEFAULT_ACTORS;
   if (!fs.existsSync(generatorFile)) throw new Error(`workload generator not found: ${generatorFile}`);
@@ -62,12 +77,11 @@ export function loadWorkload(input: string | undefined, actors: number | undefin
     } finally {
       fs.closeSync(fd);
     }
-    const lines = splitLines(fs.readFileSync(file, 'utf8'), undefined);
-    return {
-      lines,
-      source: `generate.mjs --actors ${count} (standard workload)`,
-      bytes: lines.reduce((n, line) => n + line.length + 1, 0),
-    };
+    return workloadOf(
+      fs.readFileSync(file, 'utf8'),
+      undefined,
+      `generate.mjs --actors ${count} (standard workload)`,
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -82,6 +96,25 @@ export function refuseFigures(bench: string, errors: number, actors: number): bo
   console.error(`${bench}: ${errors} of ${actors} actors did not resolve; no figures are reported for them`);
   process.exitCode = 1;
   return true;
+}
+
+/** Prints the first error lines (JSON, each naming its line and actor), as the reason figures are refused. */
+export function printErrorLines(errorLines: readonly string[], shown = 10): void {
+  if (errorLines.length === 0) return;
+  console.log(`\n${errorLines.length} error results (expected 0 for the standard workload); first ones:`);
+  for (const line of errorLines.slice(0, shown)) console.log(line);
+}
+
+/** How many rounds over `actors` actors warm the JIT up: at least 10,000 resolutions in all. */
+export function warmUpRounds(actors: number): number {
+  return Math.max(1, Math.ceil(10_000 / actors));
+}
+
+/** A benchmark's last word on a failure: an ActorCoreError with where it was (file, line, field). */
+export function benchFailed(bench: string, err: unknown): void {
+  const text = isActorCoreError(err) ? err.describe() : err instanceof Error ? err.message : String(err);
+  console.error(`${bench}: ${text}`);
+  process.exitCode = 1;
 }
 
 /** The options every benchmark takes (node:util parseArgs form): the workload and the registries. */
@@ -111,11 +144,14 @@ export function loadBenchInput(values: {
 }): BenchInput {
   const rounds = positiveInt(values.rounds, '--rounds') ?? 3;
   const workload = loadWorkload(values.input, positiveInt(values.actors, '--actors'));
-  if (workload.lines.length === 0) throw new Error('no actor lines in the input');
+  if (workload.lines.length === 0) throw new Error(`${workload.source}: no actor lines`);
+  const first = workload.lineNumbers[0]!;
   try {
-    parseActorLine(workload.lines[0]!, 1);
+    parseActorLine(workload.lines[0]!, first);
   } catch (err) {
-    throw new Error(`${workload.source} is not JSON lines of actors: line 1: ${(err as Error).message}`);
+    throw new Error(
+      `${workload.source} is not JSON lines of actors: line ${first}: ${(err as Error).message}`,
+    );
   }
   const registries = loadRegistries({ registry: values.registry, capLayers: values['cap-layers'] });
   return { rounds, workload, lines: workload.lines, registries };

@@ -1,1 +1,2 @@
 export * from './load-registries';
+export { MAX_YAML_CHARS } from './parse-config-text';

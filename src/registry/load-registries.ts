@@ -82,11 +82,23 @@ function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
+/** A registry is kilobytes; a file past this was given by mistake (a workload, a dump) and is not read. */
+export const MAX_REGISTRY_BYTES = 64 * 1024 * 1024;
+
 function readConfigFile(file: string): unknown {
   let bytes: Buffer;
   try {
+    const size = fs.statSync(file).size;
+    if (size > MAX_REGISTRY_BYTES) {
+      throw new ActorCoreError(
+        'REGISTRY_LOAD_FAILED',
+        `cannot read: ${(size / 1024 / 1024).toFixed(0)} MiB is more than a registry file may hold (${MAX_REGISTRY_BYTES / 1024 / 1024} MiB)`,
+        { file },
+      );
+    }
     bytes = fs.readFileSync(file);
   } catch (err) {
+    if (isActorCoreError(err)) throw err;
     throw new ActorCoreError(
       'REGISTRY_LOAD_FAILED',
       `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,

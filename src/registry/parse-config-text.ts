@@ -24,11 +24,6 @@ function cannotParse(file: string, reason: string): ActorCoreError {
   return new ActorCoreError('REGISTRY_LOAD_FAILED', `cannot parse: ${reason}`, { file });
 }
 
-/** A YAML problem's first line, without the colon that introduces its excerpt. */
-function yamlReason(problem: YAMLError): string {
-  return problem.message.split('\n')[0]!.replace(/:$/, '');
-}
-
 /** The tags that make plain data: strings, numbers, booleans, null, mappings and sequences. */
 const PLAIN_TAGS = new Set(
   ['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((name) => `tag:yaml.org,2002:${name}`),
@@ -77,11 +72,28 @@ function notPlainData(doc: Document, lines: LineCounter): string | undefined {
   return reason;
 }
 
+/**
+ * YAML's parser takes seconds and gigabytes on a few megabytes that are not YAML (one error per
+ * token); JSON.parse does not. 2 MiB of YAML is some 25,000 dimensions: larger registries are JSON.
+ */
+export const MAX_YAML_CHARS = 2 * 1024 * 1024;
+
+/** A YAML problem's own message (its first line) and where it is. */
+function yamlProblem(problem: YAMLError, lines: LineCounter): string {
+  const pos = lines.linePos(problem.pos[0]);
+  return `${problem.message.split('\n')[0]!} at line ${pos.line}, column ${pos.col}`;
+}
+
 function parseYaml(text: string, file: string): unknown {
+  if (text.length > MAX_YAML_CHARS)
+    throw cannotParse(
+      file,
+      `a YAML registry is at most ${MAX_YAML_CHARS / 1024 / 1024} MiB, this one is ${(text.length / 1024 / 1024).toFixed(1)} MiB (write a larger one as JSON)`,
+    );
   const lines = new LineCounter();
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true, merge: true, lineCounter: lines });
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, merge: true, lineCounter: lines });
   const problem = doc.errors[0] ?? doc.warnings[0];
-  if (problem !== undefined) throw cannotParse(file, yamlReason(problem));
+  if (problem !== undefined) throw cannotParse(file, yamlProblem(problem, lines));
   const reason = notPlainData(doc, lines);
   if (reason !== undefined) throw cannotParse(file, reason);
   try {
@@ -91,25 +103,37 @@ function parseYaml(text: string, file: string): unknown {
   }
 }
 
-function parseJson(text: string, file: string): unknown {
+/** JSON.parse, or why not: a syntax error, or the first duplicate key it would have let through. */
+function readJson(text: string): { value: unknown } | { reason: string; syntax: boolean } {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
     const message = (err as Error).message.split('\n')[0]!;
     const at = jsonErrorPosition((err as Error).message, text);
-    throw cannotParse(file, `${message}${at === undefined ? '' : ` (${at})`}`);
+    return { reason: `${message}${at === undefined ? '' : ` (${at})`}`, syntax: true };
   }
   const duplicate = findDuplicateJsonKey(text);
-  if (duplicate !== undefined) {
-    const where = lineAndColumn(text, duplicate.offset);
-    throw cannotParse(file, `key ${JSON.stringify(duplicate.key)} appears twice in one object (${where})`);
-  }
-  return value;
+  if (duplicate === undefined) return { value };
+  const where = lineAndColumn(text, duplicate.offset);
+  return {
+    reason: `key ${JSON.stringify(duplicate.key)} appears twice in one object (${where})`,
+    syntax: false,
+  };
 }
 
-/** Parses YAML or JSON text (by extension; YAML is a superset, so unknown extensions parse as YAML). */
+/**
+ * Parses YAML or JSON text. A `.json` file is JSON; a `.yaml`/`.yml` file is YAML, read as JSON first
+ * when it is JSON (JSON is YAML, and JSON.parse reads it in linear time); any other file is read as
+ * JSON when it starts as JSON does (`{`, `[`), and its JSON mistake is named, else as YAML.
+ */
 export function parseConfigText(text: string, file: string): unknown {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text; // a byte order mark
-  return file.endsWith('.json') ? parseJson(body, file) : parseYaml(body, file);
+  const isJson = file.endsWith('.json');
+  const isYaml = /\.ya?ml$/.test(file);
+  if (!isJson && !/^\s*[{[]/.test(body)) return parseYaml(body, file);
+  const json = readJson(body);
+  if ('value' in json) return json.value;
+  if (isYaml && json.syntax) return parseYaml(body, file); // flow-style YAML, e.g. `{dimensions: {}}`
+  throw cannotParse(file, json.reason);
 }

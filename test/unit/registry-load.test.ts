@@ -6,6 +6,8 @@ import { ActorCoreError } from '../../src/core';
 import {
   DEFAULT_CAP_LAYERS_FILE,
   DEFAULT_REGISTRY_FILE,
+  MAX_REGISTRY_BYTES,
+  MAX_YAML_CHARS,
   canonicalJson,
   loadRegistries,
   registriesFromSources,
@@ -328,5 +330,43 @@ describe('duplicate keys in JSON registries', () => {
     const tricky = '{"dimensions": {}, "x\\"}, {\\"dimensions": ["{", ",", "\\\\"]}';
     const err = thrown(() => loadRegistries({ registry: write('tricky.json', tricky) }));
     expect(err.code).toBe('UNKNOWN_FIELD'); // not a duplicate: the second "dimensions" is inside a string
+  });
+});
+
+describe('registry files given by mistake', () => {
+  it('names the JSON mistake of a JSON-lines file at once, instead of parsing it as YAML', () => {
+    const lines = Array.from({ length: 2000 }, (_, i) => JSON.stringify({ actorId: `a${i}`, version: 1 }));
+    const err = thrown(() => loadRegistries({ registry: write('actors.jsonl', lines.join('\n')) }));
+    expect(err.code).toBe('REGISTRY_LOAD_FAILED');
+    expect(err.message).toMatch(
+      /^cannot parse: Unexpected non-whitespace character after JSON .*\(line 2, column 1\)$/,
+    );
+  });
+
+  it('reads flow-style YAML in a .yaml file, and JSON there as JSON, duplicates refused', () => {
+    const flow = loadRegistries({
+      registry: write(
+        'flow.yaml',
+        '{dimensions: {strength: {use_pipeline: true, clamp_default: {min: 0, max: 3}}}}',
+      ),
+    });
+    expect(flow.combiner.dimensions.strength!.clamp_default.max).toBe(3);
+    const dup = write('dup.yaml', '{"dimensions": {}, "dimensions": {}}');
+    expect(thrown(() => loadRegistries({ registry: dup })).message).toBe(
+      'cannot parse: key "dimensions" appears twice in one object (line 1, column 20)',
+    );
+  });
+
+  it('refuses YAML past MAX_YAML_CHARS, pointing to JSON, and any file past MAX_REGISTRY_BYTES unread', () => {
+    const big = write('big.yaml', `# ${'x'.repeat(MAX_YAML_CHARS)}\ndimensions: {}\n`);
+    expect(thrown(() => loadRegistries({ registry: big })).message).toMatch(
+      /^cannot parse: a YAML registry is at most 2 MiB, this one is 2\.0 MiB \(write a larger one as JSON\)$/,
+    );
+    const huge = path.join(dir, 'huge.json');
+    fs.writeFileSync(huge, '');
+    fs.truncateSync(huge, MAX_REGISTRY_BYTES + 1); // sparse: nothing written
+    expect(thrown(() => loadRegistries({ registry: huge })).message).toBe(
+      'cannot read: 64 MiB is more than a registry file may hold (64 MiB)',
+    );
   });
 });
