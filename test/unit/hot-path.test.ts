@@ -274,6 +274,39 @@ describe('a sum of three fractional caps in one layer and side', () => {
   });
 });
 
+describe('a sum of three fractional caps, against a hand-computed value', () => {
+  // Sorted by system ASC (equal priorities): s0 0.1, s1 0.2, s2 0.3 → (0.1 + 0.2) + 0.3 = 0.6000000000000001,
+  // whereas (0.3 + 0.2) + 0.1 = 0.6. The reference fold is not the oracle here: the number is.
+  it.each([
+    ['BASELINE', 'max', 'Max'],
+    ['ADDITIVE', 'max', 'Max'],
+    ['BASELINE', 'min', 'Min'],
+    ['ADDITIVE', 'min', 'Min'],
+  ] as const)('%s %s sums to (0.1 + 0.2) + 0.3 in every arrival order', (mode, kind, side) => {
+    const registries = compileRegistries(
+      { dimensions: { strength: { use_pipeline: true, clamp_default: { min: -1e18, max: 1e18 } } } },
+      { order: ['TOTAL'], across_policy: 'INTERSECT' },
+    );
+    const values = [0.1, 0.2, 0.3];
+    for (const order of [
+      [0, 1, 2],
+      [0, 2, 1],
+      [1, 0, 2],
+      [1, 2, 0],
+      [2, 0, 1],
+      [2, 1, 0],
+    ]) {
+      const outputs = order.map((i) => ({
+        primary: [],
+        derived: [],
+        caps: [{ system: `s${i}`, dimension: 'strength', mode, kind, value: values[i]!, scope: 'TOTAL' }],
+        meta: { system: `s${i}` },
+      }));
+      expect(resolveSnapshot(outputs, registries, 1).CapsUsed.strength![side]).toBe(0.6000000000000001);
+    }
+  });
+});
+
 describe('a dimension’s one cap read off its chain', () => {
   const clampArb = fc
     .tuple(

@@ -50,4 +50,12 @@ describe('NameIndex', () => {
     names.forEach((name, i) => expect(index.get(name)).toBe(i));
     expect(index.get(other)).toBe(-1);
   });
+
+  it('finds every name of a probe chain three long (names alike in length, first, middle and last character)', () => {
+    const names = ['abcde', 'axcye', 'amcne', 'luck'];
+    const index = new NameIndex(names);
+    expect(index.perfect).toBe(false);
+    names.forEach((name, i) => expect(index.get(name)).toBe(i));
+    expect(index.get('azcze')).toBe(-1);
+  });
 });

@@ -93,6 +93,27 @@ describe('caps whose sums overflow', () => {
     expect(err.message).toContain('min-side');
   });
 
+  it('rejects an overflowing min side in an early layer even when a later layer holds min caps (INTERSECT)', () => {
+    // WORLD min side: −BIG − BIG = −∞ plus BIG + BIG = +∞ → NaN; TOTAL HARD_MIN 5 must not replace it
+    const w = (system: string): { system: string; scope: string } => ({ system, scope: 'WORLD' });
+    const err = rejection(() =>
+      resolve([
+        out('x', {
+          caps: [
+            cap('strength', 'BASELINE', 'min', -BIG, w('a')),
+            cap('strength', 'BASELINE', 'min', -BIG, w('b')),
+            cap('strength', 'ADDITIVE', 'min', BIG, w('a')),
+            cap('strength', 'ADDITIVE', 'min', BIG, w('b')),
+            cap('strength', 'HARD_MIN', 'min', 5, { system: 'c' }),
+          ],
+        }),
+      ]),
+    );
+    expect([err.code, err.field]).toEqual(['NON_FINITE_RESULT', 'CapsUsed.strength']);
+    expect(err.message).toContain('min-side');
+    expect(err.message).toContain('layer WORLD');
+  });
+
   it('keeps a side that PRIORITIZED_OVERRIDE fixed before the overflowing layer: that layer is not folded', () => {
     // WORLD's max OVERRIDE 500 fixes Max; TOTAL's NaN max side comes later and no longer changes it.
     // TOTAL's min side: no caps → max(−∞, −∞, 0) = 0. Range [0, 500]; FLAT 700 → 500.

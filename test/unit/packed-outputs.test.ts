@@ -192,6 +192,16 @@ describe('packed outputs', () => {
       },
       /packed subsystem outputs: string/,
     ],
+    [
+      'a block longer than the fields it holds',
+      (b: Uint8Array) => {
+        const c = new Uint8Array(b.length + 1);
+        c.set(b);
+        new DataView(c.buffer).setUint32(1, c.length, true); // the block's length, now one byte too many
+        return c;
+      },
+      /a block of \d+ bytes held \d+/,
+    ],
   ])('fails on %s with INVALID_PACKED_INPUT', (_what, damage, message) => {
     const block = packAll([{ primary: [], derived: [], caps: [], meta: { system: 'a' } }]);
     let error: unknown;

@@ -103,10 +103,27 @@ describe('resolveActorLine', () => {
     });
   });
 
+  it('says MISSING_FIELD for a line without actorId and INVALID_TYPE for a non-string one', () => {
+    const missing = resolveActorLine('{"version":1,"subsystems":[]}', registries, 1);
+    expect('error' in missing && missing.error).toMatchObject({ code: 'MISSING_FIELD', field: 'actorId' });
+    const numeric = resolveActorLine('{"actorId":7,"version":1,"subsystems":[]}', registries, 1);
+    expect('error' in numeric && numeric.error).toMatchObject({ code: 'INVALID_TYPE', field: 'actorId' });
+  });
+
   it('names the column of invalid JSON, and no actor', () => {
     const result = resolveActorLine('{"actorId":"a-1","version":1,"subsystems":[}', registries, 2);
     expect(result.actorId).toBeNull();
     expect('error' in result && result.error).toMatchObject({ code: 'INVALID_JSON', line: 2 });
     expect('error' in result && result.error.message).toMatch(/\(column 44\)$/);
+  });
+
+  it('rejects a line whose actorId is the empty string, as a wrong type and with no actor named', () => {
+    const result = resolveActorLine('{"actorId":"","version":1,"subsystems":[]}', registries, 3);
+    expect(result.actorId).toBeNull();
+    expect('error' in result && result.error).toMatchObject({
+      code: 'INVALID_TYPE',
+      field: 'actorId',
+      line: 3,
+    });
   });
 });

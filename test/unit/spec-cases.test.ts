@@ -708,9 +708,33 @@ describe('tie-breaks the spec leaves open (decided in src/core/order.ts and cont
     });
   });
 
+  it('orders packs of the same meta.system whose multipliers are a prefix of the other’s: shorter first', () => {
+    // both from 'same', equal additive_percent and post_add; [2] is a prefix of [2, 3] → [2] first → [2, 2, 3]
+    const short = out('same', { context: { combat: { multipliers: [2] } } });
+    const long = out('same', { context: { combat: { multipliers: [2, 3] } } });
+    for (const outputs of [
+      [short, long],
+      [long, short],
+    ]) {
+      expect(resolve(outputs).Context).toEqual({
+        combat: { additive_percent: 0, multipliers: [2, 2, 3], post_add: 0 },
+      });
+    }
+  });
+
   it('treats an empty context object as no pack sent: Context stays absent', () => {
     const snapshot = resolve([out('x', { context: {} })]);
     expect('Context' in snapshot).toBe(false);
+  });
+});
+
+describe('unlisted dimensions', () => {
+  it('keeps every one of many unlisted dimensions in one actor (more than the workspace first holds)', () => {
+    // 12 unlisted names, each FLAT i under the defaults' clamp_default [−100, 5000] → Primary[d_i] = i
+    const names = Array.from({ length: 12 }, (_, i) => `unlisted_${String(i).padStart(2, '0')}`);
+    const snapshot = resolve([out('x', { primary: names.map((d, i) => c(d, 'FLAT', i + 1, 'a')) })]);
+    expect(snapshot.Primary).toEqual(Object.fromEntries(names.map((d, i) => [d, i + 1])));
+    expect(Object.keys(snapshot.CapsUsed)).toEqual(names);
   });
 });
 

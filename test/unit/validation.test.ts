@@ -489,6 +489,32 @@ describe('unknown extra fields', () => {
   });
 });
 
+describe('a field of the other item type', () => {
+  it.each<[string, Key[], string]>([
+    ['tags', [1, 'primary', 0, 'tags'], 'subsystems[1].primary[0].tags'],
+    ['realm', [1, 'primary', 0, 'realm'], 'subsystems[1].primary[0].realm'],
+    ['mode', [1, 'primary', 0, 'mode'], 'subsystems[1].primary[0].mode'],
+    ['kind', [1, 'primary', 0, 'kind'], 'subsystems[1].primary[0].kind'],
+  ])('rejects a cap-only field %s on a contribution as UNKNOWN_FIELD', (_key, path, field) => {
+    expectRejected(withField(path, ['gear']), {
+      code: 'UNKNOWN_FIELD',
+      subsystem: 'items',
+      dimension: 'strength',
+      field,
+    });
+  });
+});
+
+describe('meta.version that is not an integer', () => {
+  it('rejects meta.version 1.5 as INVALID_TYPE, naming the field', () => {
+    expectRejected(withField([1, 'meta', 'version'], 1.5), {
+      code: 'INVALID_TYPE',
+      subsystem: 'items',
+      field: 'subsystems[1].meta.version',
+    });
+  });
+});
+
 describe('missing required fields', () => {
   it.each<[string, Key[], Expected]>([
     [
