@@ -250,6 +250,59 @@ describe('actor-core main, in process', () => {
     );
   });
 
+  it('counts --max-line-mb in MiB: a line of some KiB is well under 1', async () => {
+    const wide = `${JSON.stringify({ actorId: 'wide', version: 1, subsystems: outputs })}${' '.repeat(8 * 1024)}`;
+    const result = await run(['resolve', '--jsonl', '--max-line-mb', '1', '--registry', registryFile], wide);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      actorId: 'wide',
+      snapshot: { Primary: { lifespan_years: 100 } },
+    });
+  });
+
+  it('prints with --stats a rate of actors per second that counts the actors, not the errors', async () => {
+    const line = JSON.stringify({ actorId: 'a', version: 1, subsystems: outputs });
+    const args = ['resolve', '--jsonl', '--stats', '--registry', registryFile];
+    const result = await run(args, `${line}\n${line}\n`);
+    expect(result.code).toBe(0);
+    const stats =
+      /^actor-core: 2 actors, 0 errors, [\d.]+ s, (\d+) actors\/s, registries r1-[0-9a-f]{16}\n$/.exec(
+        result.stderr,
+      );
+    expect(stats).not.toBeNull();
+    expect(Number(stats![1])).toBeGreaterThan(0);
+  });
+
+  it('refuses --version 0, since an actor version starts at 1, exit 2', async () => {
+    const result = await run(['resolve', '--version', '0', '--registry', registryFile], input);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('the version must be an integer from 1 to 2^53');
+  });
+
+  it('does not call a layer whose Min equals its Max inverted', async () => {
+    const cap = (mode: string, kind: string) => ({
+      system: 'world',
+      dimension: 'strength',
+      mode,
+      kind,
+      value: 500,
+      scope: 'WORLD',
+    });
+    const pinned = [
+      {
+        primary: [{ dimension: 'strength', bucket: 'FLAT', value: 900, system: 'a' }],
+        derived: [],
+        caps: [cap('HARD_MIN', 'min'), cap('HARD_MAX', 'max')],
+        meta: { system: 'a' },
+      },
+    ];
+    const result = await run(['explain', '-d', 'strength'], JSON.stringify(pinned));
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^ {2}WORLD {2}\[500, 500\]$/m);
+    expect(result.stdout).not.toContain('Min > Max');
+  });
+
   it('refuses a mistyped option or a second input file in one prefixed line, exit 2', async () => {
     const typo = await run(['resolve', '--jsnl']);
     expect([typo.code, typo.stdout, typo.stderr]).toEqual([

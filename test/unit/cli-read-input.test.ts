@@ -42,6 +42,15 @@ describe('CLI input', () => {
     });
   });
 
+  it('refuses a one-line input that is not UTF-8, naming line 1', async () => {
+    const stdin = Readable.from([Buffer.from('[{"system": "caf'), Buffer.from([0xe9]), Buffer.from('"}]')]);
+    await expect(readInputText('-', stdin)).rejects.toMatchObject({
+      code: 'INVALID_JSON',
+      file: '<stdin>',
+      message: 'not valid JSON: line 1 is not UTF-8 text',
+    });
+  });
+
   it('keeps a U+FFFD that the input really holds', async () => {
     const stdin = Readable.from([Buffer.from('["caf\ufffd"]', 'utf8')]);
     expect(await readInputText('-', stdin)).toBe('["caf\ufffd"]');

@@ -83,6 +83,15 @@ describe('a line over maxLineBytes', () => {
     ]);
   });
 
+  it('counts every byte of a line that went over the limit mid-way, buffered ones included', async () => {
+    const lines = await read([`ok\n${'x'.repeat(15)}`, 'x'.repeat(10), `${'x'.repeat(5)}\nafter`], 20);
+    expect(lines.map((l) => [l.lineNumber, l.text, l.problem?.message])).toEqual([
+      [1, 'ok', undefined],
+      [2, '', 'the line is 30 bytes, over the limit of 20 bytes'],
+      [3, 'after', undefined],
+    ]);
+  });
+
   it('is thrown by splitLines, for readers that take every line or none', async () => {
     const chunks = ['ok\n', 'x'.repeat(17 * 1024 * 1024), '\n'];
     await expect(collect(chunks)).rejects.toMatchObject({ code: 'LINE_TOO_LONG', line: 2 });

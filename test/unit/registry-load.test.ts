@@ -357,6 +357,19 @@ describe('registry files given by mistake', () => {
     );
   });
 
+  it('reads a YAML registry of exactly MAX_YAML_CHARS and a file of exactly MAX_REGISTRY_BYTES', () => {
+    const head = 'dimensions: {}\n# ';
+    const yaml = write('edge.yaml', `${head}${'x'.repeat(MAX_YAML_CHARS - head.length)}`);
+    expect(loadRegistries({ registry: yaml }).combiner.dimensions).toEqual({});
+    // A sparse file of exactly MAX_REGISTRY_BYTES (NUL bytes) is read, and then fails as JSON.
+    const edge = path.join(dir, 'edge.json');
+    fs.writeFileSync(edge, '');
+    fs.truncateSync(edge, MAX_REGISTRY_BYTES);
+    expect(thrown(() => loadRegistries({ registry: edge })).message).toMatch(
+      /^cannot parse: Unexpected token/,
+    );
+  });
+
   it('refuses YAML past MAX_YAML_CHARS, pointing to JSON, and any file past MAX_REGISTRY_BYTES unread', () => {
     const big = write('big.yaml', `# ${'x'.repeat(MAX_YAML_CHARS)}\ndimensions: {}\n`);
     expect(thrown(() => loadRegistries({ registry: big })).message).toMatch(
