@@ -48,6 +48,17 @@ describe('jsonErrorPosition', () => {
     expect(jsonErrorPosition(messageOf(''), '')).toBe('line 1, column 1');
   });
 
+  it('puts a raw line break inside a string at the end of the line it breaks, not on the next line', () => {
+    const text = '{\n  "a": "x\ny"\n}';
+    expect(jsonErrorPosition(messageOf(text), text)).toBe('line 2, column 10');
+  });
+
+  it('adds nothing to a message that already names the line, as newer V8 messages do', () => {
+    const text = '{\n  "a": 1,\n  "b" 2\n}';
+    const located = "Expected ':' after property name in JSON at position 17 (line 3 column 7)";
+    expect(jsonErrorPosition(located, text)).toBeUndefined();
+  });
+
   it.each([
     ['an unescaped control character in a string', '["a\tb"]', 3],
     ['a bad escape', '["a\\qb"]', 4],

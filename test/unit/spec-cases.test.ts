@@ -605,6 +605,14 @@ describe('which dimensions appear where', () => {
 });
 
 describe('Context', () => {
+  it('lists the context names in ascending order, whatever order they were sent in', () => {
+    const snapshot = resolve([
+      out('beta', { context: { travel: { post_add: 1 }, combat: { post_add: 2 } } }),
+      out('alpha', { context: { zeal: { post_add: 3 }, aura: { multipliers: [2] } } }),
+    ]);
+    expect(Object.keys(snapshot.Context!)).toEqual(['aura', 'combat', 'travel', 'zeal']);
+  });
+
   it('merges packs per name: additive_percent summed, multipliers in meta.system ASC order, post_add summed', () => {
     const snapshot = resolve([
       out('beta', { context: { combat: { additive_percent: 0.25, multipliers: [2], post_add: 5 } } }),
