@@ -227,17 +227,21 @@ describe('the hot path', () => {
   });
 });
 
+// (0.1 + 0.2) + 0.3 and (0.3 + 0.2) + 0.1 differ in the last bit: only the sorted fold is right.
+const THREE_FRACTIONS = [0.1, 0.2, 0.3];
+/** Every arrival order of three items. */
+const ORDERS_OF_THREE = [
+  [0, 1, 2],
+  [0, 2, 1],
+  [1, 0, 2],
+  [1, 2, 0],
+  [2, 0, 1],
+  [2, 1, 0],
+];
+
 describe('a sum of three fractional caps in one layer and side', () => {
-  // (0.1 + 0.2) + 0.3 and (0.3 + 0.2) + 0.1 differ in the last bit: only the sorted fold is right.
-  const values = [0.1, 0.2, 0.3];
-  const orders = [
-    [0, 1, 2],
-    [0, 2, 1],
-    [1, 0, 2],
-    [1, 2, 0],
-    [2, 0, 1],
-    [2, 1, 0],
-  ];
+  const values = THREE_FRACTIONS;
+  const orders = ORDERS_OF_THREE;
 
   it('really depends on the order it is folded in', () => {
     const folds = new Set(orders.map((order) => order.reduce((sum, i) => sum + values[i]!, 0)));
@@ -287,19 +291,13 @@ describe('a sum of three fractional caps, against a hand-computed value', () => 
       { dimensions: { strength: { use_pipeline: true, clamp_default: { min: -1e18, max: 1e18 } } } },
       { order: ['TOTAL'], across_policy: 'INTERSECT' },
     );
-    const values = [0.1, 0.2, 0.3];
-    for (const order of [
-      [0, 1, 2],
-      [0, 2, 1],
-      [1, 0, 2],
-      [1, 2, 0],
-      [2, 0, 1],
-      [2, 1, 0],
-    ]) {
+    for (const order of ORDERS_OF_THREE) {
       const outputs = order.map((i) => ({
         primary: [],
         derived: [],
-        caps: [{ system: `s${i}`, dimension: 'strength', mode, kind, value: values[i]!, scope: 'TOTAL' }],
+        caps: [
+          { system: `s${i}`, dimension: 'strength', mode, kind, value: THREE_FRACTIONS[i]!, scope: 'TOTAL' },
+        ],
         meta: { system: `s${i}` },
       }));
       expect(resolveSnapshot(outputs, registries, 1).CapsUsed.strength![side]).toBe(0.6000000000000001);
