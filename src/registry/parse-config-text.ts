@@ -1,5 +1,5 @@
 /**
- * Registry files as data: JSON (by extension) or YAML. Both refuse what would silently change the
+ * Registry files as data: JSON or YAML (see `parseConfigText`). Both refuse what would silently change the
  * registry — a duplicate key (JSON.parse would keep the last), a tag YAML cannot resolve (it would
  * read as a plain string), a tag that makes something other than plain data (`!!omap`, `!!set` and
  * `!!binary` make a Map, a Set and bytes, whose entries validation would not see), a key that is not
