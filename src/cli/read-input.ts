@@ -1,7 +1,7 @@
 /** Reading the CLI's input: a file, or stdin for `-` (or no FILE); failures name `<stdin>` or the file. */
 import * as fs from 'node:fs';
 import type { Readable } from 'node:stream';
-import { ActorCoreError, jsonErrorPosition } from '../core';
+import { ActorCoreError, isActorCoreError, jsonErrorPosition } from '../core';
 import { firstNonUtf8Line } from '../text/utf8-lines';
 import { oneLine } from './cli-io';
 
@@ -28,10 +28,48 @@ export function readFailed(err: unknown, file: string): ActorCoreError {
   return new ActorCoreError('INPUT_READ_FAILED', `cannot read the input: ${reason}`, { file });
 }
 
-async function readStream(stream: Readable): Promise<Buffer> {
+/**
+ * The most `resolve FILE` and `explain` read: one actor's outputs (the standard actor's are ~11 KB).
+ * A larger input is a mistake, most often JSON lines given without `--jsonl`: read whole, 1 GB of them
+ * took gigabytes of memory and then failed inside V8 ("Cannot create a string longer than …").
+ */
+export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
+
+/** `size` when known (a file's); stdin is not read to its end to find it. */
+function tooLarge(file: string, size?: number): ActorCoreError {
+  const mib = (n: number): string => `${Math.ceil(n / 1024 / 1024).toLocaleString('en-US')} MiB`;
+  return new ActorCoreError(
+    'INPUT_TOO_LARGE',
+    `the input${size === undefined ? '' : ` (${mib(size)})`} is more than one actor's outputs may ` +
+      `hold (${mib(MAX_INPUT_BYTES)}); JSON lines, one actor a line, are read with --jsonl`,
+    { file },
+  );
+}
+
+/** Stops reading at the first chunk past the limit, so that memory stays bounded on a large stdin. */
+async function readStream(stream: Readable, file: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  let bytes = 0;
+  for await (const chunk of stream) {
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    bytes += buffer.length;
+    if (bytes > MAX_INPUT_BYTES) throw tooLarge(file);
+    chunks.push(buffer);
+  }
   return Buffer.concat(chunks);
+}
+
+/** A file's bytes: a regular file's size is checked before it is read, a pipe or device's as it is. */
+async function readWholeFile(file: string): Promise<Buffer> {
+  const handle = await fs.promises.open(file, 'r');
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile()) return await readStream(handle.createReadStream({ autoClose: false }), file);
+    if (stats.size > MAX_INPUT_BYTES) throw tooLarge(file, stats.size);
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Input that is not UTF-8, named with the line of its first bad byte (as `--jsonl` names it: source-lines.ts). */
@@ -44,9 +82,9 @@ export async function readInputText(source: string | undefined, stdin: Readable)
   const file = inputName(source);
   let bytes: Buffer;
   try {
-    bytes = file === STDIN_NAME ? await readStream(stdin) : await fs.promises.readFile(file);
+    bytes = file === STDIN_NAME ? await readStream(stdin, file) : await readWholeFile(file);
   } catch (err) {
-    throw readFailed(err, file);
+    throw isActorCoreError(err) ? err : readFailed(err, file);
   }
   const text = bytes.toString('utf8');
   const badLine = text.includes('\ufffd') ? firstNonUtf8Line(bytes) : 0; // U+FFFD may also be real text
@@ -63,9 +101,13 @@ export function parseJsonInput(text: string, file: string): unknown {
   } catch (err) {
     const message = oneLine((err as Error).message);
     const at = jsonErrorPosition((err as Error).message, text);
+    // V8's words for a second value after the first: most likely an actor a line without --jsonl.
+    const hint = message.includes('after JSON')
+      ? '; JSON lines, one actor a line, are read with --jsonl'
+      : '';
     throw new ActorCoreError(
       'INVALID_JSON',
-      `not valid JSON: ${message}${at === undefined ? '' : ` (${at})`}`,
+      `not valid JSON: ${message}${at === undefined ? '' : ` (${at})`}${hint}`,
       {
         file,
       },

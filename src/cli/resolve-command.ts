@@ -30,7 +30,8 @@ function parseMaxLineMb(text: string): number {
 
 const HELP_AFTER = `
 Input:
-  FILE holds a JSON array of SubsystemOutput; without FILE, or with "-", stdin is read.
+  FILE holds a JSON array of SubsystemOutput, one actor's (at most 64 MiB); without FILE, or with
+  "-", stdin is read.
   Prints the Snapshot as one line of JSON ({"Primary", "Derived", "CapsUsed", "Version", "Context"?}).
 
 With --jsonl:

@@ -27,6 +27,7 @@ export type ErrorCode =
   // parsing and I/O around the core
   | 'INVALID_JSON'
   | 'LINE_TOO_LONG'
+  | 'INPUT_TOO_LARGE'
   | 'INVALID_PACKED_INPUT'
   | 'REGISTRY_LOAD_FAILED'
   | 'INPUT_READ_FAILED'

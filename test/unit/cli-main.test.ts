@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { main } from '../../src/cli/main';
@@ -225,6 +226,21 @@ describe('actor-core main, in process', () => {
     expect(result.stderr).toMatch(
       /^actor-core: MISSING_FIELD: .*\(<stdin>, subsystem x, field subsystems\[0\]\.primary\)\n$/,
     );
+  });
+
+  it('refuses an input larger than one actor can be, in resolve and explain alike, exit 2', async () => {
+    const big = tmp.write('actors.jsonl', '');
+    fs.truncateSync(big, 1024 * 1024 * 1024); // sparse: 1 GiB of JSON lines given without --jsonl
+    for (const args of [['resolve'], ['explain', '--dimension', 'crit_rate']]) {
+      const result = await run([...args, '--registry', registryFile, big]);
+      expect(result).toEqual({
+        code: 2,
+        stdout: '',
+        stderr:
+          "actor-core: INPUT_TOO_LARGE: the input (1,024 MiB) is more than one actor's outputs may hold " +
+          `(64 MiB); JSON lines, one actor a line, are read with --jsonl (${big})\n`,
+      });
+    }
   });
 
   it('gives a line over --max-line-mb an error line and resolves the others', async () => {

@@ -1,7 +1,15 @@
+import * as fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { parseVersion } from '../../src/cli/common-options';
-import { inputName, parseJsonInput, parseOutputsInput, readInputText } from '../../src/cli/read-input';
+import {
+  inputName,
+  MAX_INPUT_BYTES,
+  parseJsonInput,
+  parseOutputsInput,
+  readInputText,
+} from '../../src/cli/read-input';
 import { ActorCoreError } from '../../src/core';
+import { TempDir } from '../support/cli';
 
 function parseError(text: string): ActorCoreError {
   try {
@@ -56,6 +64,55 @@ describe('CLI input', () => {
     expect(await readInputText('-', stdin)).toBe('["caf\ufffd"]');
   });
 
+  it("stops reading stdin past one actor's limit and says so, pointing JSON lines to --jsonl", async () => {
+    const chunk = Buffer.alloc(1024 * 1024, 0x20);
+    let pulled = 0;
+    const endless = Readable.from(
+      (function* () {
+        for (;;) {
+          pulled++;
+          yield chunk;
+        }
+      })(),
+    );
+    await expect(readInputText('-', endless)).rejects.toMatchObject({
+      code: 'INPUT_TOO_LARGE',
+      file: '<stdin>',
+      message:
+        "the input is more than one actor's outputs may hold (64 MiB); " +
+        'JSON lines, one actor a line, are read with --jsonl',
+    });
+    // The first chunk past the limit stops it; the stream may have read a few ahead.
+    expect(pulled).toBeLessThan(MAX_INPUT_BYTES / chunk.length + 8);
+  });
+
+  it('refuses a file over the limit by its size, and reads one at the limit', async () => {
+    const tmp = new TempDir();
+    try {
+      // Sparse files of spaces' size: nothing is written to disk.
+      const over = tmp.write('over.json', '');
+      fs.truncateSync(over, MAX_INPUT_BYTES + 1);
+      await expect(readInputText(over, Readable.from([]))).rejects.toMatchObject({
+        code: 'INPUT_TOO_LARGE',
+        file: over,
+        message: expect.stringMatching(/^the input \(65 MiB\) is more than .* \(64 MiB\); .*--jsonl$/),
+      });
+      const at = tmp.write('at.json', '');
+      fs.truncateSync(at, MAX_INPUT_BYTES);
+      expect((await readInputText(at, Readable.from([]))).length).toBe(MAX_INPUT_BYTES);
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
+  it('reads a device or pipe given as FILE to the same limit, not to its end', async () => {
+    await expect(readInputText('/dev/zero', Readable.from([]))).rejects.toMatchObject({
+      code: 'INPUT_TOO_LARGE',
+      file: '/dev/zero',
+      message: expect.stringMatching(/^the input is more than one actor's outputs may hold \(64 MiB\)/),
+    });
+  });
+
   it('fails to read a missing file with INPUT_READ_FAILED naming it', async () => {
     await expect(readInputText('/no/such/file.json', Readable.from([]))).rejects.toMatchObject({
       code: 'INPUT_READ_FAILED',
@@ -70,6 +127,13 @@ describe('CLI input', () => {
     expect(err.message).toMatch(/line 3, column 5/);
     expect(parseError('[{"a":\n}]').describe()).not.toContain('\n');
     expect(parseError(' ').message).toBe('not valid JSON: the input is empty');
+  });
+
+  it('points JSON lines given without --jsonl to it, and only those', () => {
+    expect(parseError('[{"meta": {}}]\n[{"meta": {}}]\n').message).toMatch(
+      /^not valid JSON: .* \(line 2, column 1\); JSON lines, one actor a line, are read with --jsonl$/,
+    );
+    expect(parseError('[{"meta": }]').message).not.toContain('--jsonl');
   });
 
   it('refuses a file that is not a JSON array of outputs, naming the input rather than a field', () => {
