@@ -45,6 +45,7 @@ import {
   table,
 } from './support';
 import { openIsolatedStores } from '../src/demo/isolated-stores';
+import { HELP_OPTION, printHelpAndExit } from './bench-help';
 
 /** `node args…`, under `taskset -c <cpu>` when a CPU is given. */
 function nodeCommand(args: string[], cpu: number | undefined): [string, string[]] {
@@ -117,6 +118,7 @@ function load(args: string[], token: string, cpu: number | undefined): Promise<L
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
+      ...HELP_OPTION,
       rates: { type: 'string' },
       duration: { type: 'string' },
       connections: { type: 'string' },
@@ -126,6 +128,7 @@ async function main(): Promise<void> {
     },
     strict: true,
   });
+  if (values.help) printHelpAndExit(__filename);
   const rates = intList(values.rates ?? '1000,2000,5000', '--rates');
   const duration = positiveInt(values.duration, '--duration') ?? 10;
   const fixedConnections = positiveInt(values.connections, '--connections');

@@ -39,6 +39,7 @@ import {
   table,
 } from './support';
 import { settleDatabase } from './settle-database';
+import { HELP_OPTION, printHelpAndExit } from './bench-help';
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
@@ -159,12 +160,14 @@ async function* workloadLines(actors: number, file: string): AsyncGenerator<stri
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
+      ...HELP_OPTION,
       actors: { type: 'string' },
       batch: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
     strict: true,
   });
+  if (values.help) printHelpAndExit(__filename);
   const actors = positiveInt(values.actors, '--actors') ?? 10_000;
   const batch = positiveInt(values.batch, '--batch') ?? 1000;
   if (!fs.existsSync(generatorFile)) throw new Error(`workload generator not found: ${generatorFile}`);

@@ -31,6 +31,7 @@ import {
   table,
   warmUpRounds,
 } from './support';
+import { HELP_OPTION, printHelpAndExit } from './bench-help';
 
 interface Round {
   parseNs: number;
@@ -109,12 +110,11 @@ function timerCostNs(): number {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: {
-      ...WORKLOAD_OPTIONS,
-    },
+    options: { ...HELP_OPTION, ...WORKLOAD_OPTIONS },
     strict: true,
     allowPositionals: false,
   });
+  if (values.help) printHelpAndExit(__filename);
   const { rounds, workload, lines, registries: loaded } = loadBenchInput(values);
   const { lineNumbers } = workload;
   const n = lines.length;

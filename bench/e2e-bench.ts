@@ -42,6 +42,7 @@ import { splitE2eIds } from './e2e-ids';
 import { runE2eConfig, type E2eConfig, type E2eContext } from './e2e-run';
 import { settleDatabase } from './settle-database';
 import { environment, intList, positiveInt, repoRoot, runMain } from './support';
+import { HELP_OPTION, printHelpAndExit } from './bench-help';
 
 const DEFAULTS = {
   actors: 20_000,
@@ -92,6 +93,7 @@ function count(value: string | undefined, flag: string, fallback: number): numbe
 function parseOptions(settings: Settings): Options {
   const { values } = parseArgs({
     options: {
+      ...HELP_OPTION,
       actors: { type: 'string' },
       workers: { type: 'string' },
       threads: { type: 'string' },
@@ -110,6 +112,7 @@ function parseOptions(settings: Settings): Options {
     },
     strict: true,
   });
+  if (values.help) printHelpAndExit(__filename);
   const sweep = values.sweep === true;
   const concurrency = positiveInt(values.concurrency, '--concurrency') ?? settings.worker.concurrency;
   const workers = list(values.workers, '--workers', sweep, sweep ? SWEEP.workers : [DEFAULTS.workers]);

@@ -28,6 +28,7 @@ import {
   table,
   warmUpRounds,
 } from './support';
+import { HELP_OPTION, printHelpAndExit } from './bench-help';
 
 interface PoolCase {
   threads: number;
@@ -78,6 +79,7 @@ async function poolPass(pool: ResolvePool, tasks: readonly ResolveTask[]): Promi
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
+      ...HELP_OPTION,
       ...WORKLOAD_OPTIONS,
       chunk: { type: 'string', default: '1,10,100,1000' },
       threads: { type: 'string', default: '1,2' },
@@ -85,6 +87,7 @@ async function main(): Promise<void> {
     strict: true,
     allowPositionals: false,
   });
+  if (values.help) printHelpAndExit(__filename);
   const { rounds, workload, lines, registries } = loadBenchInput(values);
   const { lineNumbers } = workload;
   // A chunk past the actor count is one task of them all: measured once, as a chunk of that count.

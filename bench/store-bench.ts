@@ -33,6 +33,7 @@ import {
 } from './support';
 import { openIsolatedStores } from '../src/demo/isolated-stores';
 import { settleDatabase } from './settle-database';
+import { HELP_OPTION, printHelpAndExit } from './bench-help';
 
 interface Rate {
   name: string;
@@ -70,9 +71,15 @@ async function* asLines(lines: readonly string[]): AsyncGenerator<string> {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { ...WORKLOAD_OPTIONS, batch: { type: 'string' }, concurrency: { type: 'string' } },
+    options: {
+      ...HELP_OPTION,
+      ...WORKLOAD_OPTIONS,
+      batch: { type: 'string' },
+      concurrency: { type: 'string' },
+    },
     strict: true,
   });
+  if (values.help) printHelpAndExit(__filename);
   const { lines, workload, registries } = loadBenchInput(values);
   const batch = positiveInt(values.batch, '--batch') ?? 1000;
   const concurrencies = intList(values.concurrency ?? '1,2,4', '--concurrency');

@@ -21,7 +21,7 @@ beforeAll(() => {
 
 afterAll(() => tmp.cleanup());
 
-function bench(name: 'core-bench' | 'pool-bench', args: readonly string[]) {
+function bench(name: string, args: readonly string[]) {
   const run = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'bench', `${name}.js`), ...args], {
     cwd: repoRoot,
     encoding: 'utf8',
@@ -102,4 +102,16 @@ describe('bench:pool', () => {
     );
     expect(run.stdout).not.toContain('"in_process_us_per_actor"'); // no figures line
   });
+});
+
+describe('every benchmark', () => {
+  it.each(['core', 'pool', 'store', 'e2e', 'api', 'backup'])(
+    'bench:%s --help prints how to run it and what it measures',
+    (name) => {
+      const run = bench(`${name}-bench`, ['--help']);
+      expect(run).toMatchObject({ code: 0, stderr: '' });
+      expect(run.stdout).toMatch(new RegExp(`^\\S.*\\n[\\s\\S]*\\n  npm run bench:${name} -- \\[`));
+      expect(run.stdout).not.toMatch(/^ \*|\*\//m); // the comment's text, not its markup
+    },
+  );
 });
