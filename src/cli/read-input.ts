@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import { ActorCoreError, isActorCoreError, jsonErrorPosition } from '../core';
+import { repeatedKeyReason } from '../text/json-duplicate-key';
 import { firstNonUtf8Line } from '../text/utf8-lines';
 import { oneLine } from './cli-io';
 
@@ -96,8 +97,9 @@ export async function readInputText(source: string | undefined, stdin: Readable)
 export function parseJsonInput(text: string, file: string): unknown {
   if (text.trim() === '')
     throw new ActorCoreError('INVALID_JSON', 'not valid JSON: the input is empty', { file });
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (err) {
     const message = oneLine((err as Error).message);
     const at = jsonErrorPosition((err as Error).message, text);
@@ -113,6 +115,17 @@ export function parseJsonInput(text: string, file: string): unknown {
       },
     );
   }
+  // JSON.parse keeps a repeated key's last value; in a file written by hand that hides a mistake.
+  const repeated = repeatedKeyReason(text);
+  if (repeated !== undefined)
+    throw new ActorCoreError(
+      'INVALID_JSON',
+      `not valid input: ${repeated}; only its last value would count`,
+      {
+        file,
+      },
+    );
+  return value;
 }
 
 /** The input of `resolve FILE` and `explain`: a JSON array of SubsystemOutput (its items checked later). */

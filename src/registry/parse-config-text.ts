@@ -17,8 +17,8 @@ import {
   type Document,
   type YAMLError,
 } from 'yaml';
-import { ActorCoreError, jsonErrorPosition, lineAndColumn } from '../core';
-import { findDuplicateJsonKey } from './json-duplicate-key';
+import { ActorCoreError, jsonErrorPosition } from '../core';
+import { repeatedKeyReason } from '../text/json-duplicate-key';
 
 function cannotParse(file: string, reason: string): ActorCoreError {
   return new ActorCoreError('REGISTRY_LOAD_FAILED', `cannot parse: ${reason}`, { file });
@@ -113,13 +113,8 @@ function readJson(text: string): { value: unknown } | { reason: string; syntax: 
     const at = jsonErrorPosition((err as Error).message, text);
     return { reason: `${message}${at === undefined ? '' : ` (${at})`}`, syntax: true };
   }
-  const duplicate = findDuplicateJsonKey(text);
-  if (duplicate === undefined) return { value };
-  const where = lineAndColumn(text, duplicate.offset);
-  return {
-    reason: `key ${JSON.stringify(duplicate.key)} appears twice in one object (${where})`,
-    syntax: false,
-  };
+  const repeated = repeatedKeyReason(text);
+  return repeated === undefined ? { value } : { reason: repeated, syntax: false };
 }
 
 /**

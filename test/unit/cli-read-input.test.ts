@@ -129,6 +129,19 @@ describe('CLI input', () => {
     expect(parseError(' ').message).toBe('not valid JSON: the input is empty');
   });
 
+  it('refuses a key repeated in one object, naming it and where, since only its last value would count', () => {
+    const text = '[{"primary": [\n  {"dimension": "strength", "value": 1, "bucket": "FLAT", "value": 5}\n]}]';
+    expect(parseError(text)).toMatchObject({
+      code: 'INVALID_JSON',
+      file: 'in.json',
+      message:
+        'not valid input: key "value" appears twice in one object (line 2, column 59); ' +
+        'only its last value would count',
+    });
+    // The same key in two objects, or in an object and its child, is no repeat.
+    expect(parseJsonInput('[{"a": {"a": 1}}, {"a": 2}]', 'in.json')).toEqual([{ a: { a: 1 } }, { a: 2 }]);
+  });
+
   it('points JSON lines given without --jsonl to it, and only those', () => {
     expect(parseError('[{"meta": {}}]\n[{"meta": {}}]\n').message).toMatch(
       /^not valid JSON: .* \(line 2, column 1\); JSON lines, one actor a line, are read with --jsonl$/,
