@@ -8,7 +8,9 @@ import type { z } from 'zod';
 import { MAX_ACTOR_ID_LENGTH, checkActorId } from '../adapters/pg/actor-id';
 import { fieldPath, findJsonTextProblem, isUnstorableText, MAX_JSON_DEPTH } from '../adapters/storable-json';
 import { isActorCoreError } from '../core/errors';
+import { repeatedKeyReason } from '../text/json-duplicate-key';
 import { ApiError } from './api-error';
+import { bodyText } from './json-body-parser';
 
 export { fieldPath, isUnstorableText };
 /** Deeper than any body the API takes (an output's context packs are 4 levels down). */
@@ -59,8 +61,8 @@ function sentNoBody(req: Request): boolean {
 }
 
 /**
- * The JSON body (parsed only when the client sent `Content-Type: application/json`), its strings and
- * keys checked by `checkJsonText`.
+ * The JSON body (parsed only when the client sent `Content-Type: application/json`, by
+ * `jsonBodyParser`), its strings and keys checked by `checkJsonText`, and no key repeated in one object.
  */
 export function jsonBody(req: Request): unknown {
   if (sentNoBody(req)) throw new ApiError(400, 'INVALID_BODY', 'a body is required (a JSON object)');
@@ -72,6 +74,14 @@ export function jsonBody(req: Request): unknown {
     );
   }
   checkJsonText(req.body);
+  const text = bodyText(req);
+  const repeated = text === undefined ? undefined : repeatedKeyReason(text);
+  if (repeated !== undefined)
+    throw new ApiError(
+      400,
+      'INVALID_BODY',
+      `the body repeats a key: ${repeated}; only its last value would count`,
+    );
   return req.body;
 }
 

@@ -177,6 +177,41 @@ describe('PUT /v1/actors/:id/subsystems/:systemId', () => {
   });
 });
 
+describe('repeated keys in a body', () => {
+  it('refuses a key repeated in one object of an output, naming it and where, and stores nothing', async () => {
+    // JSON.parse would keep the 99: the client's first value would be lost without a word.
+    const body = JSON.stringify(outputOf('items', 5)).replace('"value":5', '"value":5,"value":99');
+    const res = await request(api.app)
+      .put('/v1/actors/dup-1/subsystems/items')
+      .set(auth)
+      .set('Content-Type', 'application/json')
+      .send(body);
+    const column = body.indexOf('"value":99') + 1;
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({
+      error: {
+        code: 'INVALID_BODY',
+        message: `the body repeats a key: key "value" appears twice in one object (line 1, column ${column}); only its last value would count`,
+      },
+    });
+    expect(await rows('SELECT id FROM actors WHERE id = $1', ['dup-1'])).toEqual([]);
+  });
+
+  it('refuses one in a resolve request too, and takes the same key in two objects', async () => {
+    const jobs = bearer(await api.token(['jobs:write']));
+    const repeated = await request(api.app)
+      .post('/v1/resolve')
+      .set(jobs)
+      .set('Content-Type', 'application/json')
+      .send('{"actorIds": ["a"], "actorIds": ["b"]}');
+    expect(repeated.status).toBe(400);
+    expect(repeated.body.error.message).toMatch(/^the body repeats a key: key "actorIds" appears twice/);
+    const output = outputOf('items', 5);
+    const twoObjects = await request(api.app).put('/v1/actors/dup-2/subsystems/items').set(auth).send(output);
+    expect(twoObjects.status).toBe(200);
+  });
+});
+
 describe('DELETE /v1/actors/:id/subsystems/:systemId', () => {
   it('removes the output, bumps the version and enqueues; 404 when there is no such output', async () => {
     await request(api.app)

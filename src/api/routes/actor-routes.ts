@@ -5,7 +5,7 @@
  * anything is stored; a SubsystemOutput by the core's own validation, whose field paths (relative to
  * a list, `subsystems[0].primary[0].bucket`) are given relative to the body (`primary[0].bucket`).
  */
-import express, { type Router } from 'express';
+import type { Router } from 'express';
 import type { ActorRepository } from '../../adapters/pg/actor-repository';
 import { isActorCoreError, type ActorCoreError } from '../../core/errors';
 import type { SubsystemOutput } from '../../core/types';
@@ -15,6 +15,7 @@ import type { LoadedRegistries } from '../../registry';
 import { ApiError, notFound } from '../api-error';
 import { requireScope } from '../auth/authenticate';
 import { actorMetadataSchema, subsystemOutputBodySchema } from '../schemas';
+import { jsonBodyParser } from '../json-body-parser';
 import { actorIdParam, jsonBody, parseWith, systemIdParam } from '../validate';
 
 export interface ActorRouteDeps {
@@ -49,7 +50,7 @@ function validOutput(body: unknown, registries: LoadedRegistries): SubsystemOutp
 export function addActorRoutes(router: Router, deps: ActorRouteDeps): void {
   const write = requireScope('actors:write');
   // Parsed only on these routes, after the scope check: nobody unauthorised gets a body parsed.
-  const json = express.json({ limit: deps.bodyLimitBytes });
+  const json = jsonBodyParser(deps.bodyLimitBytes);
 
   router.put('/actors/:id', write, json, async (req, res) => {
     const actorId = actorIdParam(req);

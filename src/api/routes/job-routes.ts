@@ -2,7 +2,7 @@
  * Resolution requests and their jobs: POST /v1/resolve enqueues (202: the work happens on the
  * workers), GET /v1/jobs/:id says where a job is and, once done, what happened to each actor.
  */
-import express, { type Router } from 'express';
+import type { Router } from 'express';
 import { Job } from 'bullmq';
 import { storeError } from '../../adapters/redis/store-error';
 import type { ResolveProducer } from '../../producer/resolve-producer';
@@ -11,6 +11,7 @@ import type { ResolveJobData, ResolveJobResult } from '../../queue/resolve-jobs'
 import { notFound } from '../api-error';
 import { requireScope } from '../auth/authenticate';
 import { resolveAllSchema, resolveIdsSchema } from '../schemas';
+import { jsonBodyParser } from '../json-body-parser';
 import { jsonBody, parseWith } from '../validate';
 
 export interface JobRouteDeps {
@@ -62,7 +63,7 @@ function view(job: Job<ResolveJobData, ResolveJobResult>, id: string, state: str
 }
 
 export function addJobRoutes(router: Router, deps: JobRouteDeps): void {
-  const json = express.json({ limit: deps.bodyLimitBytes });
+  const json = jsonBodyParser(deps.bodyLimitBytes);
 
   router.post('/resolve', requireScope('jobs:write'), json, async (req, res) => {
     const body = jsonBody(req);
