@@ -126,8 +126,9 @@ function explainSection(
 
 /**
  * The sources other than `from` whose bound on `side` is `bound`: a layer whose side, as the fold
- * across layers reads it, is `bound` and is its caps' own (not clamp_default's, which then binds
- * itself; not a floor lowered to the layer's Max), and clamp_default when it is `bound`.
+ * across layers reads it, is `bound` by its own caps — its caps' own bound, or a floor of its caps
+ * above its Max and lowered to it, as `from`'s may be — not by clamp_default (which then binds
+ * itself), and clamp_default when it is `bound`.
  */
 function sameBound(
   layers: readonly LayerExplanation[],
@@ -144,7 +145,8 @@ function sameBound(
     const cand = sideCandidate(bounds, unbounded);
     const own = side === 'max' ? Math.min(cand, hard) : Math.max(cand, hard);
     const folded = side === 'max' ? layer.Max : layer.Min;
-    if (layer.layer !== from && own === bound && folded === bound) sources.push(layer.layer);
+    const byOwnCaps = own === folded || (side === 'min' && own !== unbounded && own > folded);
+    if (layer.layer !== from && folded === bound && byOwnCaps) sources.push(layer.layer);
   }
   if (from !== CLAMP_DEFAULT && clampDefault === bound) sources.push(CLAMP_DEFAULT);
   return sources;

@@ -532,6 +532,84 @@ describe('explain on random valid inputs', () => {
     expect(ties).toBeGreaterThan(20); // the property was exercised, not vacuously true
   });
 
+  it('names another source whenever the bound stays without the one named first', () => {
+    let checked = 0;
+    fc.assert(
+      fc.property(validInputArb({ pool: DENSE_POOL }), (input) => {
+        const registries = compileRegistries(input.combiner, input.capLayers);
+        const outputs = input.outputs as { caps: CapContribution[] }[];
+        const explanation = explain(outputs, 'strength', registries, 1);
+        if (!explanation.seen) return;
+        const used = explanation.capsUsed;
+        for (const [kind, from, alsoFrom, bound, fixedBy] of [
+          ['max', used.maxFrom, used.maxAlsoFrom, used.Max, used.maxFixedBy],
+          ['min', used.minFrom, used.minAlsoFrom, used.floorAboveMax ?? used.Min, used.minFixedBy],
+        ] as const) {
+          // A layer that fixed its side by OVERRIDE, or clamp_default, has no rival to name.
+          if (alsoFrom.length > 0 || from === 'clamp_default' || fixedBy !== null) continue;
+          const without = outputs.map((o) => ({
+            ...o,
+            caps: o.caps.filter(
+              (cap) =>
+                !(cap.dimension === 'strength' && cap.kind === kind && (cap.scope ?? 'TOTAL') === from),
+            ),
+          }));
+          let again: Explanation;
+          try {
+            again = explain(without, 'strength', registries, 1);
+          } catch {
+            continue; // the rest of the actor may no longer resolve
+          }
+          checked++;
+          const after =
+            kind === 'max' ? again.capsUsed.Max : (again.capsUsed.floorAboveMax ?? again.capsUsed.Min);
+          expect({ kind, from, bound, after: after === bound ? 'the same' : after }).not.toMatchObject({
+            after: 'the same',
+          });
+        }
+      }),
+      { numRuns: 1000 },
+    );
+    expect(checked).toBeGreaterThan(500); // exercised, not vacuously true
+  });
+
+  it('names a layer whose floor above its Max was lowered to it, as the first named may be', () => {
+    // Both layers' floors (0.5, 0.4) are above their Max (0.3): without EVENT's, TOTAL's still gives 0.3.
+    const caps = [
+      ['EVENT', 'BASELINE', 'min', 0.5],
+      ['EVENT', 'HARD_MAX', 'max', 0.3],
+      ['TOTAL', 'BASELINE', 'min', 0.4],
+      ['TOTAL', 'HARD_MAX', 'max', 0.3],
+    ].map(([scope, mode, kind, value]) => ({
+      system: 'event',
+      dimension: 'crit_rate',
+      mode,
+      kind,
+      value,
+      scope,
+    }));
+    const outputs = [
+      {
+        primary: [{ dimension: 'crit_rate', bucket: 'FLAT', value: 0.1, system: 'gear' }],
+        derived: [],
+        caps,
+        meta: { system: 'gear' },
+      },
+    ];
+    const registries = compileRegistries({
+      dimensions: { crit_rate: { use_pipeline: true, clamp_default: { min: 0, max: 1 } } },
+    });
+    expect(explain(outputs, 'crit_rate', registries, 1).capsUsed).toMatchObject({
+      Min: 0.3,
+      Max: 0.3,
+      minFrom: 'EVENT',
+      minAlsoFrom: ['TOTAL'],
+      maxFrom: 'EVENT',
+      maxAlsoFrom: ['TOTAL'],
+      floorAboveMax: null,
+    });
+  });
+
   it('explains a dimension nobody sent as unseen, with exactly its clamp_default', () => {
     fc.assert(
       fc.property(validInputArb(), (input) => {
