@@ -4,6 +4,7 @@
  * own, or its `@types/…` among `dependencies`). Otherwise `tsc` fails in the consumer's build inside
  * our files (TS7016, `@types/pg` when it was a devDependency) unless they turn off `skipLibCheck`.
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { assertBuilt } from '../support/cli';
@@ -69,4 +70,25 @@ it('installs the types of every module its public declarations import', () => {
     .filter(([name]) => !(`@types/${name.replace(/^@([^/]+)\//, '$1__')}` in dependencies))
     .map(([name, file]) => `${name} (imported by ${file})`);
   expect(untyped).toEqual([]);
+});
+
+it('serves the engine alone as actor-core/core: no dependency loaded, the same functions as the main entry', () => {
+  assertBuilt();
+  const script = `
+    const before = new Set(Object.keys(require.cache));
+    const core = require('actor-core/core');
+    const loaded = Object.keys(require.cache).filter((f) => !before.has(f));
+    const main = require('actor-core');
+    const names = ['compileRegistries', 'resolveSnapshot', 'explain', 'applyContext', 'ActorCoreError'];
+    process.stdout.write(JSON.stringify({
+      fromDependencies: loaded.filter((f) => f.includes('node_modules')),
+      same: names.filter((n) => typeof core[n] === 'function' && core[n] === main[n]),
+    }));`;
+  // A package may require itself by its name through its "exports": as a consumer would.
+  const run = spawnSync(process.execPath, ['-e', script], { cwd: repoRoot, encoding: 'utf8' });
+  expect(run.stderr).toBe('');
+  expect(JSON.parse(run.stdout)).toEqual({
+    fromDependencies: [],
+    same: ['compileRegistries', 'resolveSnapshot', 'explain', 'applyContext', 'ActorCoreError'],
+  });
 });

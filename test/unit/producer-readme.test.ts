@@ -1,6 +1,7 @@
 /**
- * The README's producer example compiles against the package's public exports (src/index.ts, what
- * `import … from 'actor-core'` gives a service), so that what it shows a service can really be written.
+ * The README's library and producer examples compile against the package's public exports
+ * (src/index.ts, what `import … from 'actor-core'` gives a service), so that what they show a service
+ * can really be written.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -17,6 +18,8 @@ declare const redisUrl: string;
 declare const databaseUrl: string;
 declare const manyIds: string[];
 declare const output: SubsystemOutput;
+declare const outputs: SubsystemOutput[];
+declare const version: number;
 `;
 
 /** The first ```ts block after `heading` in the README. */
@@ -70,8 +73,12 @@ function diagnostics(text: string): string[] {
     .map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
 }
 
-describe('the README’s producer example', () => {
-  it('compiles against the public exports', () => {
+describe('the README’s examples', () => {
+  it('the library example compiles against the public exports', () => {
+    expect(diagnostics(asModule(readmeBlock('## Library')))).toEqual([]);
+  });
+
+  it('the producer example compiles against the public exports', () => {
     expect(diagnostics(asModule(readmeBlock('### Producer')))).toEqual([]);
   });
 
