@@ -81,6 +81,11 @@ export interface MergedPack {
   post_add: number;
 }
 
+/**
+ * One actor's resolved stats. `Primary`, `Derived` and `CapsUsed` are objects without
+ * a prototype, since their keys are dimension names, which are data: test a key with `Object.hasOwn`
+ * or `in`. `resolveSnapshot` makes them; `JSON.stringify` writes them as any object.
+ */
 export interface Snapshot {
   Primary: Record<string, number>;
   Derived: Record<string, number>;
