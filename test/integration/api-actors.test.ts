@@ -210,6 +210,16 @@ describe('repeated keys in a body', () => {
     const twoObjects = await request(api.app).put('/v1/actors/dup-2/subsystems/items').set(auth).send(output);
     expect(twoObjects.status).toBe(200);
   });
+
+  it('does not take two keys of a UTF-16 body for one (its text is read in its own charset)', async () => {
+    const res = await request(api.app)
+      .put('/v1/actors/utf16-1')
+      .set(auth)
+      .set('Content-Type', 'application/json; charset=utf-16le')
+      .serialize(((bytes: Buffer) => bytes) as unknown as (body: unknown) => string) // send the bytes as they are
+      .send(Buffer.from('{"é": 1, "ê": 2}', 'utf16le'));
+    expect({ status: res.status, body: res.body }).toMatchObject({ status: 201 });
+  });
 });
 
 describe('DELETE /v1/actors/:id/subsystems/:systemId', () => {

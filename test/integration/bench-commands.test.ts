@@ -111,7 +111,8 @@ describe('every benchmark', () => {
       const run = bench(`${name}-bench`, ['--help']);
       expect(run).toMatchObject({ code: 0, stderr: '' });
       expect(run.stdout).toMatch(new RegExp(`^\\S.*\\n[\\s\\S]*\\n  npm run bench:${name} -- \\[`));
-      expect(run.stdout).not.toMatch(/^ \*|\*\//m); // the comment's text, not its markup
+      expect(run.stdout).not.toMatch(/^ ?\*|\*\//m); // the comment's text, not its markup
+      expect(run.stdout).toMatch(/^[^\s*].*\n[\s\S]*\S\n$/); // from its first word to one final newline
     },
   );
 });

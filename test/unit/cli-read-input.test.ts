@@ -105,6 +105,12 @@ describe('CLI input', () => {
     }
   });
 
+  it('reads stdin of exactly the limit whole', async () => {
+    const chunk = Buffer.alloc(1024 * 1024, 0x20);
+    const stdin = Readable.from(Array.from({ length: MAX_INPUT_BYTES / chunk.length }, () => chunk));
+    expect((await readInputText('-', stdin)).length).toBe(MAX_INPUT_BYTES);
+  });
+
   it('reads a device or pipe given as FILE to the same limit, not to its end', async () => {
     await expect(readInputText('/dev/zero', Readable.from([]))).rejects.toMatchObject({
       code: 'INPUT_TOO_LARGE',
@@ -140,6 +146,11 @@ describe('CLI input', () => {
     });
     // The same key in two objects, or in an object and its child, is no repeat.
     expect(parseJsonInput('[{"a": {"a": 1}}, {"a": 2}]', 'in.json')).toEqual([{ a: { a: 1 } }, { a: 2 }]);
+  });
+
+  it('finds a repeated key after an array in the same object, and takes repeated array values', () => {
+    expect(() => parseJsonInput('{"a": [1], "b": 1, "b": 2}', 'in.json')).toThrow(/key "b" appears twice/);
+    expect(parseJsonInput('{"tags": ["x", "y", "y"]}', 'in.json')).toEqual({ tags: ['x', 'y', 'y'] });
   });
 
   it('points JSON lines given without --jsonl to it, and only those', () => {

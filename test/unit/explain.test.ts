@@ -610,6 +610,37 @@ describe('explain on random valid inputs', () => {
     });
   });
 
+  it('names no layer beside clamp_default when the layer is looser and clamp_default binds', () => {
+    const caps = [
+      ['TOTAL', 'HARD_MAX', 'max', 5],
+      ['TOTAL', 'HARD_MIN', 'min', -5],
+    ].map(([scope, mode, kind, value]) => ({
+      system: 'gear',
+      dimension: 'crit_rate',
+      mode,
+      kind,
+      value,
+      scope,
+    }));
+    const outputs = [
+      {
+        primary: [{ dimension: 'crit_rate', bucket: 'FLAT', value: 3, system: 'gear' }],
+        derived: [],
+        caps,
+        meta: { system: 'gear' },
+      },
+    ];
+    const registries = compileRegistries({
+      dimensions: { crit_rate: { use_pipeline: true, clamp_default: { min: 0, max: 1 } } },
+    });
+    expect(explain(outputs, 'crit_rate', registries, 1).capsUsed).toMatchObject({
+      maxFrom: 'clamp_default',
+      maxAlsoFrom: [],
+      minFrom: 'clamp_default',
+      minAlsoFrom: [],
+    });
+  });
+
   it('explains a dimension nobody sent as unseen, with exactly its clamp_default', () => {
     fc.assert(
       fc.property(validInputArb(), (input) => {
