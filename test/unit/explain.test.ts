@@ -9,6 +9,7 @@ import {
   type Bucket,
   type CapContribution,
   type CompiledRegistries,
+  type ExplainedRange,
   type Explanation,
   type Snapshot,
 } from '../../src/core';
@@ -573,33 +574,38 @@ describe('explain on random valid inputs', () => {
     expect(checked).toBeGreaterThan(500); // exercised, not vacuously true
   });
 
-  it('names a layer whose floor above its Max was lowered to it, as the first named may be', () => {
-    // Both layers' floors (0.5, 0.4) are above their Max (0.3): without EVENT's, TOTAL's still gives 0.3.
-    const caps = [
-      ['EVENT', 'BASELINE', 'min', 0.5],
-      ['EVENT', 'HARD_MAX', 'max', 0.3],
-      ['TOTAL', 'BASELINE', 'min', 0.4],
-      ['TOTAL', 'HARD_MAX', 'max', 0.3],
-    ].map(([scope, mode, kind, value]) => ({
-      system: 'event',
-      dimension: 'crit_rate',
-      mode,
-      kind,
-      value,
-      scope,
-    }));
+  /** `capsUsed` of crit_rate (clamp_default [0, 1]) for one FLAT `value` and these `[scope, mode, kind, value]` caps. */
+  function critRateRange(value: number, caps: [string, string, string, number][]): ExplainedRange {
     const outputs = [
       {
-        primary: [{ dimension: 'crit_rate', bucket: 'FLAT', value: 0.1, system: 'gear' }],
+        primary: [{ dimension: 'crit_rate', bucket: 'FLAT', value, system: 'gear' }],
         derived: [],
-        caps,
+        caps: caps.map(([scope, mode, kind, capValue]) => ({
+          system: 'gear',
+          dimension: 'crit_rate',
+          mode,
+          kind,
+          value: capValue,
+          scope,
+        })),
         meta: { system: 'gear' },
       },
     ];
     const registries = compileRegistries({
       dimensions: { crit_rate: { use_pipeline: true, clamp_default: { min: 0, max: 1 } } },
     });
-    expect(explain(outputs, 'crit_rate', registries, 1).capsUsed).toMatchObject({
+    return explain(outputs, 'crit_rate', registries, 1).capsUsed;
+  }
+
+  it('names a layer whose floor above its Max was lowered to it, as the first named may be', () => {
+    // Both layers' floors (0.5, 0.4) are above their Max (0.3): without EVENT's, TOTAL's still gives 0.3.
+    const range = critRateRange(0.1, [
+      ['EVENT', 'BASELINE', 'min', 0.5],
+      ['EVENT', 'HARD_MAX', 'max', 0.3],
+      ['TOTAL', 'BASELINE', 'min', 0.4],
+      ['TOTAL', 'HARD_MAX', 'max', 0.3],
+    ]);
+    expect(range).toMatchObject({
       Min: 0.3,
       Max: 0.3,
       minFrom: 'EVENT',
@@ -611,29 +617,11 @@ describe('explain on random valid inputs', () => {
   });
 
   it('names no layer beside clamp_default when the layer is looser and clamp_default binds', () => {
-    const caps = [
+    const range = critRateRange(3, [
       ['TOTAL', 'HARD_MAX', 'max', 5],
       ['TOTAL', 'HARD_MIN', 'min', -5],
-    ].map(([scope, mode, kind, value]) => ({
-      system: 'gear',
-      dimension: 'crit_rate',
-      mode,
-      kind,
-      value,
-      scope,
-    }));
-    const outputs = [
-      {
-        primary: [{ dimension: 'crit_rate', bucket: 'FLAT', value: 3, system: 'gear' }],
-        derived: [],
-        caps,
-        meta: { system: 'gear' },
-      },
-    ];
-    const registries = compileRegistries({
-      dimensions: { crit_rate: { use_pipeline: true, clamp_default: { min: 0, max: 1 } } },
-    });
-    expect(explain(outputs, 'crit_rate', registries, 1).capsUsed).toMatchObject({
+    ]);
+    expect(range).toMatchObject({
       maxFrom: 'clamp_default',
       maxAlsoFrom: [],
       minFrom: 'clamp_default',
