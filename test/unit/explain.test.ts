@@ -490,6 +490,34 @@ describe('explain on random valid inputs', () => {
     );
   });
 
+  /** The bound a side's sources give: Max, or Min's floor (before it was lowered to Max). */
+  function boundOf(used: ExplainedRange, kind: 'max' | 'min'): number {
+    return kind === 'max' ? used.Max : (used.floorAboveMax ?? used.Min);
+  }
+
+  /**
+   * `strength` explained again with the `kind` side caps of layer `from` taken away, or undefined when
+   * the rest of the actor no longer resolves (e.g. an overflow those caps had bounded).
+   */
+  function explainWithout(
+    outputs: { caps: CapContribution[] }[],
+    registries: CompiledRegistries,
+    kind: 'max' | 'min',
+    from: string,
+  ): Explanation | undefined {
+    const without = outputs.map((o) => ({
+      ...o,
+      caps: o.caps.filter(
+        (cap) => !(cap.dimension === 'strength' && cap.kind === kind && (cap.scope ?? 'TOTAL') === from),
+      ),
+    }));
+    try {
+      return explain(without, 'strength', registries, 1);
+    } catch {
+      return undefined;
+    }
+  }
+
   it('names every other source of the same bound: without the one named first, the bound stays', () => {
     let ties = 0;
     fc.assert(
@@ -500,27 +528,14 @@ describe('explain on random valid inputs', () => {
         if (!explanation.seen) return;
         const used = explanation.capsUsed;
         for (const [kind, from, alsoFrom, bound] of [
-          ['max', used.maxFrom, used.maxAlsoFrom, used.Max],
-          ['min', used.minFrom, used.minAlsoFrom, used.floorAboveMax ?? used.Min],
+          ['max', used.maxFrom, used.maxAlsoFrom, boundOf(used, 'max')],
+          ['min', used.minFrom, used.minAlsoFrom, boundOf(used, 'min')],
         ] as const) {
           if (alsoFrom.length === 0 || from === 'clamp_default') continue;
           ties++;
-          // The caps of that side of the layer named first, taken away.
-          const without = outputs.map((o) => ({
-            ...o,
-            caps: o.caps.filter(
-              (cap) =>
-                !(cap.dimension === 'strength' && cap.kind === kind && (cap.scope ?? 'TOTAL') === from),
-            ),
-          }));
-          let again: Explanation;
-          try {
-            again = explain(without, 'strength', registries, 1);
-          } catch {
-            continue; // the rest of the actor may no longer resolve (e.g. an overflow it had capped)
-          }
-          const after =
-            kind === 'max' ? again.capsUsed.Max : (again.capsUsed.floorAboveMax ?? again.capsUsed.Min);
+          const again = explainWithout(outputs, registries, kind, from);
+          if (again === undefined) continue;
+          const after = boundOf(again.capsUsed, kind);
           expect(after === bound).toBe(true); // the same value (a tie of -0 and +0 counts as one)
           // …and the others still give it.
           const named = again.capsUsed[kind === 'max' ? 'maxFrom' : 'minFrom'];
@@ -543,27 +558,15 @@ describe('explain on random valid inputs', () => {
         if (!explanation.seen) return;
         const used = explanation.capsUsed;
         for (const [kind, from, alsoFrom, bound, fixedBy] of [
-          ['max', used.maxFrom, used.maxAlsoFrom, used.Max, used.maxFixedBy],
-          ['min', used.minFrom, used.minAlsoFrom, used.floorAboveMax ?? used.Min, used.minFixedBy],
+          ['max', used.maxFrom, used.maxAlsoFrom, boundOf(used, 'max'), used.maxFixedBy],
+          ['min', used.minFrom, used.minAlsoFrom, boundOf(used, 'min'), used.minFixedBy],
         ] as const) {
           // A layer that fixed its side by OVERRIDE, or clamp_default, has no rival to name.
           if (alsoFrom.length > 0 || from === 'clamp_default' || fixedBy !== null) continue;
-          const without = outputs.map((o) => ({
-            ...o,
-            caps: o.caps.filter(
-              (cap) =>
-                !(cap.dimension === 'strength' && cap.kind === kind && (cap.scope ?? 'TOTAL') === from),
-            ),
-          }));
-          let again: Explanation;
-          try {
-            again = explain(without, 'strength', registries, 1);
-          } catch {
-            continue; // the rest of the actor may no longer resolve
-          }
+          const again = explainWithout(outputs, registries, kind, from);
+          if (again === undefined) continue;
           checked++;
-          const after =
-            kind === 'max' ? again.capsUsed.Max : (again.capsUsed.floorAboveMax ?? again.capsUsed.Min);
+          const after = boundOf(again.capsUsed, kind);
           expect({ kind, from, bound, after: after === bound ? 'the same' : after }).not.toMatchObject({
             after: 'the same',
           });
