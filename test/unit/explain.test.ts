@@ -518,22 +518,51 @@ describe('explain on random valid inputs', () => {
     }
   }
 
+  /** One side of `strength`'s explained range, with what explaining it again needs. */
+  interface ExplainedSide {
+    kind: 'max' | 'min';
+    from: string;
+    alsoFrom: readonly string[];
+    bound: number;
+    fixedBy: string | null;
+    /** `strength` explained again without this side's caps in layer `from` (see `explainWithout`). */
+    again(): Explanation | undefined;
+  }
+
+  /** The two sides of `strength`'s range as `explain` gives them, or none when it is not seen. */
+  function explainedSides(input: {
+    combiner: unknown;
+    capLayers: unknown;
+    outputs: unknown;
+  }): ExplainedSide[] {
+    const registries = compileRegistries(input.combiner, input.capLayers);
+    const outputs = input.outputs as { caps: CapContribution[] }[];
+    const explanation = explain(outputs, 'strength', registries, 1);
+    if (!explanation.seen) return [];
+    const used = explanation.capsUsed;
+    return (
+      [
+        ['max', used.maxFrom, used.maxAlsoFrom, used.maxFixedBy],
+        ['min', used.minFrom, used.minAlsoFrom, used.minFixedBy],
+      ] as const
+    ).map(([kind, from, alsoFrom, fixedBy]) => ({
+      kind,
+      from,
+      alsoFrom,
+      bound: boundOf(used, kind),
+      fixedBy,
+      again: () => explainWithout(outputs, registries, kind, from),
+    }));
+  }
+
   it('names every other source of the same bound: without the one named first, the bound stays', () => {
     let ties = 0;
     fc.assert(
       fc.property(validInputArb({ pool: DENSE_POOL }), (input) => {
-        const registries = compileRegistries(input.combiner, input.capLayers);
-        const outputs = input.outputs as { caps: CapContribution[] }[];
-        const explanation = explain(outputs, 'strength', registries, 1);
-        if (!explanation.seen) return;
-        const used = explanation.capsUsed;
-        for (const [kind, from, alsoFrom, bound] of [
-          ['max', used.maxFrom, used.maxAlsoFrom, boundOf(used, 'max')],
-          ['min', used.minFrom, used.minAlsoFrom, boundOf(used, 'min')],
-        ] as const) {
+        for (const { kind, from, alsoFrom, bound, again: explainAgain } of explainedSides(input)) {
           if (alsoFrom.length === 0 || from === 'clamp_default') continue;
           ties++;
-          const again = explainWithout(outputs, registries, kind, from);
+          const again = explainAgain();
           if (again === undefined) continue;
           const after = boundOf(again.capsUsed, kind);
           expect(after === bound).toBe(true); // the same value (a tie of -0 and +0 counts as one)
@@ -552,18 +581,10 @@ describe('explain on random valid inputs', () => {
     let checked = 0;
     fc.assert(
       fc.property(validInputArb({ pool: DENSE_POOL }), (input) => {
-        const registries = compileRegistries(input.combiner, input.capLayers);
-        const outputs = input.outputs as { caps: CapContribution[] }[];
-        const explanation = explain(outputs, 'strength', registries, 1);
-        if (!explanation.seen) return;
-        const used = explanation.capsUsed;
-        for (const [kind, from, alsoFrom, bound, fixedBy] of [
-          ['max', used.maxFrom, used.maxAlsoFrom, boundOf(used, 'max'), used.maxFixedBy],
-          ['min', used.minFrom, used.minAlsoFrom, boundOf(used, 'min'), used.minFixedBy],
-        ] as const) {
+        for (const { kind, from, alsoFrom, bound, fixedBy, again: explainAgain } of explainedSides(input)) {
           // A layer that fixed its side by OVERRIDE, or clamp_default, has no rival to name.
           if (alsoFrom.length > 0 || from === 'clamp_default' || fixedBy !== null) continue;
-          const again = explainWithout(outputs, registries, kind, from);
+          const again = explainAgain();
           if (again === undefined) continue;
           checked++;
           const after = boundOf(again.capsUsed, kind);
