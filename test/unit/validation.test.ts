@@ -973,13 +973,18 @@ describe('the message of a mode and kind that contradict each other', () => {
 describe('the message of a scope that is not a layer', () => {
   it('says when the scope is the default TOTAL the cap left out, and lists the registry’s layers', () => {
     const custom = compileRegistries(COMBINER, { order: ['REALM', 'WORLD'], across_policy: 'INTERSECT' });
-    let err: unknown;
-    try {
-      resolveSnapshot(validOutputs(), custom, 1);
-    } catch (e) {
-      err = e;
-    }
-    expect((err as ActorCoreError).message).toBe(
+    const defaulted = expectRejected(
+      validOutputs(),
+      {
+        code: 'UNKNOWN_SCOPE',
+        subsystem: 'race',
+        dimension: 'strength',
+        field: 'subsystems[0].caps[0].scope',
+      },
+      [],
+      { registries: custom },
+    );
+    expect(defaulted.message).toBe(
       'subsystems[0].caps[0].scope "TOTAL" (the default) is not a layer of the cap layer registry (REALM, WORLD)',
     );
     const named = expectRejected(withField([1, 'caps', 0, 'scope'], 'GALAXY'), {
