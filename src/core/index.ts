@@ -5,7 +5,7 @@ export { compileRegistries, validateCombinerRegistry, validateCapLayerRegistry, 
 export type { CompiledRegistries, CompiledRule } from './registries';
 export { DEFAULT_CAP_LAYERS, DEFAULT_CLAMP } from './registries';
 export { validateOutputs } from './validate-output';
-export { resolveSnapshot, checkVersion } from './resolve';
+export { resolveSnapshot, resolveSnapshotForJson, checkVersion } from './resolve';
 export { applyContext, mergeContexts } from './context';
 export { explain, explanationJson } from './explain';
 export type {
@@ -17,5 +17,5 @@ export type {
 } from './explain';
 export { DIMENSION_PATTERN } from './check';
 export { jsonErrorPosition, lineAndColumn } from './json-position';
-export { parseActorLine, resolveActorLine, resolveLineToJson } from './resolve-line';
-export type { ActorLine, LineResult } from './resolve-line';
+export { parseActorLine, resolveActorLine, resolveActorLineForJson, resolveLineToJson } from './resolve-line';
+export type { ActorLine, LineResult, LineResultForJson } from './resolve-line';

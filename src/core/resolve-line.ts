@@ -6,8 +6,8 @@
 import { ActorCoreError, isActorCoreError } from './errors';
 import { jsonErrorPosition } from './json-position';
 import type { CompiledRegistries } from './registries';
-import { resolveSnapshot } from './resolve';
-import type { Snapshot } from './types';
+import { resolveSnapshot, resolveSnapshotForJson } from './resolve';
+import type { Snapshot, SnapshotForJson } from './types';
 
 export interface ActorLine {
   actorId: string;
@@ -17,6 +17,11 @@ export interface ActorLine {
 
 export type LineResult =
   | { actorId: string | null; snapshot: Snapshot }
+  | { actorId: string | null; error: ReturnType<ActorCoreError['toJSON']> };
+
+/** `LineResult` for `JSON.stringify` at once: its snapshot is a `SnapshotForJson`. */
+export type LineResultForJson =
+  | { actorId: string | null; snapshot: SnapshotForJson }
   | { actorId: string | null; error: ReturnType<ActorCoreError['toJSON']> };
 
 /** Parses one line; a line that is not an actor object throws ActorCoreError naming it. */
@@ -67,11 +72,29 @@ export function resolveActorLine(
   registries: CompiledRegistries,
   lineNumber?: number,
 ): LineResult {
+  return resolveLine(text, registries, lineNumber, resolveSnapshot) as LineResult;
+}
+
+/** `resolveActorLine` whose snapshot is for `JSON.stringify` at once (see `resolveSnapshotForJson`). */
+export function resolveActorLineForJson(
+  text: string,
+  registries: CompiledRegistries,
+  lineNumber?: number,
+): LineResultForJson {
+  return resolveLine(text, registries, lineNumber, resolveSnapshotForJson);
+}
+
+function resolveLine(
+  text: string,
+  registries: CompiledRegistries,
+  lineNumber: number | undefined,
+  resolve: (outputs: unknown, registries: CompiledRegistries, version: unknown) => SnapshotForJson,
+): LineResultForJson {
   let actorId: string | null = null;
   try {
     const actor = parseActorLine(text, lineNumber);
     actorId = actor.actorId;
-    return { actorId, snapshot: resolveSnapshot(actor.subsystems, registries, actor.version) };
+    return { actorId, snapshot: resolve(actor.subsystems, registries, actor.version) };
   } catch (err) {
     if (!isActorCoreError(err)) throw err;
     // A line rejected after its actorId was read (an unknown field, say) still names its actor.
@@ -86,5 +109,5 @@ export function resolveActorLine(
 
 /** Same as `resolveActorLine`, serialized: the text of one output line (no newline). */
 export function resolveLineToJson(text: string, registries: CompiledRegistries, lineNumber?: number): string {
-  return JSON.stringify(resolveActorLine(text, registries, lineNumber));
+  return JSON.stringify(resolveActorLineForJson(text, registries, lineNumber));
 }

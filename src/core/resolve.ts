@@ -12,7 +12,14 @@ import { gatherActor } from './gather';
 import type { RecordTemplate } from './record-template';
 import { sortCaps, sortContributions } from './order';
 import type { CompiledRegistries, CompiledRule } from './registries';
-import type { CapContribution, CapRange, Contribution, Snapshot, SubsystemOutput } from './types';
+import type {
+  CapContribution,
+  CapRange,
+  Contribution,
+  Snapshot,
+  SnapshotForJson,
+  SubsystemOutput,
+} from './types';
 
 /** Everything one dimension received from all subsystems (empty arrays when it received none). */
 export interface DimensionInputs {
@@ -207,24 +214,60 @@ export function resolveSnapshot(
   registries: CompiledRegistries,
   version: unknown,
 ): Snapshot {
+  return resolveActor(outputs, registries, version, false) as Snapshot;
+}
+
+/**
+ * `resolveSnapshot` for `JSON.stringify` at once and nothing else: the same JSON, byte for byte, from
+ * records of one fast shape per template (see `jsonRecordFactory`), in which a dimension the record
+ * has held before but not now is a key holding `undefined`. Building and serializing those costs less
+ * than the prototype-less dictionaries that hold exactly the snapshot's keys. The CLI's `--jsonl`, the
+ * thread pools and the worker's store tasks use it; a snapshot read in process comes from
+ * `resolveSnapshot`.
+ */
+export function resolveSnapshotForJson(
+  outputs: unknown,
+  registries: CompiledRegistries,
+  version: unknown,
+): SnapshotForJson {
+  return resolveActor(outputs, registries, version, true);
+}
+
+type JsonValues = SnapshotForJson['Primary'];
+type JsonRanges = SnapshotForJson['CapsUsed'];
+
+function resolveActor(
+  outputs: unknown,
+  registries: CompiledRegistries,
+  version: unknown,
+  forJson: boolean,
+): SnapshotForJson {
   const actorVersion = checkVersion(version);
   const { outputs: list, work } = gatherActor(outputs, registries);
   const n = work.ordered();
-  // Null-prototype records: dimension names are data keys, and V8 stores them without shape transitions.
-  // One that will hold at least half its template starts as a copy of it and loses its absent keys at
-  // the end. (Unlisted names, appended after the slots, could not take their place in its order.)
+  const { primaryRecord, derivedRecord, capsRecord } = work;
+  // Unlisted names, appended after the slots, could not take their place in a template's order.
   const listed = work.names.length === registries.slotNames.length;
-  const fullPrimary = listed ? work.primaryRecord.start(work.primarySlots) : undefined;
-  const fullDerived = listed ? work.derivedRecord.start(work.derivedSlots) : undefined;
-  const fullCaps = listed ? work.capsRecord.start(n) : undefined; // every touched dimension
-  const Primary = (fullPrimary ?? Object.create(null)) as Record<string, number>;
-  const Derived = (fullDerived ?? Object.create(null)) as Record<string, number>;
-  const CapsUsed = (fullCaps ?? Object.create(null)) as Record<string, CapRange>;
+  // Records for JSON: values set by slot, the records made from them at the end (`jsonReady` empties them).
+  const json =
+    forJson && listed && primaryRecord.jsonReady() && derivedRecord.jsonReady() && capsRecord.jsonReady();
+  // Else null-prototype records: dimension names are data keys, and V8 stores them without shape
+  // transitions. One that will hold at least half its template starts as a copy of it and loses its
+  // absent keys at the end.
+  const fullPrimary = listed && !json ? primaryRecord.start(work.primarySlots) : undefined;
+  const fullDerived = listed && !json ? derivedRecord.start(work.derivedSlots) : undefined;
+  const fullCaps = listed && !json ? capsRecord.start(n) : undefined; // every touched dimension
+  // (Unused, so not made, for JSON: its records are made after the loop.)
+  let Primary = (json ? undefined : (fullPrimary ?? Object.create(null))) as JsonValues;
+  let Derived = (json ? undefined : (fullDerived ?? Object.create(null))) as JsonValues;
+  let CapsUsed = (json ? undefined : (fullCaps ?? Object.create(null))) as JsonRanges;
+  const primaryValues = primaryRecord.values;
+  const derivedValues = derivedRecord.values;
+  const capsValues = capsRecord.values;
   const { fold, layerScratch: scratch } = work;
   const order = work.order;
   for (let i = 0; i < n; i++) {
     const dim = order[i]!;
-    const name = work.names[dim]!;
     const rule = work.rules[dim]!;
     let range: CapRange | undefined;
     if (work.capCountOf(dim) === 0) {
@@ -233,16 +276,30 @@ export function resolveSnapshot(
       foldCaps(work.caps(dim), rule, registries, scratch, undefined, fold);
       range = { Min: fold.Min, Max: fold.Max };
     }
+    if (json) {
+      if (work.contributionCount(dim, PRIMARY) > 0)
+        primaryValues[dim] = workspaceSectionValue(work, dim, PRIMARY, range);
+      if (work.contributionCount(dim, DERIVED) > 0)
+        derivedValues[dim] = workspaceSectionValue(work, dim, DERIVED, range);
+      capsValues[dim] = range;
+      continue;
+    }
+    const name = work.names[dim]!;
     if (work.contributionCount(dim, PRIMARY) > 0)
       Primary[name] = workspaceSectionValue(work, dim, PRIMARY, range);
     if (work.contributionCount(dim, DERIVED) > 0)
       Derived[name] = workspaceSectionValue(work, dim, DERIVED, range);
     CapsUsed[name] = range;
   }
-  if (fullPrimary !== undefined) deleteAbsent(Primary, work, PRIMARY, work.primaryRecord, work.primarySlots);
-  if (fullDerived !== undefined) deleteAbsent(Derived, work, DERIVED, work.derivedRecord, work.derivedSlots);
-  if (fullCaps !== undefined) deleteAbsent(CapsUsed, work, CAPS_USED, work.capsRecord, n);
-  const snapshot: Snapshot = { Primary, Derived, CapsUsed, Version: actorVersion };
+  if (json) {
+    Primary = primaryRecord.jsonRecord() as JsonValues;
+    Derived = derivedRecord.jsonRecord() as JsonValues;
+    CapsUsed = capsRecord.jsonRecord() as JsonRanges;
+  }
+  if (fullPrimary !== undefined) deleteAbsent(Primary, work, PRIMARY, primaryRecord, work.primarySlots);
+  if (fullDerived !== undefined) deleteAbsent(Derived, work, DERIVED, derivedRecord, work.derivedSlots);
+  if (fullCaps !== undefined) deleteAbsent(CapsUsed, work, CAPS_USED, capsRecord, n);
+  const snapshot: SnapshotForJson = { Primary, Derived, CapsUsed, Version: actorVersion };
   const context = mergeContexts(list);
   if (context !== undefined) snapshot.Context = context;
   return snapshot;

@@ -93,3 +93,16 @@ export interface Snapshot {
   Version: number;
   Context?: Record<string, MergedPack>;
 }
+
+/**
+ * What `resolveSnapshotForJson` returns: a Snapshot's JSON, as `JSON.stringify` writes it, from records
+ * that may also hold dimensions absent from the snapshot, as keys whose value is `undefined` (which
+ * JSON leaves out). For serializing at once, not for reading.
+ */
+export interface SnapshotForJson {
+  Primary: Record<string, number | undefined>;
+  Derived: Record<string, number | undefined>;
+  CapsUsed: Record<string, CapRange | undefined>;
+  Version: number;
+  Context?: Record<string, MergedPack>;
+}

@@ -1,4 +1,4 @@
-import { fullRecordFactory } from '../../src/core/full-record';
+import { fullRecordFactory, jsonRecordFactory } from '../../src/core/full-record';
 
 describe('fullRecordFactory', () => {
   it('makes a new null-prototype record holding every name, in the given order, each call', () => {
@@ -34,5 +34,35 @@ describe('fullRecordFactory', () => {
     expect(fullRecordFactory(['strength', '__proto__'])).toBeUndefined();
     expect(fullRecordFactory(['strength', 'a: 1, b'])).toBeUndefined();
     expect(fullRecordFactory([])).toBeUndefined();
+  });
+});
+
+describe('jsonRecordFactory', () => {
+  it('makes a new record of every name, each holding the value at its slot, undefined included', () => {
+    const make = jsonRecordFactory(['agility', 'crit_rate', 'strength'], [0, 2, 5])!;
+    const values = [1.5, 'unread', undefined, 'unread', 'unread', 7];
+    const first = make(values);
+    expect(Object.keys(first)).toEqual(['agility', 'crit_rate', 'strength']);
+    expect(first).toStrictEqual({ agility: 1.5, crit_rate: undefined, strength: 7 });
+    expect(make(values)).not.toBe(first);
+  });
+
+  it('is written by JSON.stringify as a record without its undefined names, in order', () => {
+    const make = jsonRecordFactory(['a', 'b', 'c', 'd'], [0, 1, 2, 3])!;
+    expect(JSON.stringify(make([undefined, 2, undefined, 4]))).toBe('{"b":2,"d":4}');
+    expect(JSON.stringify(make([undefined, undefined, undefined, undefined]))).toBe('{}');
+  });
+
+  it('writes reserved words and Object.prototype names as own keys', () => {
+    const names = ['class', 'constructor', 'if', 'valueof'];
+    const record = jsonRecordFactory(names, [0, 1, 2, 3])!([1, 2, undefined, 4]);
+    expect(Object.keys(record)).toEqual(names);
+    expect(JSON.stringify(record)).toBe('{"class":1,"constructor":2,"valueof":4}');
+  });
+
+  it('makes {} of no names, and no factory when a name is not of the dimension pattern', () => {
+    expect(jsonRecordFactory([], [])!([])).toStrictEqual({});
+    expect(jsonRecordFactory(['strength', '__proto__'], [0, 1])).toBeUndefined();
+    expect(jsonRecordFactory(['strength', 'a: 1, b'], [0, 1])).toBeUndefined();
   });
 });

@@ -37,4 +37,24 @@ describe('RecordTemplate', () => {
     template.learn(1);
     expect(template.start(2)).toBeUndefined();
   });
+
+  it('makes records for JSON of the learned slots from its values, emptied by each jsonReady', () => {
+    const template = new RecordTemplate(SLOTS);
+    expect(template.jsonReady()).toBe(true);
+    expect(template.jsonRecord()).toStrictEqual({});
+    template.learn(3);
+    template.learn(1);
+    expect(template.jsonReady()).toBe(true);
+    template.values[3] = 9;
+    expect(template.jsonRecord()).toStrictEqual({ crit_rate: undefined, strength: 9 });
+    expect(template.jsonReady()).toBe(true);
+    expect(template.values).toEqual([undefined, undefined, undefined, undefined]);
+    expect(JSON.stringify(template.jsonRecord())).toBe('{}');
+  });
+
+  it('cannot make records for JSON where the names cannot be written as keys of a literal', () => {
+    const template = new RecordTemplate(['luck', '__proto__']);
+    template.learn(1);
+    expect(template.jsonReady()).toBe(false);
+  });
 });
