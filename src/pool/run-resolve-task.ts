@@ -2,12 +2,12 @@
  * What a resolve thread does with one task, as a plain function: the thread file only wires piscina to
  * it, and the benchmarks run the very same code on the main thread for comparison.
  */
-import { resolveActorLine, type CompiledRegistries } from '../core';
+import { resolveActorLineForJson, type CompiledRegistries } from '../core';
 import type { ChunkResult, ResolveTask } from './messages';
 
 /**
  * Resolves every non-empty line of `task.lines`. Each output line is exactly
- * `resolveLineToJson(line, registries, lineNumber)` (which is `JSON.stringify(resolveActorLine(…))`);
+ * `resolveLineToJson(line, registries, lineNumber)` (which is `JSON.stringify(resolveActorLineForJson(…))`);
  * the result object is kept for a moment only to count the error lines without re-parsing.
  */
 export function runResolveTask(task: ResolveTask, registries: CompiledRegistries): ChunkResult {
@@ -18,7 +18,7 @@ export function runResolveTask(task: ResolveTask, registries: CompiledRegistries
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     if (line.length === 0) continue;
-    const result = resolveActorLine(
+    const result = resolveActorLineForJson(
       line,
       registries,
       task.firstLine === undefined ? undefined : task.firstLine + i,

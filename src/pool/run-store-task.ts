@@ -2,7 +2,7 @@
  * The worker's task on a thread: each actor's outputs in (their JSON, or their packed text), snapshots
  * out as JSON text ready for Postgres and Redis. The main thread never parses an actor or a snapshot.
  */
-import { ActorCoreError, isActorCoreError, resolveSnapshot, type CompiledRegistries } from '../core';
+import { ActorCoreError, isActorCoreError, resolveSnapshotForJson, type CompiledRegistries } from '../core';
 import { isPackedText, unpackText } from '../adapters/packed-text';
 import type { StoreChunkResult, StoreTask } from './messages';
 
@@ -29,7 +29,9 @@ export function runStoreTask(task: StoreTask, registries: CompiledRegistries): S
   const failures: StoreChunkResult['failures'] = [];
   for (let i = 0; i < outputs.length; i++) {
     try {
-      snapshots[i] = JSON.stringify(resolveSnapshot(parseOutputs(outputs[i]!), registries, versions[i]!));
+      snapshots[i] = JSON.stringify(
+        resolveSnapshotForJson(parseOutputs(outputs[i]!), registries, versions[i]!),
+      );
     } catch (err) {
       if (!isActorCoreError(err)) throw err; // a bug, not bad data: fail the task
       snapshots[i] = '';

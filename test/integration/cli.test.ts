@@ -146,7 +146,8 @@ describe('actor-core resolve --jsonl', () => {
   });
 
   it('resolves the same bytes where code generation from strings is disallowed', () => {
-    // Records then never start from a generated literal (src/core/full-record.ts): built key by key.
+    // Records then never come from a generated literal (src/core/full-record.ts): the snapshots for JSON
+    // fall back to resolveSnapshot's records, and those are built key by key.
     const result = runCli(['resolve', '--jsonl', workload], '', {
       NODE_OPTIONS: '--disallow-code-generation-from-strings',
     });
