@@ -36,15 +36,21 @@ function lastJson(stdout: string): Record<string, unknown> {
 }
 
 describe('bench:core', () => {
-  it('ends with the JSON line: actors, µs per actor to resolve, and to parse, measured apart', () => {
+  it('ends with the JSON line: actors, µs per actor to resolve (both resolves), and to parse, measured apart', () => {
     const run = bench('core-bench', ['--input', workload, '--rounds', '1', '--json']);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const summary = lastJson(run.stdout);
     expect(summary).toMatchObject({ actors: 40, errors: 0 });
-    for (const key of ['us_per_actor', 'parse_us_per_actor', 'stringify_us_per_actor'])
-      expect(summary[key]).toBeGreaterThan(0);
+    const keys = [
+      'us_per_actor',
+      'parse_us_per_actor',
+      'stringify_us_per_actor',
+      'resolve_snapshot_us_per_actor',
+    ];
+    for (const key of keys) expect(summary[key]).toBeGreaterThan(0);
     expect(run.stdout).toContain('correctness: 0 error results');
+    expect(run.stdout).toContain('the two resolves write the same JSON for every actor');
   });
 
   it('reports no figures when an actor does not resolve, naming its line in the input', () => {
