@@ -169,12 +169,12 @@ async function main(): Promise<void> {
     table([
       ['phase (median of the rounds)', 'µs/actor', 'share', 'best round µs/actor'],
       row('parse (JSON.parse + shape)', pipeline.parse, pipeline.total.median),
-      row('resolve (resolveSnapshotForJson)', pipeline.resolve, pipeline.total.median),
+      row(`resolve (${RESOLVES[0]!.name})`, pipeline.resolve, pipeline.total.median),
       row('stringify (result line)', pipeline.stringify, pipeline.total.median),
       row('total', pipeline.total, pipeline.total.median),
-      row('  rounds of resolveSnapshot: resolve', records.resolve, records.total.median),
-      row('  rounds of resolveSnapshot: stringify', records.stringify, records.total.median),
-      row('  rounds of resolveSnapshot: total', records.total, records.total.median),
+      row(`  rounds of ${RESOLVES[1]!.name}: resolve`, records.resolve, records.total.median),
+      row(`  rounds of ${RESOLVES[1]!.name}: stringify`, records.stringify, records.total.median),
+      row(`  rounds of ${RESOLVES[1]!.name}: total`, records.total, records.total.median),
     ]),
   );
   console.log('');
@@ -204,7 +204,7 @@ async function main(): Promise<void> {
   const differing = firstDifferingLine(lines, loaded.compiled);
   if (differing !== undefined) {
     throw new Error(
-      `line ${differing + 1}: resolveSnapshotForJson and resolveSnapshot write different JSON; no figures`,
+      `line ${lineNumbers[differing]}: ${RESOLVES.map((r) => r.name).join(' and ')} write different JSON; no figures`,
     );
   }
   console.log('the two resolves write the same JSON for every actor');
