@@ -15,14 +15,16 @@ export interface ActorLine {
   subsystems: unknown;
 }
 
-export type LineResult =
-  | { actorId: string | null; snapshot: Snapshot }
-  | { actorId: string | null; error: ReturnType<ActorCoreError['toJSON']> };
+/** A line that did not resolve: its actor, when its line named one, and why. */
+interface LineError {
+  actorId: string | null;
+  error: ReturnType<ActorCoreError['toJSON']>;
+}
+
+export type LineResult = { actorId: string | null; snapshot: Snapshot } | LineError;
 
 /** `LineResult` for `JSON.stringify` at once: its snapshot is a `SnapshotForJson`. */
-export type LineResultForJson =
-  | { actorId: string | null; snapshot: SnapshotForJson }
-  | { actorId: string | null; error: ReturnType<ActorCoreError['toJSON']> };
+export type LineResultForJson = { actorId: string | null; snapshot: SnapshotForJson } | LineError;
 
 /** Parses one line; a line that is not an actor object throws ActorCoreError naming it. */
 export function parseActorLine(text: string, lineNumber?: number): ActorLine {
