@@ -2,7 +2,7 @@
 import request from 'supertest';
 import { parseKeyRing } from '../../src/adapters/crypto';
 import { actorDataCodec } from '../../src/adapters/pg';
-import { bearer, closeApis, openTestApi, type TestApi } from '../support/api';
+import { bearer, closeApis, openTestApi, sendJsonText, type TestApi } from '../support/api';
 import { clusterDatabase, closeClusters, TestCluster } from '../support/cluster';
 import { outputOf, type TestDatabase } from '../support/pg';
 
@@ -62,22 +62,14 @@ describe('PUT /v1/actors/:id', () => {
     // express.json is strict: a body must be an object or an array.
     ['a string', 'text', 'INVALID_JSON'],
   ])('refuses %s with a 400 and stores nothing', async (_name, body, code) => {
-    const res = await request(api.app)
-      .put('/v1/actors/meta-bad')
-      .set(auth)
-      .set('Content-Type', 'application/json')
-      .send(JSON.stringify(body));
+    const res = await sendJsonText(api, 'put', '/v1/actors/meta-bad', auth, JSON.stringify(body));
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe(code);
     expect(await rows('SELECT id FROM actors WHERE id = $1', ['meta-bad'])).toEqual([]);
   });
 
   it('answers malformed JSON with 400 INVALID_JSON, a non-JSON body with 415, a too large one with 413', async () => {
-    const malformed = await request(api.app)
-      .put('/v1/actors/m')
-      .set(auth)
-      .set('Content-Type', 'application/json')
-      .send('{"a":');
+    const malformed = await sendJsonText(api, 'put', '/v1/actors/m', auth, '{"a":');
     expect(malformed.status).toBe(400);
     expect(malformed.body).toEqual({
       error: { code: 'INVALID_JSON', message: 'the body is not valid JSON' },
@@ -181,11 +173,7 @@ describe('repeated keys in a body', () => {
   it('refuses a key repeated in one object of an output, naming it and where, and stores nothing', async () => {
     // JSON.parse would keep the 99: the client's first value would be lost without a word.
     const body = JSON.stringify(outputOf('items', 5)).replace('"value":5', '"value":5,"value":99');
-    const res = await request(api.app)
-      .put('/v1/actors/dup-1/subsystems/items')
-      .set(auth)
-      .set('Content-Type', 'application/json')
-      .send(body);
+    const res = await sendJsonText(api, 'put', '/v1/actors/dup-1/subsystems/items', auth, body);
     const column = body.indexOf('"value":99') + 1;
     expect(res.status).toBe(400);
     expect(res.body).toEqual({
@@ -199,11 +187,13 @@ describe('repeated keys in a body', () => {
 
   it('refuses one in a resolve request too, and takes the same key in two objects', async () => {
     const jobs = bearer(await api.token(['jobs:write']));
-    const repeated = await request(api.app)
-      .post('/v1/resolve')
-      .set(jobs)
-      .set('Content-Type', 'application/json')
-      .send('{"actorIds": ["a"], "actorIds": ["b"]}');
+    const repeated = await sendJsonText(
+      api,
+      'post',
+      '/v1/resolve',
+      jobs,
+      '{"actorIds": ["a"], "actorIds": ["b"]}',
+    );
     expect(repeated.status).toBe(400);
     expect(repeated.body.error.message).toMatch(/^the body repeats a key: key "actorIds" appears twice/);
     const output = outputOf('items', 5);

@@ -4,7 +4,7 @@
  * a malformed percent-escape) are 400s that name what is wrong.
  */
 import request from 'supertest';
-import { bearer, closeApis, openTestApi, type TestApi } from '../support/api';
+import { bearer, closeApis, openTestApi, sendJsonText, type TestApi } from '../support/api';
 import { clusterDatabase, closeClusters, TestCluster } from '../support/cluster';
 import { outputOf, type TestDatabase } from '../support/pg';
 
@@ -35,9 +35,8 @@ async function actorRows(id: string): Promise<unknown[]> {
   return (await db.pool.query('SELECT id FROM actors WHERE id = $1', [id])).rows;
 }
 
-/** A raw JSON body: supertest would re-encode a string holding a lone surrogate. */
 function putJson(path: string, json: string): request.Test {
-  return request(api.app).put(path).set(auth).set('Content-Type', 'application/json').send(json);
+  return sendJsonText(api, 'put', path, auth, json);
 }
 
 describe('unstorable text', () => {

@@ -7,6 +7,7 @@
 import type { Express } from 'express';
 import { Redis } from 'ioredis';
 import pino from 'pino';
+import request from 'supertest';
 import type { Settings } from '../../config/settings';
 import {
   ActorRepository,
@@ -149,4 +150,18 @@ export async function closeApis(): Promise<void> {
 /** The `Authorization` header of a token. */
 export function bearer(token: string): { Authorization: string } {
   return { Authorization: `Bearer ${token}` };
+}
+
+/**
+ * A request to `api` whose body is `text` sent as written, with a JSON content type: supertest would
+ * re-encode an object, or a string holding a lone surrogate.
+ */
+export function sendJsonText(
+  api: TestApi,
+  method: 'put' | 'post',
+  path: string,
+  headers: Record<string, string>,
+  text: string,
+): request.Test {
+  return request(api.app)[method](path).set(headers).set('Content-Type', 'application/json').send(text);
 }
