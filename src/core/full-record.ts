@@ -17,13 +17,8 @@ import { DIMENSION_PATTERN } from './check';
 export type FullRecordFactory = () => Record<string, unknown>;
 
 export function fullRecordFactory(names: readonly string[]): FullRecordFactory | undefined {
-  if (names.length === 0 || !names.every((name) => DIMENSION_PATTERN.test(name))) return undefined;
-  const entries = names.map((name) => `${name}: 0`).join(', ');
-  try {
-    return new Function(`return { __proto__: null, ${entries} };`) as FullRecordFactory;
-  } catch {
-    return undefined; // e.g. node --disallow-code-generation-from-strings
-  }
+  if (names.length === 0) return undefined;
+  return literalFactory<FullRecordFactory>(names, '', (name) => `${name}: 0`, '__proto__: null, ');
 }
 
 export type JsonRecordFactory = (values: readonly unknown[]) => Record<string, unknown>;
@@ -39,11 +34,23 @@ export function jsonRecordFactory(
   names: readonly string[],
   slots: readonly number[],
 ): JsonRecordFactory | undefined {
+  return literalFactory<JsonRecordFactory>(names, 'values', (name, i) => `${name}: values[${slots[i]!}]`);
+}
+
+/**
+ * A function of `parameter` returning an object literal of one `entry` per name (after `prefix`), or
+ * undefined when a name is not of the dimension pattern or code generation is disallowed.
+ */
+function literalFactory<Factory>(
+  names: readonly string[],
+  parameter: string,
+  entry: (name: string, i: number) => string,
+  prefix = '',
+): Factory | undefined {
   if (!names.every((name) => DIMENSION_PATTERN.test(name))) return undefined;
-  const entries = names.map((name, i) => `${name}: values[${slots[i]!}]`).join(', ');
   try {
-    return new Function('values', `return { ${entries} };`) as JsonRecordFactory;
+    return new Function(parameter, `return { ${prefix}${names.map(entry).join(', ')} };`) as Factory;
   } catch {
-    return undefined;
+    return undefined; // e.g. node --disallow-code-generation-from-strings
   }
 }
