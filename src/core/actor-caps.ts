@@ -6,7 +6,7 @@
  */
 import { CapChainRange, MAX_CHAIN_LAYERS } from './cap-chain-range';
 import type { ItemChains } from './item-chains';
-import { PLACE_LAYER } from './item-checks';
+import { placeLayer } from './item-checks';
 import type { CompiledRule } from './registries';
 import type { AcrossPolicy, CapContribution, CapRange } from './types';
 
@@ -48,7 +48,7 @@ export class ActorCaps {
 
   /** Adds cap `outputs[output].caps[index]` of dimension `dim`, with its validated place and value. */
   add(dim: number, place: number, output: number, index: number, value: number): void {
-    const layer = place >>> PLACE_LAYER;
+    const layer = placeLayer(place);
     const { dims, heads } = this;
     const chain = dim * this.layerCount + layer;
     heads[chain] = this.chains.linkCap(output, index, heads[chain]!, place, value) + 1;

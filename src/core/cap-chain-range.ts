@@ -17,7 +17,7 @@
  */
 import type { ItemChains } from './item-chains';
 import { sumNeedsOrder } from './combine';
-import { MODE_CODES, PLACE_MODE } from './item-checks';
+import { MODE_CODES, placeMode } from './item-checks';
 import { compareCaps } from './order';
 import type { CompiledRule } from './registries';
 import type { AcrossPolicy, CapRange } from './types';
@@ -114,7 +114,7 @@ export class CapChainRange {
   private lone(k: number, rule: CompiledRule): void {
     const place = this.chains.code(k);
     const v = this.chains.value(k);
-    const code = (place >>> PLACE_MODE) & 7;
+    const code = placeMode(place);
     // A sum of one term is `v + 0` (as `(baseline ?? 0) + (additive ?? 0)`); HARD and OVERRIDE keep v.
     const bound = code <= ADDITIVE_CODE ? v + 0 : v;
     const overridden = code === OVERRIDE_CODE;
@@ -164,7 +164,7 @@ export class CapChainRange {
     for (let k = head - 1; k >= 0; k = chains.next(k)) {
       const place = chains.code(k);
       if ((place & 1) !== side) continue;
-      const code = (place >>> PLACE_MODE) & 7;
+      const code = placeMode(place);
       const v = chains.value(k);
       if (code === BASELINE_CODE) {
         baseline += v;

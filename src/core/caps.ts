@@ -109,7 +109,9 @@ export function boundLayer(
   return out;
 }
 
-export const CLAMP_DEFAULT = 'clamp_default';
+/** Exported by list, so that the folds here read the local binding (see item-checks.ts). */
+const CLAMP_DEFAULT = 'clamp_default';
+export { CLAMP_DEFAULT };
 
 /** The across-layer fold, visited in registry order; it also records which layer fixed each side. */
 export class RangeFold {

@@ -12,11 +12,13 @@ export interface BucketCounts {
   fractional: number;
 }
 
-// Bits of `BucketCounts.fractional` (and of the workspace's per-section copy of it).
-export const FRACTIONAL_FLAT = 1;
-export const FRACTIONAL_MULT = 2;
-export const FRACTIONAL_POST_ADD = 4;
-export const FRACTIONAL_OVERRIDE = 8;
+// Bits of `BucketCounts.fractional` (and of the workspace's per-section copy of it). Exported by list,
+// so that `needsOrderFor`, run for every section, reads the local bindings (see item-checks.ts).
+const FRACTIONAL_FLAT = 1;
+const FRACTIONAL_MULT = 2;
+const FRACTIONAL_POST_ADD = 4;
+const FRACTIONAL_OVERRIDE = 8;
+export { FRACTIONAL_FLAT, FRACTIONAL_MULT, FRACTIONAL_POST_ADD, FRACTIONAL_OVERRIDE };
 
 /** More int32 terms than this could sum past 2^53, where integers stop being exact. */
 const MAX_EXACT_INT32_TERMS = 1 << 22;

@@ -9,7 +9,7 @@
 import type { CompiledRegistries } from './registries';
 
 /** The buckets in pipeline order; a contribution's bucket code is its index here. */
-export const BUCKET_CODES = ['FLAT', 'MULT', 'POST_ADD', 'OVERRIDE'] as const;
+const BUCKET_CODES = ['FLAT', 'MULT', 'POST_ADD', 'OVERRIDE'] as const;
 /** Bucket code by `first character & 15`, where the four buckets' first letters differ. */
 const BUCKET_BY_LETTER = new Int32Array(16);
 BUCKET_CODES.forEach((bucket, code) => (BUCKET_BY_LETTER[bucket.charCodeAt(0) & 15] = code));
@@ -60,7 +60,7 @@ export function contributionBucketCode(c: unknown): number {
 }
 
 /** Cap modes by code; a cap's place (see `capPlace`) holds its mode's code. */
-export const MODE_CODES = ['BASELINE', 'ADDITIVE', 'HARD_MAX', 'HARD_MIN', 'OVERRIDE'] as const;
+const MODE_CODES = ['BASELINE', 'ADDITIVE', 'HARD_MAX', 'HARD_MIN', 'OVERRIDE'] as const;
 /** Kinds by side code: max 0, min 1. */
 const SIDES = ['max', 'min'] as const;
 /** Mode code by `(first ^ eighth character) & 15`, where the five modes differ. */
@@ -70,8 +70,22 @@ MODE_CODES.forEach((mode, code) => (MODE_BY_LETTERS[(mode.charCodeAt(0) ^ mode.c
 const SIDES_OF_MODE = new Int32Array([0b11, 0b11, 0b01, 0b10, 0b11]);
 
 /** Bit layout of a cap's place: `layer << PLACE_LAYER | mode code << PLACE_MODE | side`. */
-export const PLACE_LAYER = 4;
-export const PLACE_MODE = 1;
+const PLACE_LAYER = 4;
+const PLACE_MODE = 1;
+
+// Exported by list, not as `export const`: TypeScript's CommonJS output reads an exported `const`
+// through `exports` even in its own module, and the checks below read these for every item.
+export { BUCKET_CODES, MODE_CODES, PLACE_LAYER, PLACE_MODE };
+
+/** The layer index of a cap's place. */
+export function placeLayer(place: number): number {
+  return place >>> PLACE_LAYER;
+}
+
+/** The mode code of a cap's place. */
+export function placeMode(place: number): number {
+  return (place >>> PLACE_MODE) & 7;
+}
 
 /**
  * `isCapBody` that also says where the cap goes, as one int (`layer << PLACE_LAYER | mode code <<
