@@ -1,10 +1,11 @@
 /**
- * `bench:core` and `bench:pool` as engineers run them (the built scripts, on a small standard
+ * `bench:core`, `bench:core-ab` and `bench:pool` as engineers run them (the built scripts, on a small standard
  * workload): the JSON line the issue asks for, the pool's results checked against the main thread's,
  * and no figures when an actor does not resolve. Figures are not asserted: benchmarks prove speed,
  * tests do not.
  */
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { assertBuilt, linesOf, TempDir } from '../support/cli';
 import { generateWorkload } from '../support/cluster';
@@ -67,6 +68,56 @@ describe('bench:core', () => {
     const run = bench('core-bench', ['--input', workload, '--registry', 'nope.yaml']);
     expect(run.code).toBe(1);
     expect(run.stderr).toBe('bench:core: REGISTRY_LOAD_FAILED: cannot read: ENOENT (nope.yaml)\n');
+  });
+});
+
+describe('bench:core-ab', () => {
+  it('compares two builds in pairs of runs and ends with the effect, its standard error and both means', () => {
+    // This build against itself: an A/A comparison, whose effect is noise around 0.
+    const args = ['--base', repoRoot, '--input', workload, '--pairs', '2', '--rounds', '2', '--json'];
+    const run = bench('core-ab', args);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const summary = lastJson(run.stdout);
+    expect(summary).toMatchObject({ actors: 40, pairs: 2, rounds: 2, block: 50 });
+    for (const key of ['base_us_per_actor', 'changed_us_per_actor', 'standard_error_us'])
+      expect(summary[key]).toBeGreaterThan(0);
+    expect(Number.isFinite(summary.effect_us_per_actor)).toBe(true);
+    expect(run.stdout).toMatch(/^ +1 +\S+ \/ \S+ +\S+ \/ \S+ +-?[\d.]+$/m);
+    expect(run.stdout).toMatch(/^ +2 /m);
+  });
+
+  it('names a --base that holds no build, exit 1', () => {
+    const run = bench('core-ab', ['--base', tmp.dir, '--input', workload]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      `bench:core-ab: --base ${tmp.dir}: no build there (neither dist/src/core/index.js nor ` +
+        'src/core/index.js); run npm ci and npm run build in it\n',
+    );
+  });
+
+  it('reports no figures when the two builds do not write the same JSON, naming the first line', () => {
+    // A copy of this build whose snapshots carry another Version.
+    const other = path.join(tmp.dir, 'other');
+    fs.cpSync(path.join(repoRoot, 'dist', 'src'), path.join(other, 'dist', 'src'), { recursive: true });
+    fs.symlinkSync(path.join(repoRoot, 'node_modules'), path.join(other, 'node_modules'));
+    const resolveJs = path.join(other, 'dist', 'src', 'core', 'resolve.js');
+    const source = fs.readFileSync(resolveJs, 'utf8');
+    expect(source).toContain('Version: actorVersion }');
+    fs.writeFileSync(resolveJs, source.replace('Version: actorVersion }', 'Version: actorVersion + 1 }'));
+    const run = bench('core-ab', ['--base', other, '--input', workload, '--json']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      'bench:core-ab: line 1: the two builds write different JSON (or one fails); no figures\n',
+    );
+    expect(run.stdout).not.toContain('"effect_us_per_actor"');
+  });
+
+  it('--help prints how to run it and what it measures', () => {
+    const run = bench('core-ab', ['--help']);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toMatch(/^Two builds of the core[\s\S]*\n {2}npm run bench:core-ab -- --base DIR \[/);
+    expect(run.stdout).not.toMatch(/^ ?\*|\*\//m);
   });
 });
 
