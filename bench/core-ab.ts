@@ -22,7 +22,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_CAP_LAYERS_FILE, DEFAULT_REGISTRY_FILE } from '../src/registry';
-import type { CompiledRegistries, SnapshotForJson } from '../src/core';
+import { parseActorLine, type CompiledRegistries, type SnapshotForJson } from '../src/core';
 import { HELP_OPTION, printHelpAndExit } from './bench-help';
 import { pairEffect, summarizeEffects, type RunResult } from './paired-effect';
 import {
@@ -90,7 +90,7 @@ function runRound(
   for (let i = 0; i < lines.length; i++) {
     const which = (((i / block) | 0) + round) & 1;
     const build = builds[which];
-    const actor = JSON.parse(lines[i]!) as { subsystems: unknown; version: unknown };
+    const actor = parseActorLine(lines[i]!);
     const start = process.hrtime.bigint();
     const snapshot = build.resolve(actor.subsystems, build.registries, actor.version);
     const ns = Number(process.hrtime.bigint() - start);
@@ -132,18 +132,27 @@ async function runChild(
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
-/** The first actor line whose two resolves differ (in JSON, or in failing), or undefined. */
-function firstDifference(lines: readonly string[], base: Build, changed: Build): number | undefined {
-  const outcome = (build: Build, line: string): string => {
-    const actor = JSON.parse(line) as { subsystems: unknown; version: unknown };
-    try {
-      return JSON.stringify(build.resolve(actor.subsystems, build.registries, actor.version));
-    } catch (err) {
-      return `error: ${(err as Error).message}`;
-    }
-  };
-  for (let i = 0; i < lines.length; i++)
-    if (outcome(base, lines[i]!) !== outcome(changed, lines[i]!)) return i;
+/**
+ * The index of the first actor line whose two resolves differ (in JSON, or in failing), or undefined; a
+ * line that is not an actor throws, naming its line.
+ */
+function firstDifference(
+  lines: readonly string[],
+  lineNumbers: readonly number[],
+  base: Build,
+  changed: Build,
+): number | undefined {
+  for (let i = 0; i < lines.length; i++) {
+    const actor = parseActorLine(lines[i]!, lineNumbers[i]);
+    const outcome = (build: Build): string => {
+      try {
+        return JSON.stringify(build.resolve(actor.subsystems, build.registries, actor.version));
+      } catch (err) {
+        return `error: ${(err as Error).message}`;
+      }
+    };
+    if (outcome(base) !== outcome(changed)) return i;
+  }
   return undefined;
 }
 
@@ -202,7 +211,12 @@ async function main(): Promise<void> {
     `core A/B: ${lines.length} actors from ${workload.source}; base ${baseRoot} against ${changedRoot}; ` +
       `${pairs} pairs of runs, ${rounds} rounds each, blocks of ${block}`,
   );
-  const differing = firstDifference(lines, loadBuild(baseRoot, files), loadBuild(changedRoot, files));
+  const differing = firstDifference(
+    lines,
+    workload.lineNumbers,
+    loadBuild(baseRoot, files),
+    loadBuild(changedRoot, files),
+  );
   if (differing !== undefined) {
     throw new Error(
       `line ${workload.lineNumbers[differing]}: the two builds write different JSON (or one fails); no figures`,
