@@ -3,8 +3,8 @@
  * last one win. One pass over text that `JSON.parse` has already accepted, so it only tracks strings,
  * brackets and which strings are keys: linear, where asking the YAML parser costs time quadratic in
  * an object's keys (a registry of 10,000 dimensions took seconds). Registry files and the CLI's
- * one-actor input refuse such keys; `--jsonl` streams do not look (~75 µs per standard actor, more
- * than its parse).
+ * one-actor input refuse such keys; `--jsonl` streams do not look (~50 µs per standard actor, most of
+ * its parse's time).
  */
 import { lineAndColumn } from '../core';
 
@@ -22,39 +22,126 @@ const OPEN_ARRAY = 0x5b;
 const CLOSE_ARRAY = 0x5d;
 const COMMA = 0x2c;
 
+/**
+ * An object's keys are compared with each new one in turn up to this many; past it they go into a Set,
+ * so that a registry's object of 10,000 dimensions stays linear.
+ */
+const KEYS_COMPARED_IN_TURN = 16;
+
 /** For text that `JSON.parse` accepts: its first duplicate key, or undefined. */
 export function findDuplicateJsonKey(text: string): DuplicateKey | undefined {
-  // One entry per open bracket: the keys seen so far in an object, null for an array.
-  const open: (Set<string> | null)[] = [];
+  const open = new OpenObjects(text);
   // In an object, a string is a key when it follows `{` or `,`; elsewhere it is a value.
   let expectKey = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
       let end = i + 1;
-      while (text.charCodeAt(end) !== QUOTE) end += text.charCodeAt(end) === BACKSLASH ? 2 : 1;
+      let escaped = false;
+      for (let d = text.charCodeAt(end); d !== QUOTE; d = text.charCodeAt(end)) {
+        if (d === BACKSLASH) {
+          escaped = true;
+          end += 2;
+        } else end++;
+      }
       if (expectKey) {
-        const literal = text.slice(i, end + 1);
-        const key = literal.includes('\\') ? (JSON.parse(literal) as string) : literal.slice(1, -1);
-        const keys = open[open.length - 1]!;
-        if (keys.has(key)) return { key, offset: i };
-        keys.add(key);
+        if (!open.addKey(i, end, escaped)) return { key: decode(text, i, end), offset: i };
         expectKey = false;
       }
       i = end;
     } else if (c === OPEN_OBJECT) {
-      open.push(new Set());
+      open.openObject();
       expectKey = true;
     } else if (c === OPEN_ARRAY) {
-      open.push(null);
+      open.openArray();
     } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
-      open.pop();
+      open.close();
       expectKey = false;
     } else if (c === COMMA) {
-      expectKey = open[open.length - 1] instanceof Set;
+      expectKey = open.inObject();
     }
   }
   return undefined;
+}
+
+/**
+ * The keys of the objects open at a point of the scan, innermost last. Kept as offsets into the text,
+ * not as strings: slicing and hashing every key cost two thirds of the scan, and an object holds a
+ * handful of keys, compared in turn.
+ */
+class OpenObjects {
+  /** At `keys[k]` a key's opening quote, at `keys[k + 1]` its closing one. */
+  private readonly keys: number[] = [];
+  /** One entry per open bracket: where its keys start in `keys`, or -1 for an array. */
+  private readonly starts: number[] = [];
+  /** Per open bracket, the keys of an object past KEYS_COMPARED_IN_TURN, decoded. */
+  private readonly sets: (Set<string> | undefined)[] = [];
+  /** Whether a key so far held an escape: from then on keys are compared decoded (rare in practice). */
+  private escapes = false;
+
+  constructor(private readonly text: string) {}
+
+  openObject(): void {
+    this.starts.push(this.keys.length);
+    this.sets.push(undefined);
+  }
+
+  openArray(): void {
+    this.starts.push(-1);
+    this.sets.push(undefined);
+  }
+
+  close(): void {
+    const from = this.starts.pop()!;
+    this.sets.pop();
+    if (from >= 0) this.keys.length = from;
+  }
+
+  /** Whether the innermost open bracket is an object's. */
+  inObject(): boolean {
+    return this.starts[this.starts.length - 1]! >= 0;
+  }
+
+  /** Adds the key literal `text[at, end]` (quote to quote) to the innermost object; false if it holds it. */
+  addKey(at: number, end: number, escaped: boolean): boolean {
+    const { keys, text } = this;
+    this.escapes ||= escaped;
+    const top = this.starts.length - 1;
+    const from = this.starts[top]!;
+    let set = this.sets[top];
+    if (set === undefined && keys.length - from < 2 * KEYS_COMPARED_IN_TURN) {
+      for (let k = from; k < keys.length; k += 2)
+        if (this.sameKey(keys[k]!, keys[k + 1]!, at, end)) return false;
+      keys.push(at, end);
+      return true;
+    }
+    if (set === undefined) {
+      set = new Set();
+      for (let k = from; k < keys.length; k += 2) set.add(decode(text, keys[k]!, keys[k + 1]!));
+      this.sets[top] = set;
+    }
+    const key = decode(text, at, end);
+    if (set.has(key)) return false;
+    set.add(key);
+    return true;
+  }
+
+  /** Whether the literals `text[a, aEnd]` and `text[b, bEnd]` (quote to quote) are the same key. */
+  private sameKey(a: number, aEnd: number, b: number, bEnd: number): boolean {
+    const text = this.text;
+    // "a\u0062" is the key "ab": where escapes occur, compare what the literals decode to.
+    if (this.escapes) return decode(text, a, aEnd) === decode(text, b, bEnd);
+    const length = aEnd - a;
+    if (bEnd - b !== length) return false;
+    for (let m = 1; m < length; m++) if (text.charCodeAt(a + m) !== text.charCodeAt(b + m)) return false;
+    return true;
+  }
+}
+
+/** The string the literal `text[from, end]` (quote to quote) stands for. */
+function decode(text: string, from: number, end: number): string {
+  const literal = text.slice(from, end + 1);
+  return literal.includes('\\') ? (JSON.parse(literal) as string) : literal.slice(1, -1);
 }
 
 /** For text that `JSON.parse` accepts: why it must not be read as it parses (a repeated key), or undefined. */
