@@ -3,7 +3,7 @@
  * lines chunk by chunk (no whole-file buffer), output is batched and written with backpressure.
  */
 import type { Writable } from 'node:stream';
-import { resolveLineToJson, type CompiledRegistries } from '../core';
+import { resolveLineToJson, type CompiledRegistries, type LineTextCheck } from '../core';
 import { writeWithBackpressure } from './cli-io';
 import type { SourceLine } from './source-lines';
 
@@ -35,11 +35,13 @@ export interface JsonlStats {
 /**
  * Resolves every non-blank line of `lines` into one output line on `out`, in input order. Line numbers
  * count physical lines, blank ones included. A bad line becomes an error line; the rest still resolve.
+ * A line that parses but that `checkText` refuses (`--strict-keys`: a repeated key) is a bad line too.
  */
 export async function resolveJsonl(
   lines: AsyncIterable<SourceLine>,
   registries: CompiledRegistries,
   out: Writable,
+  checkText?: LineTextCheck,
 ): Promise<JsonlStats> {
   const stats: JsonlStats = { actors: 0, errors: 0, lines: 0 };
   let batch = '';
@@ -49,7 +51,7 @@ export async function resolveJsonl(
     // A line that could not be read as sent is not resolved: its text, actorId included, is not it.
     const json =
       line.problem === undefined
-        ? resolveLineToJson(line.text, registries, line.lineNumber)
+        ? resolveLineToJson(line.text, registries, line.lineNumber, checkText)
         : JSON.stringify({ actorId: null, error: line.problem.toJSON() });
     stats.actors++;
     if (isErrorLine(json)) stats.errors++;

@@ -116,16 +116,19 @@ export function parseJsonInput(text: string, file: string): unknown {
     );
   }
   // JSON.parse keeps a repeated key's last value; in a file written by hand that hides a mistake.
-  const repeated = repeatedKeyReason(text);
+  const repeated = repeatedKeyProblem(text);
   if (repeated !== undefined)
-    throw new ActorCoreError(
-      'INVALID_JSON',
-      `not valid input: ${repeated}; only its last value would count`,
-      {
-        file,
-      },
-    );
+    throw new ActorCoreError('INVALID_JSON', `not valid input: ${repeated}`, { file });
   return value;
+}
+
+/**
+ * For text `JSON.parse` accepted: the key it repeats in one object and where, as a problem; or
+ * undefined. `oneLine` for a line of JSON lines (see `repeatedKeyReason`).
+ */
+export function repeatedKeyProblem(text: string, oneLine = false): string | undefined {
+  const repeated = repeatedKeyReason(text, oneLine);
+  return repeated === undefined ? undefined : `${repeated}; only its last value would count`;
 }
 
 /** The input of `resolve FILE` and `explain`: a JSON array of SubsystemOutput (its items checked later). */

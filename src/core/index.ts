@@ -18,4 +18,4 @@ export type {
 export { DIMENSION_PATTERN } from './check';
 export { jsonErrorPosition, lineAndColumn } from './json-position';
 export { parseActorLine, resolveActorLine, resolveActorLineForJson, resolveLineToJson } from './resolve-line';
-export type { ActorLine, LineResult, LineResultForJson } from './resolve-line';
+export type { ActorLine, LineResult, LineResultForJson, LineTextCheck } from './resolve-line';

@@ -26,8 +26,18 @@ export type LineResult = { actorId: string | null; snapshot: Snapshot } | LineEr
 /** `LineResult` for `JSON.stringify` at once: its snapshot is a `SnapshotForJson`. */
 export type LineResultForJson = { actorId: string | null; snapshot: SnapshotForJson } | LineError;
 
-/** Parses one line; a line that is not an actor object throws ActorCoreError naming it. */
-export function parseActorLine(text: string, lineNumber?: number): ActorLine {
+/**
+ * A check of a line's text that `JSON.parse` does not make, run once the line parsed: why the line must
+ * not be read as it parsed (e.g. a key repeated in one object, whose last value alone would count), or
+ * undefined.
+ */
+export type LineTextCheck = (text: string) => string | undefined;
+
+/**
+ * Parses one line; a line that is not an actor object throws ActorCoreError naming it, and so does one
+ * that `checkText` refuses.
+ */
+export function parseActorLine(text: string, lineNumber?: number, checkText?: LineTextCheck): ActorLine {
   const where = lineNumber === undefined ? {} : { line: lineNumber };
   let parsed: unknown;
   try {
@@ -41,6 +51,8 @@ export function parseActorLine(text: string, lineNumber?: number): ActorLine {
       where,
     );
   }
+  const refused = checkText?.(text);
+  if (refused !== undefined) throw new ActorCoreError('INVALID_JSON', `not valid input: ${refused}`, where);
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new ActorCoreError(
       'INVALID_TYPE',
@@ -82,8 +94,9 @@ export function resolveActorLineForJson(
   text: string,
   registries: CompiledRegistries,
   lineNumber?: number,
+  checkText?: LineTextCheck,
 ): LineResultForJson {
-  return resolveLine(text, registries, lineNumber, resolveSnapshotForJson);
+  return resolveLine(text, registries, lineNumber, resolveSnapshotForJson, checkText);
 }
 
 function resolveLine(
@@ -91,10 +104,11 @@ function resolveLine(
   registries: CompiledRegistries,
   lineNumber: number | undefined,
   resolve: (outputs: unknown, registries: CompiledRegistries, version: unknown) => SnapshotForJson,
+  checkText?: LineTextCheck,
 ): LineResultForJson {
   let actorId: string | null = null;
   try {
-    const actor = parseActorLine(text, lineNumber);
+    const actor = parseActorLine(text, lineNumber, checkText);
     actorId = actor.actorId;
     return { actorId, snapshot: resolve(actor.subsystems, registries, actor.version) };
   } catch (err) {
@@ -110,6 +124,11 @@ function resolveLine(
 }
 
 /** Same as `resolveActorLine`, serialized: the text of one output line (no newline). */
-export function resolveLineToJson(text: string, registries: CompiledRegistries, lineNumber?: number): string {
-  return JSON.stringify(resolveActorLineForJson(text, registries, lineNumber));
+export function resolveLineToJson(
+  text: string,
+  registries: CompiledRegistries,
+  lineNumber?: number,
+  checkText?: LineTextCheck,
+): string {
+  return JSON.stringify(resolveActorLineForJson(text, registries, lineNumber, checkText));
 }

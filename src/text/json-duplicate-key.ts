@@ -144,10 +144,14 @@ function decode(text: string, from: number, end: number): string {
   return literal.includes('\\') ? (JSON.parse(literal) as string) : literal.slice(1, -1);
 }
 
-/** For text that `JSON.parse` accepts: why it must not be read as it parses (a repeated key), or undefined. */
-export function repeatedKeyReason(text: string): string | undefined {
+/**
+ * For text that `JSON.parse` accepts: why it must not be read as it parses (a repeated key), or
+ * undefined. The place is a line and column, or only a column for one line of JSON lines (`oneLine`),
+ * whose line number its error line carries.
+ */
+export function repeatedKeyReason(text: string, oneLine = false): string | undefined {
   const duplicate = findDuplicateJsonKey(text);
   if (duplicate === undefined) return undefined;
-  const where = lineAndColumn(text, duplicate.offset);
+  const where = oneLine ? `column ${duplicate.offset + 1}` : lineAndColumn(text, duplicate.offset);
   return `key ${JSON.stringify(duplicate.key)} appears twice in one object (${where})`;
 }

@@ -95,6 +95,30 @@ describe('resolveJsonl', () => {
     );
   });
 
+  it('runs a line check only on lines that parse, and makes a refused line an error line', async () => {
+    const input = [actor('a', 1), '{"actorId": "x",', actor('b', 2)];
+    const sink = new SlowSink();
+    const checked: string[] = [];
+    const refuseB = (text: string): string | undefined => {
+      checked.push(text);
+      return text.includes('"b"') ? 'b is refused here' : undefined;
+    };
+    const stats = await resolveJsonl(fromArray(input), registries, sink, refuseB);
+    expect(stats).toEqual({ actors: 3, errors: 2, lines: 3 });
+    expect(checked).toEqual([input[0], input[2]]);
+    const out = sink.received
+      .join('')
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(out[0]).toMatchObject({ actorId: 'a', snapshot: { Primary: { strength: 1 } } });
+    expect(out[1]).toMatchObject({ actorId: null, error: { code: 'INVALID_JSON', line: 2 } });
+    expect(out[2]).toEqual({
+      actorId: null,
+      error: { code: 'INVALID_JSON', message: 'not valid input: b is refused here', line: 3 },
+    });
+  });
+
   it('waits for drain instead of writing into a full stream', async () => {
     const input = Array.from({ length: 3000 }, (_, i) => actor(`actor-${i}`, i));
     const sink = new SlowSink();

@@ -266,6 +266,32 @@ describe('actor-core main, in process', () => {
     );
   });
 
+  it('makes with --strict-keys a line that repeats a key an error line, which without it reads the last value', async () => {
+    const line = (id: string): string => JSON.stringify({ actorId: id, version: 1, subsystems: outputs });
+    const repeated = line('twice').replace('"version":1', '"version":1,"version":2');
+    const lines = [line('a'), repeated, line('b')].join('\n');
+    const parse = (stdout: string): Record<string, unknown>[] =>
+      stdout
+        .trimEnd()
+        .split('\n')
+        .map((text) => JSON.parse(text) as Record<string, unknown>);
+    const strict = await run(['resolve', '--jsonl', '--strict-keys', '--registry', registryFile], lines);
+    expect(strict.code).toBe(0);
+    const results = parse(strict.stdout);
+    expect(results.map((r) => r.actorId)).toEqual(['a', null, 'b']);
+    const column = repeated.indexOf('"version"', repeated.indexOf('"version"') + 1) + 1;
+    expect(results[1]!.error).toEqual({
+      code: 'INVALID_JSON',
+      message: `not valid input: key "version" appears twice in one object (column ${column}); only its last value would count`,
+      line: 2,
+    });
+    const lenient = await run(['resolve', '--jsonl', '--registry', registryFile], lines);
+    expect(parse(lenient.stdout)[1]).toMatchObject({ actorId: 'twice', snapshot: { Version: 2 } });
+    expect((await run(['resolve', '--strict-keys'])).stderr).toBe(
+      'actor-core: --strict-keys needs --jsonl: without it, a repeated key is always refused\n',
+    );
+  });
+
   it('counts --max-line-mb in MiB: a line of some KiB is well under 1', async () => {
     const wide = `${JSON.stringify({ actorId: 'wide', version: 1, subsystems: outputs })}${' '.repeat(8 * 1024)}`;
     const result = await run(['resolve', '--jsonl', '--max-line-mb', '1', '--registry', registryFile], wide);
