@@ -3,8 +3,8 @@
  * last one win. One pass over text that `JSON.parse` has already accepted, so it only tracks strings,
  * brackets and which strings are keys: linear, where asking the YAML parser costs time quadratic in
  * an object's keys (a registry of 10,000 dimensions took seconds). Registry files and the CLI's
- * one-actor input refuse such keys; `--jsonl` streams do not look (~50 µs per standard actor, most of
- * its parse's time).
+ * one-actor input refuse such keys; `--jsonl` streams look only with `--strict-keys` (~45 µs per
+ * standard actor, most of its parse's time).
  */
 import { lineAndColumn } from '../core';
 
