@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import { MAX_ACTOR_ID_LENGTH, checkActorId } from '../adapters/pg/actor-id';
 import { fieldPath, findJsonTextProblem, isUnstorableText, MAX_JSON_DEPTH } from '../adapters/storable-json';
 import { isActorCoreError } from '../core/errors';
-import { repeatedKeyReason } from '../text/json-duplicate-key';
+import { repeatedKeyProblem } from '../text/json-duplicate-key';
 import { ApiError } from './api-error';
 import { bodyText } from './json-body-parser';
 
@@ -75,13 +75,8 @@ export function jsonBody(req: Request): unknown {
   }
   checkJsonText(req.body);
   const text = bodyText(req);
-  const repeated = text === undefined ? undefined : repeatedKeyReason(text);
-  if (repeated !== undefined)
-    throw new ApiError(
-      400,
-      'INVALID_BODY',
-      `the body repeats a key: ${repeated}; only its last value would count`,
-    );
+  const repeated = text === undefined ? undefined : repeatedKeyProblem(text);
+  if (repeated !== undefined) throw new ApiError(400, 'INVALID_BODY', `the body repeats a key: ${repeated}`);
   return req.body;
 }
 

@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import { ActorCoreError, isActorCoreError, jsonErrorPosition } from '../core';
-import { repeatedKeyReason } from '../text/json-duplicate-key';
+import { repeatedKeyProblem } from '../text/json-duplicate-key';
 import { firstNonUtf8Line } from '../text/utf8-lines';
 import { oneLine } from './cli-io';
 
@@ -120,15 +120,6 @@ export function parseJsonInput(text: string, file: string): unknown {
   if (repeated !== undefined)
     throw new ActorCoreError('INVALID_JSON', `not valid input: ${repeated}`, { file });
   return value;
-}
-
-/**
- * For text `JSON.parse` accepted: the key it repeats in one object and where, as a problem; or
- * undefined. `oneLine` for a line of JSON lines (see `repeatedKeyReason`).
- */
-export function repeatedKeyProblem(text: string, oneLine = false): string | undefined {
-  const repeated = repeatedKeyReason(text, oneLine);
-  return repeated === undefined ? undefined : `${repeated}; only its last value would count`;
 }
 
 /** The input of `resolve FILE` and `explain`: a JSON array of SubsystemOutput (its items checked later). */

@@ -10,7 +10,8 @@ import {
 } from './common-options';
 import { resolveJsonl, type JsonlStats } from './jsonl-stream';
 import { DEFAULT_MAX_LINE_BYTES, sourceLines } from './source-lines';
-import { inputChunks, inputName, parseOutputsInput, readInputText, repeatedKeyProblem } from './read-input';
+import { repeatedKeyProblem } from '../text/json-duplicate-key';
+import { inputChunks, inputName, parseOutputsInput, readInputText } from './read-input';
 
 interface ResolveOptions extends RegistryOptions {
   version?: number;

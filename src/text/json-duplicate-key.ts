@@ -155,3 +155,12 @@ export function repeatedKeyReason(text: string, oneLine = false): string | undef
   const where = oneLine ? `column ${duplicate.offset + 1}` : lineAndColumn(text, duplicate.offset);
   return `key ${JSON.stringify(duplicate.key)} appears twice in one object (${where})`;
 }
+
+/**
+ * `repeatedKeyReason` as a problem with the input: what it would cost to read it anyway (the CLI's
+ * inputs, `--strict-keys` lines, the API's bodies).
+ */
+export function repeatedKeyProblem(text: string, oneLine = false): string | undefined {
+  const repeated = repeatedKeyReason(text, oneLine);
+  return repeated === undefined ? undefined : `${repeated}; only its last value would count`;
+}
