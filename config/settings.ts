@@ -17,7 +17,8 @@ import { applyEnvOverrides } from './env-overrides';
 import { configFiles, loadLayers } from './load-yaml';
 import { Origins } from './origins';
 import { usableCpus } from './usable-cpus';
-import { crossCheck, validateTree, WORKER_LANES, type ConfigTree, type TrustProxy } from './schema';
+import type { TrustProxy } from './field-parsers';
+import { crossCheck, validateTree, WORKER_LANES, type ConfigTree } from './schema';
 import type { Env } from './tree';
 
 export { ConfigError, isConfigError } from './config-error';
