@@ -3,6 +3,7 @@
  * built only when something is wrong, so the happy path allocates nothing.
  */
 import { ActorCoreError, type ErrorCode, type ErrorLocation } from './errors';
+import { member, quote } from './quote';
 
 export type Path = () => string;
 
@@ -118,7 +119,7 @@ export function checkDimension(v: unknown, path: Path, where: ErrorLocation): st
   const name = requireString(v, path, where);
   if (!DIMENSION_PATTERN.test(name)) {
     const field = path();
-    fail('INVALID_DIMENSION', `${field} ${JSON.stringify(name)} does not match ^[a-z][a-z0-9_]*$`, {
+    fail('INVALID_DIMENSION', `${field} ${quote(name)} does not match ^[a-z][a-z0-9_]*$`, {
       ...where,
       field,
     });
@@ -128,12 +129,12 @@ export function checkDimension(v: unknown, path: Path, where: ErrorLocation): st
 }
 
 export function unknownField(key: string, path: Path, where: ErrorLocation): never {
-  const field = `${path()}.${key}`;
+  const field = member(path(), key);
   return fail('UNKNOWN_FIELD', `${field} is not a known field`, { ...where, field });
 }
 
 export function describeValue(v: unknown): string {
   if (typeof v === 'number') return String(v);
-  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'string') return quote(v);
   return typeName(v);
 }

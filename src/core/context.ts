@@ -1,6 +1,7 @@
 /** Context packs (AGGREGATION.md, step 3): merging the packs subsystems send, and applying one to a value. */
 import { ActorCoreError } from './errors';
 import { compareValues } from './order';
+import { member } from './quote';
 import type { MergedPack, ModifierPack, SubsystemOutput } from './types';
 
 interface SourcedPack {
@@ -70,8 +71,8 @@ function checkFinite(sum: number, name: string, field: 'additive_percent' | 'pos
   if (sum - sum === 0) return; // finite
   throw new ActorCoreError(
     'NON_FINITE_RESULT',
-    `Context.${name}.${field} is not finite: the packs' ${field} values sum past ±1.8e308`,
-    { field: `Context.${name}.${field}` },
+    `${member('Context', name)}.${field} is not finite: the packs' ${field} values sum past ±1.8e308`,
+    { field: `${member('Context', name)}.${field}` },
   );
 }
 

@@ -1,4 +1,5 @@
 /** Typed errors: `code` says what went wrong, the other fields say where. */
+import { quote } from './quote';
 
 export type ErrorCode =
   // input (permanent: retrying the same input gives the same error)
@@ -120,9 +121,13 @@ export class ActorCoreError extends Error {
   }
 }
 
-/** A name as the location list shows it: quoted when empty or when it holds what would blur the list. */
+/**
+ * A name as the location list shows it: quoted when empty or when it holds what would blur the list
+ * (spaces, commas, parentheses, quotes, invisible characters), and cut when very long.
+ */
 function shownName(name: string): string {
-  return name === '' || /[\s,()"]/.test(name) ? JSON.stringify(name) : name;
+  const quoted = quote(name);
+  return name === '' || /[\s,()]/.test(name) || quoted !== `"${name}"` ? quoted : name;
 }
 
 export function isActorCoreError(err: unknown): err is ActorCoreError {

@@ -12,6 +12,7 @@ import type {
   Operator,
 } from './types';
 import {
+  describeValue,
   DIMENSION_PATTERN,
   fail,
   requireArray,
@@ -21,6 +22,7 @@ import {
   requireString,
   unknownField,
 } from './check';
+import { member, quote } from './quote';
 
 export interface CompiledRule {
   readonly usePipeline: boolean;
@@ -77,16 +79,12 @@ export function validateCombinerRegistry(value: unknown): CombinerRegistrySource
   }
   const dimensions = requireObject(source.dimensions, () => 'dimensions', {});
   for (const name in dimensions) {
-    const base = `dimensions.${name}`;
+    const base = member('dimensions', name);
     if (!DIMENSION_PATTERN.test(name)) {
-      fail(
-        'INVALID_DIMENSION',
-        `${base}: dimension name ${JSON.stringify(name)} does not match ^[a-z][a-z0-9_]*$`,
-        {
-          dimension: name,
-          field: base,
-        },
-      );
+      fail('INVALID_DIMENSION', `${base}: dimension name ${quote(name)} does not match ^[a-z][a-z0-9_]*$`, {
+        dimension: name,
+        field: base,
+      });
     }
     const where = { dimension: name };
     const rule = requireObject(dimensions[name], () => base, where);
@@ -99,7 +97,7 @@ export function validateCombinerRegistry(value: unknown): CombinerRegistrySource
       const field = `${base}.operator`;
       fail(
         'UNKNOWN_OPERATOR',
-        `${field} must be one of SUM, MAX, MIN, AVERAGE, MULTIPLY, got ${JSON.stringify(rule.operator)}`,
+        `${field} must be one of SUM, MAX, MIN, AVERAGE, MULTIPLY, got ${describeValue(rule.operator)}`,
         {
           ...where,
           field,
@@ -126,24 +124,20 @@ export function validateCapLayerRegistry(value: unknown): CapLayerRegistrySource
     if (name.trim() === '' || name.trim() !== name || /\p{C}/u.test(name))
       fail(
         'INVALID_LAYER_NAME',
-        `order[${i}]: a layer name is non-empty, without surrounding spaces or control or invisible characters, got ${JSON.stringify(name)}`,
+        `order[${i}]: a layer name is non-empty, without surrounding spaces or control or invisible characters, got ${quote(name)}`,
         { field: `order[${i}]` },
       );
     if (seen.has(name))
-      fail('DUPLICATE_LAYER', `order[${i}]: layer ${JSON.stringify(name)} appears twice`, {
+      fail('DUPLICATE_LAYER', `order[${i}]: layer ${quote(name)} appears twice`, {
         field: `order[${i}]`,
       });
     seen.add(name);
   });
   const policy = requireString(source.across_policy, () => 'across_policy', {});
   if (!POLICIES.has(policy)) {
-    fail(
-      'UNKNOWN_POLICY',
-      `across_policy must be INTERSECT or PRIORITIZED_OVERRIDE, got ${JSON.stringify(policy)}`,
-      {
-        field: 'across_policy',
-      },
-    );
+    fail('UNKNOWN_POLICY', `across_policy must be INTERSECT or PRIORITIZED_OVERRIDE, got ${quote(policy)}`, {
+      field: 'across_policy',
+    });
   }
   return source as unknown as CapLayerRegistrySource;
 }

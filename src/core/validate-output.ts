@@ -21,6 +21,7 @@ import {
   wrongChoice,
   type Path,
 } from './check';
+import { member, quote } from './quote';
 
 const BUCKETS = new Set(['FLAT', 'MULT', 'POST_ADD', 'OVERRIDE']);
 const MODES = new Set(['BASELINE', 'ADDITIVE', 'HARD_MAX', 'HARD_MIN', 'OVERRIDE']);
@@ -236,7 +237,7 @@ export function diagnoseCap(
     const field = `${base}.scope`;
     fail(
       'UNKNOWN_SCOPE',
-      `${field} ${JSON.stringify(scope)}${cap.scope === undefined ? ' (the default)' : ''} is not a layer of the cap layer registry (${registries.layers.join(', ')})`,
+      `${field} ${quote(scope)}${cap.scope === undefined ? ' (the default)' : ''} is not a layer of the cap layer registry (${registries.layers.join(', ')})`,
       { ...at, field },
     );
   }
@@ -255,7 +256,7 @@ export function diagnoseCap(
 function validateContext(value: unknown, base: string, where: ErrorLocation): void {
   const context = requireObject(value, () => base, where);
   for (const name in context) {
-    const path: Path = () => `${base}.${name}`;
+    const path: Path = () => member(base, name);
     const pack = requireObject(context[name], path, where);
     for (const key in pack) {
       if (key !== 'additive_percent' && key !== 'multipliers' && key !== 'post_add')

@@ -80,7 +80,7 @@ describe('combiner registry validation at load time', () => {
     expectRegistryRejected(combiner, undefined, {
       code: 'INVALID_DIMENSION',
       dimension: 'Move-Speed',
-      field: 'dimensions.Move-Speed',
+      field: 'dimensions["Move-Speed"]',
     });
   });
 

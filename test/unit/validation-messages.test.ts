@@ -121,3 +121,56 @@ describe('the message of a value outside a field’s few choices', () => {
     expect(err.message).toBe('subsystems[1].meta must be an object, got array');
   });
 });
+
+describe('input text shown in messages and paths', () => {
+  it('writes a key that does not read as a name in brackets, quoted, so that each step of the path is one key', () => {
+    const dotted = withField([1, 'context', 'a.b'], { multipliers: [0] });
+    expectRejected(dotted, {
+      code: 'INVALID_MULTIPLIER',
+      subsystem: 'items',
+      field: 'subsystems[1].context["a.b"].multipliers[0]',
+    });
+    const empty = withField([1, 'context', ''], { boost: 1 });
+    expectRejected(empty, {
+      code: 'UNKNOWN_FIELD',
+      subsystem: 'items',
+      field: 'subsystems[1].context[""].boost',
+    });
+    const spaced = withField([1, 'primary', 0, 'x y'], 1);
+    expectRejected(spaced, {
+      code: 'UNKNOWN_FIELD',
+      subsystem: 'items',
+      dimension: 'strength',
+      field: 'subsystems[1].primary[0]["x y"]',
+    });
+  });
+
+  it('escapes the characters a reader cannot see, so that a name that looks valid reads as what it is', () => {
+    const err = expectRejected(withField([1, 'primary', 0, 'dimension'], 'strength\u200b'), {
+      code: 'INVALID_DIMENSION',
+      subsystem: 'items',
+      dimension: 'strength\u200b',
+      field: 'subsystems[1].primary[0].dimension',
+    });
+    expect(err.message).toBe(
+      'subsystems[1].primary[0].dimension "strength\\u200b" does not match ^[a-z][a-z0-9_]*$',
+    );
+  });
+
+  it('cuts a very long value, saying how long it was, so that the message stays one readable line', () => {
+    const err = expectRejected(withField([1, 'primary', 0, 'bucket'], 'X'.repeat(100_000)), {
+      code: 'UNKNOWN_BUCKET',
+      subsystem: 'items',
+      dimension: 'strength',
+      field: 'subsystems[1].primary[0].bucket',
+    });
+    expect(err.message).toBe(
+      `subsystems[1].primary[0].bucket must be one of FLAT, MULT, POST_ADD, OVERRIDE, got "${'X'.repeat(100)}…" (100000 characters)`,
+    );
+  });
+
+  it('quotes a subsystem name holding an invisible character in the one-line description', () => {
+    const err = new ActorCoreError('INVALID_TYPE', 'bad', { subsystem: 'items\u2028' });
+    expect(err.describe()).toBe('INVALID_TYPE: bad (subsystem "items\\u2028")');
+  });
+});
