@@ -69,10 +69,11 @@ export function mergeContexts(outputs: readonly SubsystemOutput[]): Record<strin
 /** A merged sum that overflowed (finite packs whose sum is ±∞) is rejected, as a value's overflow is. */
 function checkFinite(sum: number, name: string, field: 'additive_percent' | 'post_add'): void {
   if (sum - sum === 0) return; // finite
+  const path = `${member('Context', name)}.${field}`;
   throw new ActorCoreError(
     'NON_FINITE_RESULT',
-    `${member('Context', name)}.${field} is not finite: the packs' ${field} values sum past ±1.8e308`,
-    { field: `${member('Context', name)}.${field}` },
+    `${path} is not finite: the packs' ${field} values sum past ±1.8e308`,
+    { field: path },
   );
 }
 

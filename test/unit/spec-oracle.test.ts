@@ -28,7 +28,12 @@ function canonicalJson(value: unknown): string {
  */
 function withoutUndecidedTies(outputs: readonly SubsystemOutput[]): SubsystemOutput[] {
   const seen = new Set<string>();
-  const first = (key: string): boolean => !seen.has(key) && seen.add(key) !== undefined;
+  /** Whether `key` is seen for the first time (and remembers it). */
+  const first = (key: string): boolean => {
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  };
   return outputs.map((output) => {
     const kept: SubsystemOutput = {
       ...output,
