@@ -1,8 +1,9 @@
 /**
  * Seeding: loads JSON lines of the standard workload (`{"actorId","version","subsystems":[…]}`) into
  * Postgres in large batches. Every line is validated (shape, version, outputs against the registries,
- * one output per system) before its batch is written, and the whole load is one transaction: a bad
- * line anywhere leaves the database exactly as it was, with an error naming the line.
+ * one output per system, no key repeated in one object) before its batch is written, and the whole load
+ * is one transaction: a bad line anywhere leaves the database exactly as it was, with an error naming
+ * the line.
  */
 import type pg from 'pg';
 import { ActorCoreError, isActorCoreError } from '../core/errors';
@@ -15,6 +16,7 @@ import { checkActorId } from '../adapters/pg/actor-id';
 import { checkStorableJson } from '../adapters/storable-json';
 import type { ActorDataCodec } from '../adapters/pg/actor-data-codec';
 import { withTransaction } from '../adapters/pg/pg-pool';
+import { repeatedKeyProblem } from '../text/json-duplicate-key';
 import { writeSeedBatch, type SeedActor } from '../adapters/pg/seed-writer';
 
 export interface SeedProgress {
@@ -41,7 +43,9 @@ export const DEFAULT_SEED_BATCH = 1000;
 
 /** Validates one line and returns what the writer needs; errors carry the line number and actor. */
 export function checkSeedLine(text: string, lineNumber: number, registries: CompiledRegistries): SeedActor {
-  const actor = parseActorLine(text, lineNumber);
+  // A repeated key is refused, not read as `JSON.parse` reads it (the last value wins): what is stored
+  // is the source of every later snapshot, and a producer's slip there would go unseen for good.
+  const actor = parseActorLine(text, lineNumber, refuseRepeatedKey);
   try {
     checkActorId(actor.actorId);
   } catch (err) {
@@ -75,6 +79,10 @@ export function checkSeedLine(text: string, lineNumber: number, registries: Comp
   } catch (err) {
     throw isActorCoreError(err) ? err.locate(where) : err;
   }
+}
+
+function refuseRepeatedKey(text: string): string | undefined {
+  return repeatedKeyProblem(text, true);
 }
 
 export async function seedActors(options: SeedOptions): Promise<SeedProgress> {

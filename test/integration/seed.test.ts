@@ -124,6 +124,22 @@ describe('actor-core seed', () => {
     expect(await counts()).toEqual(before);
   });
 
+  it('refuses a key repeated in one object, naming the line, key and column, writing nothing', async () => {
+    const before = await counts();
+    const fresh = generate(20, 98).map((line) => line.replace(/"actorId":"actor-/, '"actorId":"twice-'));
+    // JSON.parse would read this line as valid, with the second value; seeding must not store it.
+    fresh[11] = fresh[11]!.replace(/"value":(-?[0-9.e+-]+)/, '"value":$1,"value":0');
+    const column = fresh[11]!.indexOf('"value":0') + 1;
+    const file = writeInput('repeated.jsonl', fresh);
+    const result = runCli(['seed', '--input', file, '--batch', '5'], '', { DATABASE_URL: db.url });
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain('INVALID_JSON');
+    expect(result.stderr).toContain(`${file}:12`);
+    expect(result.stderr).toContain(`key "value" appears twice in one object (column ${column})`);
+    expect(await counts()).toEqual(before);
+  });
+
   it('refuses two outputs of the same system in one actor', async () => {
     const actor = JSON.parse(workload[1]!);
     actor.subsystems.push(actor.subsystems[0]);
