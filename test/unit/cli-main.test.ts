@@ -1,209 +1,31 @@
+/**
+ * `actor-core` through `main`, in process: resolve, its streams and limits, usage errors, help, and
+ * failing output streams. (`explain`: cli-main-explain.test.ts.)
+ */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { main } from '../../src/cli/main';
-import { explain, resolveSnapshot } from '../../src/core';
+import { resolveSnapshot } from '../../src/core';
 import { loadRegistries } from '../../src/registry';
-import { memoryIo, TempDir } from '../support/cli';
-import { floorAboveMaxOutputs, overflowingOutputs } from '../support/spec-inputs';
+import {
+  runMain as run,
+  sampleInput as input,
+  sampleOutputs as outputs,
+  useCliMainFixture,
+} from '../support/cli-main-fixture';
 import { readJson, repoRoot } from '../support/shared';
 
-const outputs = [
-  {
-    primary: [
-      { dimension: 'lifespan_years', bucket: 'FLAT', value: 80, system: 'race' },
-      { dimension: 'lifespan_years', bucket: 'POST_ADD', value: 120, system: 'cultivation', priority: 2 },
-    ],
-    derived: [{ dimension: 'crit_rate', bucket: 'FLAT', value: -0.2, system: 'curse' }],
-    caps: [
-      {
-        system: 'realm',
-        dimension: 'lifespan_years',
-        mode: 'HARD_MAX',
-        kind: 'max',
-        value: 100,
-        scope: 'WORLD',
-      },
-      { system: 'event', dimension: 'crit_rate', mode: 'OVERRIDE', kind: 'min', value: 0.05, scope: 'EVENT' },
-    ],
-    meta: { system: 'race' },
-  },
-];
-const input = JSON.stringify(outputs);
-
-let tmp: TempDir;
-let registryFile: string;
-
-beforeAll(() => {
-  tmp = new TempDir();
-  registryFile = tmp.write(
-    'registry.yaml',
-    [
-      'dimensions:',
-      '  lifespan_years: { use_pipeline: false, operator: MAX, clamp_default: { min: 0, max: 1000 } }',
-      '  crit_rate: { use_pipeline: true, clamp_default: { min: 0, max: 1 } }',
-    ].join('\n'),
-  );
-});
-
-afterAll(() => tmp.cleanup());
-
-async function run(args: string[], stdin = ''): Promise<{ code: number; stdout: string; stderr: string }> {
-  const memory = memoryIo(stdin);
-  const code = await main(args, memory.io);
-  return { code, stdout: memory.stdout(), stderr: memory.stderr() };
-}
+const fx = useCliMainFixture();
 
 describe('actor-core main, in process', () => {
   it('resolves stdin into one line of snapshot JSON', async () => {
-    const result = await run(['resolve', '--registry', registryFile], input);
+    const result = await run(['resolve', '--registry', fx.registryFile], input);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    const expected = resolveSnapshot(outputs, loadRegistries({ registry: registryFile }).compiled, 1);
+    const expected = resolveSnapshot(outputs, loadRegistries({ registry: fx.registryFile }).compiled, 1);
     expect(result.stdout).toBe(`${JSON.stringify(expected)}\n`);
     expect(expected).toMatchObject({ Primary: { lifespan_years: 100 }, Derived: { crit_rate: 0.05 } });
-  });
-
-  it('explains an operator dimension: order applied, running values, the layer that bound Max', async () => {
-    const result = await run(['explain', '-d', 'lifespan_years', '--registry', registryFile], input);
-    expect(result.code).toBe(0);
-    const text = result.stdout;
-    expect(text).toContain('operator MAX over every value, in sort order (buckets are ignored)');
-    expect(text).toContain('clamp_default [0, 1000] (listed in the combiner registry)');
-    expect(text).toMatch(/^ {2}WORLD {2}\[0, 100\]$/m);
-    expect(text).toContain('Max 100 = min(HARD_MAX 100, clamp_default 1000)');
-    expect(text).toContain('Range used [0, 100]: Min set by clamp_default, Max set by WORLD');
-    expect(text).toMatch(/1 {2}FLAT +0 +80 +80 {2}race\n.*2 {2}POST_ADD +2 +120 +120 {2}cultivation/);
-    expect(text).toContain('candidate 120 is above Max 100 (set by WORLD): lowered to 100');
-    expect(text).toContain('Primary.lifespan_years = 100');
-    expect(text).toContain('Derived: no derived contributions');
-  });
-
-  it('names every layer that binds at the same value, not only the first', async () => {
-    const hardMax = (scope: string, system: string) => ({
-      system,
-      dimension: 'strength',
-      mode: 'HARD_MAX',
-      kind: 'max',
-      value: 550,
-      scope,
-    });
-    const tied = [
-      {
-        primary: [{ dimension: 'strength', bucket: 'FLAT', value: 900, system: 'a' }],
-        derived: [],
-        caps: [hardMax('TOTAL', 'title'), hardMax('WORLD', 'world')],
-        meta: { system: 'a' },
-      },
-    ];
-    const result = await run(['explain', '-d', 'strength'], JSON.stringify(tied));
-    expect(result.code).toBe(0);
-    expect(result.stdout).toContain('Max set by WORLD, and TOTAL at the same value');
-    expect(result.stdout).toContain(
-      'candidate 900 is above Max 550 (set by WORLD, and TOTAL at the same value): lowered to 550',
-    );
-  });
-
-  it('explains a value raised to Min by an OVERRIDE cap', async () => {
-    const result = await run(['explain', '-d', 'crit_rate', '--registry', registryFile], input);
-    expect(result.code).toBe(0);
-    expect(result.stdout).toContain('min  OVERRIDE        0.05  from event (priority 0)');
-    expect(result.stdout).toContain('Min 0.05 = max(override 0.05, clamp_default 0)');
-    expect(result.stdout).toContain('candidate -0.2 is below Min 0.05 (set by EVENT): raised to 0.05');
-    expect(result.stdout).toContain('Primary: no primary contributions');
-  });
-
-  it('explains a dimension without caps or without a registry entry', async () => {
-    const noCaps = [{ ...outputs[0], caps: [] }];
-    const result = await run(
-      ['explain', '-d', 'crit_rate', '--registry', registryFile],
-      JSON.stringify(noCaps),
-    );
-    expect(result.stdout).toContain('no caps: the range is clamp_default');
-    expect(result.stdout).toContain('candidate -0.2 is below Min 0 (set by clamp_default): raised to 0');
-    const unlisted = await run(
-      ['explain', '-d', 'crit_rate', '--registry', tmp.write('empty.json', '{"dimensions":{}}')],
-      input,
-    );
-    expect(unlisted.stdout).toContain('not listed in the combiner registry: defaults.clamp_default applies');
-  });
-
-  it('prints the core Explanation with --json', async () => {
-    const result = await run(['explain', '--json', '-d', 'crit_rate', '--registry', registryFile], input);
-    const expected = explain(outputs, 'crit_rate', loadRegistries({ registry: registryFile }).compiled, 1);
-    expect(JSON.parse(result.stdout)).toEqual(JSON.parse(JSON.stringify(expected)));
-  });
-
-  it('explains a floor above Max and the side a PRIORITIZED_OVERRIDE layer fixed', async () => {
-    const crossing = floorAboveMaxOutputs();
-    const args = ['explain', '-d', 'crit_rate', '--registry', registryFile];
-    const floor = await run(args, JSON.stringify(crossing));
-    expect(floor.code).toBe(0);
-    expect(floor.stdout).toContain('Range used [0.25, 0.25]: Min set by EVENT, Max set by WORLD');
-    expect(floor.stdout).toContain(
-      'the floor 0.3 (set by EVENT) is above Max 0.25 (set by WORLD), so Min = Max',
-    );
-    expect(floor.stdout).toContain(
-      'candidate 0.1 is below Min 0.25 (the floor of EVENT, 0.3, lowered to Max): raised to 0.25',
-    );
-
-    const fixed = [{ ...crossing[0]!, caps: [...crossing[0]!.caps] }];
-    fixed[0]!.caps[1] = { ...crossing[0]!.caps[1]!, mode: 'OVERRIDE', kind: 'max', value: 0.4 };
-    fixed[0]!.caps.push({ ...crossing[0]!.caps[0]!, value: 0.2, scope: 'TOTAL' });
-    const layersFile = tmp.write(
-      'po.json',
-      '{"order":["WORLD","EVENT","TOTAL"],"across_policy":"PRIORITIZED_OVERRIDE"}',
-    );
-    const prioritized = await run([...args, '--cap-layers', layersFile], JSON.stringify(fixed));
-    expect(prioritized.code).toBe(0);
-    expect(prioritized.stdout).toContain('Range used [0, 0.4]: Min set by clamp_default, Max set by EVENT');
-    expect(prioritized.stdout).toContain(
-      'Max fixed by the OVERRIDE of EVENT, the first layer holding one on that side',
-    );
-    expect(prioritized.stdout).toContain('it replaces the Max of the layers before it: WORLD 0.25');
-    expect(prioritized.stdout).toContain('the layers after it do not change it: TOTAL 0.2');
-  });
-
-  it('writes ±∞ as "Infinity" and "-Infinity" in --json, where JSON has no infinities', async () => {
-    const wide = tmp.write(
-      'wide.json',
-      '{"defaults":{"clamp_default":{"min":-1e308,"max":1e308}},"dimensions":{}}',
-    );
-    const huge = [
-      {
-        primary: [
-          { dimension: 'x', bucket: 'FLAT', value: 1e308, system: 'a' },
-          { dimension: 'x', bucket: 'FLAT', value: 1e308, system: 'b' },
-        ],
-        derived: [],
-        caps: [],
-        meta: { system: 'a' },
-      },
-    ];
-    const result = await run(['explain', '--json', '-d', 'x', '--registry', wide], JSON.stringify(huge));
-    expect(result.code).toBe(0);
-    const explained = JSON.parse(result.stdout) as {
-      primary: { steps: { running: unknown }[]; candidate: unknown };
-    };
-    expect(explained.primary.steps.map((step) => step.running)).toEqual([1e308, 'Infinity']);
-    expect(explained.primary.candidate).toBe('Infinity');
-  });
-
-  it('refuses a --dimension no dimension can have, and input that resolve rejects, exit 2', async () => {
-    const badName = await run(['explain', '-d', 'Crit-Rate', '--registry', registryFile], input);
-    expect(badName.code).toBe(2);
-    expect(badName.stdout).toBe('');
-    expect(badName.stderr).toContain(
-      "argument 'Crit-Rate' is invalid: a dimension name matches ^[a-z][a-z0-9_]*$",
-    );
-    const overflow = overflowingOutputs('crit_rate');
-    const rejected = await run(
-      ['explain', '-d', 'crit_rate', '--registry', registryFile],
-      JSON.stringify(overflow),
-    );
-    expect(rejected.code).toBe(2);
-    expect(rejected.stdout).toBe('');
-    expect(rejected.stderr).toMatch(/^actor-core: NON_FINITE_RESULT: Primary\.strength is not a number.*\n$/);
   });
 
   it('refuses "-" and an empty name as a registry file, in one line, exit 2', async () => {
@@ -220,7 +42,7 @@ describe('actor-core main, in process', () => {
   });
 
   it('reports bad input on stdin as one line naming <stdin>, exit 2', async () => {
-    const result = await run(['resolve', '--registry', registryFile], '[{"meta": {"system": "x"}}]');
+    const result = await run(['resolve', '--registry', fx.registryFile], '[{"meta": {"system": "x"}}]');
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(
@@ -229,10 +51,10 @@ describe('actor-core main, in process', () => {
   });
 
   it('refuses an input larger than one actor can be, in resolve and explain alike, exit 2', async () => {
-    const big = tmp.write('actors.jsonl', '');
+    const big = fx.tmp.write('actors.jsonl', '');
     fs.truncateSync(big, 1024 * 1024 * 1024); // sparse: 1 GiB of JSON lines given without --jsonl
     for (const args of [['resolve'], ['explain', '--dimension', 'crit_rate']]) {
-      const result = await run([...args, '--registry', registryFile, big]);
+      const result = await run([...args, '--registry', fx.registryFile, big]);
       expect(result).toEqual({
         code: 2,
         stdout: '',
@@ -251,7 +73,7 @@ describe('actor-core main, in process', () => {
       subsystems: [],
       pad: 'x'.repeat(1024 * 1024),
     });
-    const args = ['resolve', '--jsonl', '--max-line-mb', '1', '--registry', registryFile];
+    const args = ['resolve', '--jsonl', '--max-line-mb', '1', '--registry', fx.registryFile];
     const result = await run(args, [line('a'), long, line('b')].join('\n'));
     expect(result.code).toBe(0);
     const results = result.stdout
@@ -275,7 +97,7 @@ describe('actor-core main, in process', () => {
         .trimEnd()
         .split('\n')
         .map((text) => JSON.parse(text) as Record<string, unknown>);
-    const strict = await run(['resolve', '--jsonl', '--strict-keys', '--registry', registryFile], lines);
+    const strict = await run(['resolve', '--jsonl', '--strict-keys', '--registry', fx.registryFile], lines);
     expect(strict.code).toBe(0);
     const results = parse(strict.stdout);
     expect(results.map((r) => r.actorId)).toEqual(['a', null, 'b']);
@@ -285,7 +107,7 @@ describe('actor-core main, in process', () => {
       message: `not valid input: key "version" appears twice in one object (column ${column}); only its last value would count`,
       line: 2,
     });
-    const lenient = await run(['resolve', '--jsonl', '--registry', registryFile], lines);
+    const lenient = await run(['resolve', '--jsonl', '--registry', fx.registryFile], lines);
     expect(parse(lenient.stdout)[1]).toMatchObject({ actorId: 'twice', snapshot: { Version: 2 } });
     expect((await run(['resolve', '--strict-keys'])).stderr).toBe(
       'actor-core: --strict-keys needs --jsonl: without it, a repeated key is always refused\n',
@@ -294,7 +116,10 @@ describe('actor-core main, in process', () => {
 
   it('counts --max-line-mb in MiB: a line of some KiB is well under 1', async () => {
     const wide = `${JSON.stringify({ actorId: 'wide', version: 1, subsystems: outputs })}${' '.repeat(8 * 1024)}`;
-    const result = await run(['resolve', '--jsonl', '--max-line-mb', '1', '--registry', registryFile], wide);
+    const result = await run(
+      ['resolve', '--jsonl', '--max-line-mb', '1', '--registry', fx.registryFile],
+      wide,
+    );
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({
       actorId: 'wide',
@@ -304,7 +129,7 @@ describe('actor-core main, in process', () => {
 
   it('prints with --stats a rate of actors per second that counts the actors, not the errors', async () => {
     const line = JSON.stringify({ actorId: 'a', version: 1, subsystems: outputs });
-    const args = ['resolve', '--jsonl', '--stats', '--registry', registryFile];
+    const args = ['resolve', '--jsonl', '--stats', '--registry', fx.registryFile];
     const result = await run(args, `${line}\n${line}\n`);
     expect(result.code).toBe(0);
     const stats =
@@ -316,33 +141,10 @@ describe('actor-core main, in process', () => {
   });
 
   it('refuses --version 0, since an actor version starts at 1, exit 2', async () => {
-    const result = await run(['resolve', '--version', '0', '--registry', registryFile], input);
+    const result = await run(['resolve', '--version', '0', '--registry', fx.registryFile], input);
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain('the version must be an integer from 1 to 2^53');
-  });
-
-  it('does not call a layer whose Min equals its Max inverted', async () => {
-    const cap = (mode: string, kind: string) => ({
-      system: 'world',
-      dimension: 'strength',
-      mode,
-      kind,
-      value: 500,
-      scope: 'WORLD',
-    });
-    const pinned = [
-      {
-        primary: [{ dimension: 'strength', bucket: 'FLAT', value: 900, system: 'a' }],
-        derived: [],
-        caps: [cap('HARD_MIN', 'min'), cap('HARD_MAX', 'max')],
-        meta: { system: 'a' },
-      },
-    ];
-    const result = await run(['explain', '-d', 'strength'], JSON.stringify(pinned));
-    expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^ {2}WORLD {2}\[500, 500\]$/m);
-    expect(result.stdout).not.toContain('Min > Max');
   });
 
   it('refuses a mistyped option or a second input file in one prefixed line, exit 2', async () => {
@@ -352,7 +154,7 @@ describe('actor-core main, in process', () => {
       '',
       "actor-core: unknown option '--jsnl' (Did you mean --jsonl?)\n",
     ]);
-    const twoFiles = await run(['resolve', registryFile, registryFile]);
+    const twoFiles = await run(['resolve', fx.registryFile, fx.registryFile]);
     expect(twoFiles.code).toBe(2);
     expect(twoFiles.stderr).toBe(
       "actor-core: too many arguments for 'resolve'. Expected 1 argument but got 2.\n",
@@ -383,7 +185,7 @@ describe('actor-core main, in process', () => {
       throw new Error('disk on fire');
     };
     const stderr = new PassThrough();
-    const code = await main(['resolve', '--registry', registryFile], {
+    const code = await main(['resolve', '--registry', fx.registryFile], {
       stdin: Readable.from([input]),
       stdout,
       stderr,
@@ -401,7 +203,11 @@ describe('actor-core main, in process', () => {
       const stdout = new Writable({ write: (_chunk, _encoding, done) => done(failure) });
       const stderr = new PassThrough();
       const stdin = Readable.from([Buffer.from(actors)]);
-      const code = await main(['resolve', '--jsonl', '--registry', registryFile], { stdin, stdout, stderr });
+      const code = await main(['resolve', '--jsonl', '--registry', fx.registryFile], {
+        stdin,
+        stdout,
+        stderr,
+      });
       return { code, stderr: String(stderr.read() ?? '') };
     }
 
