@@ -60,7 +60,7 @@ export function addDatabaseCommands(program: Command, io: CliIo): void {
   )
     .addHelpText(
       'after',
-      `\nEvery line is validated; the whole load is one transaction, so a bad line leaves the\ndatabase unchanged and exits 2 naming the line. Run "actor-core migrate" first.\n${ENVIRONMENT_HELP}`,
+      `\nEvery line is validated (a key repeated in one object is an error too); the whole load is one\ntransaction, so a bad line leaves the database unchanged and exits 2 naming the line. Run\n"actor-core migrate" first.\n${ENVIRONMENT_HELP}`,
     )
     .action(async (options: RegistryOptions & { input: string; batch?: number }) => {
       const registries = loadCliRegistries(options);
