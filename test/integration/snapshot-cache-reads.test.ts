@@ -3,7 +3,7 @@
  * failures are reported (transient or permanent). Each test writes under its own key prefix, removes
  * its keys and closes its connections. (The guarded set and batches: snapshot-cache.test.ts.)
  */
-import * as net from 'node:net';
+import { freePort } from '../../src/local-services/free-port';
 import { ActorCoreError } from '../../src/core/errors';
 import type { SnapshotRecord, SnapshotSource } from '../../src/adapters/snapshot-record';
 import { SnapshotCache, encodeCachedValue, type LookupOutcome } from '../../src/adapters/redis';
@@ -31,15 +31,6 @@ async function storeErrorOf(promise: Promise<unknown>): Promise<ActorCoreError> 
   expect(err).toBeInstanceOf(ActorCoreError);
   expect((err as ActorCoreError).code).toBe('STORE_UNAVAILABLE');
   return err as ActorCoreError;
-}
-
-/** A local port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 describe('read-through', () => {
@@ -134,7 +125,7 @@ describe('delete', () => {
 describe('errors', () => {
   it('reports an unreachable Redis as STORE_UNAVAILABLE, not permanent', async () => {
     const redis = connect({
-      port: await closedPort(),
+      port: await freePort(),
       host: '127.0.0.1',
       maxRetriesPerRequest: 0,
       enableOfflineQueue: false,

@@ -1,5 +1,5 @@
 /** A producer whose Redis is down fails fast: enqueueResolve rejects in seconds, it never hangs. */
-import * as net from 'node:net';
+import { freePort } from '../../src/local-services/free-port';
 import { Redis } from 'ioredis';
 import { DEFAULT_SETTINGS } from '../../config/settings';
 import { producerRedisOptions, ResolveProducer } from '../../src/producer';
@@ -8,15 +8,6 @@ import { startRedisProxy } from '../support/redis-proxy';
 
 // Real processes and servers: far above jest's default 5 s, well under a minute a file.
 jest.setTimeout(60_000);
-
-/** A loopback port nothing listens on (bound, then closed). */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 let connection: Redis | undefined;
 let producer: ResolveProducer | undefined;
@@ -55,7 +46,7 @@ afterEach(async () => {
 
 describe('a producer when Redis is down', () => {
   it('rejects enqueueResolve within about 5 s when Redis is down from the start', async () => {
-    const p = openProducer(await closedPort(), 'redis-down-from-start');
+    const p = openProducer(await freePort(), 'redis-down-from-start');
     const started = Date.now();
     const outcome = await settledWithin(8000, p.enqueueResolve(['actor-1']));
     expect(outcome).toBeInstanceOf(Error); // not 'pending', not resolved
