@@ -29,16 +29,6 @@ export function expectNoKeyMaterial(text: string, keys: Buffer[] = [KEY_A, KEY_B
   for (const key of keys) for (const form of keyForms(key)) expect(text).not.toContain(form);
 }
 
-export function thrown(run: () => unknown): ActorCoreError {
-  try {
-    run();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ActorCoreError);
-    return err as ActorCoreError;
-  }
-  throw new Error('expected an ActorCoreError, nothing was thrown');
-}
-
 /** Every rendering of an error that could reach a log or an API body. */
 export function everyRendering(err: ActorCoreError): string {
   return [err.message, err.describe(), JSON.stringify(err), inspect(err), String(err.stack)].join('\n');

@@ -10,6 +10,7 @@ import {
   type CompiledRegistries,
   type ErrorCode,
 } from '../../src/core';
+import { thrownBy } from './thrown-error';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type Key = string | number;
@@ -73,16 +74,6 @@ export function withField(
   if (value === REMOVE) delete parent[last];
   else parent[last] = value;
   return base;
-}
-
-export function thrownBy(fn: () => unknown): ActorCoreError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ActorCoreError) return err;
-    throw err;
-  }
-  throw new Error('expected an ActorCoreError, but nothing was thrown');
 }
 
 export interface Expected {

@@ -1,9 +1,9 @@
 /** The cached value of one actor: its exact text, the fast decode, the JSON.parse fallback, corruption. */
 import * as fc from 'fast-check';
-import { ActorCoreError } from '../../src/core/errors';
 import type { SnapshotRecord } from '../../src/adapters/snapshot-record';
 import { decodeCachedValue, encodeCachedValue } from '../../src/adapters/redis/cached-value';
 import { snapshotKey } from '../../src/adapters/redis/snapshot-key';
+import { thrownBy } from '../support/thrown-error';
 
 const snapshot = {
   Primary: { strength: 12.5, crit_rate: 0.25 },
@@ -18,16 +18,6 @@ const record: SnapshotRecord = {
   registryVersion: 'sha256:0123abcd',
   snapshotJson: JSON.stringify(snapshot),
 };
-
-function errorOf(run: () => unknown): ActorCoreError {
-  try {
-    run();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ActorCoreError);
-    return err as ActorCoreError;
-  }
-  throw new Error('expected an error');
-}
 
 describe('encodeCachedValue', () => {
   it('writes version first and the snapshot JSON as it is', () => {
@@ -48,14 +38,14 @@ describe('encodeCachedValue', () => {
   });
 
   it.each([0, -1, 1.5, Number.MAX_SAFE_INTEGER + 1, Number.NaN])('rejects version %p', (version) => {
-    const err = errorOf(() => encodeCachedValue({ ...record, version }));
+    const err = thrownBy(() => encodeCachedValue({ ...record, version }));
     expect(err.code).toBe('INVALID_VERSION');
     expect(err.actorId).toBe('actor-1');
     expect(err.field).toBe('version');
   });
 
   it.each(['', '[]', 'null', '{"a":1'])('rejects snapshotJson %p', (snapshotJson) => {
-    const err = errorOf(() => encodeCachedValue({ ...record, snapshotJson }));
+    const err = thrownBy(() => encodeCachedValue({ ...record, snapshotJson }));
     expect(err.code).toBe('INVALID_JSON');
     expect(err.field).toBe('snapshotJson');
   });
@@ -123,7 +113,7 @@ describe('decodeCachedValue', () => {
     ['snapshot null', '{"version":1,"registryVersion":"r","snapshot":null}'],
     ['snapshot an array', '{"version":1,"registryVersion":"r","snapshot":[]}'],
   ])('reports a corrupt value (%s) as INVALID_JSON naming the actor', (_what, value) => {
-    const err = errorOf(() => decodeCachedValue('actor-9', value));
+    const err = thrownBy(() => decodeCachedValue('actor-9', value));
     expect(err.code).toBe('INVALID_JSON');
     expect(err.actorId).toBe('actor-9');
     expect(err.permanent).toBe(true);

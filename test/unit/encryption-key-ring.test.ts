@@ -15,8 +15,8 @@ import {
   KEY_A,
   KEY_B,
   KEY_C,
-  thrown,
 } from '../support/encryption-keys';
+import { thrownBy } from '../support/thrown-error';
 
 describe('parseKeyRing: a bare key', () => {
   it('gets the kid k + the first 8 hex chars of sha256(key), stable across parses', () => {
@@ -107,7 +107,7 @@ describe('parseKeyRing: every error names the entry and what is wrong, and never
   ];
 
   it.each(cases)('rejects %s', (_name, text, message) => {
-    const err = thrown(() => parseKeyRing(text));
+    const err = thrownBy(() => parseKeyRing(text));
     expect(err.code).toBe<ErrorCode>('INVALID_ENCRYPTION_KEY');
     expect(err.field).toBe('ENCRYPTION_KEY');
     expect(err.permanent).toBe(true);
@@ -117,14 +117,14 @@ describe('parseKeyRing: every error names the entry and what is wrong, and never
   });
 
   it('does not echo a kid that is really a key (entries written key:kid)', () => {
-    const err = thrown(() => parseKeyRing(`${A}:a`));
+    const err = thrownBy(() => parseKeyRing(`${A}:a`));
     expect(err.message).toMatch(/entry 1: the kid must be .* \(got 44 characters\)/);
     expectNoKeyMaterial(everyRendering(err));
   });
 
   it('rejects an empty in-memory ring and an in-memory key of the wrong length', () => {
-    expect(thrown(() => new KeyRing([])).message).toBe('ENCRYPTION_KEY has no keys');
-    const err = thrown(() => new KeyRing([{ kid: 'a', key: KEY_A.subarray(0, 31) }]));
+    expect(thrownBy(() => new KeyRing([])).message).toBe('ENCRYPTION_KEY has no keys');
+    const err = thrownBy(() => new KeyRing([{ kid: 'a', key: KEY_A.subarray(0, 31) }]));
     expect(err.code).toBe<ErrorCode>('INVALID_ENCRYPTION_KEY');
     expect(err.message).toMatch(/entry 1 \(kid "a"\): the key is 31 bytes, expected 32/);
     expectNoKeyMaterial(everyRendering(err));

@@ -22,8 +22,8 @@ import {
   KEY_A,
   KEY_B,
   KEY_C,
-  thrown,
 } from '../support/encryption-keys';
+import { thrownBy } from '../support/thrown-error';
 
 const ringA = parseKeyRing(`a:${b64(KEY_A)}`);
 
@@ -76,7 +76,7 @@ describe('encryptJson / decryptJson round trip', () => {
     const cycle: Record<string, unknown> = {};
     cycle.self = cycle;
     for (const value of [undefined, () => 1, Symbol('s'), cycle, { n: BigInt(1) }]) {
-      const err = thrown(() => encryptJson(value, ringA, AAD));
+      const err = thrownBy(() => encryptJson(value, ringA, AAD));
       expect(err.code).toBe<ErrorCode>('INVALID_TYPE');
       expect(err.message).toContain(AAD);
     }
@@ -88,7 +88,7 @@ describe('decryptJson detects every tampering and never returns garbage', () => 
   const original = encryptJson({ gold: 1000, items: ['sword'] }, ring, AAD);
 
   function expectTampered(stored: EncryptedEnvelope, aad = AAD, using = ring): ActorCoreError {
-    const err = thrown(() => decryptJson(stored, using, aad));
+    const err = thrownBy(() => decryptJson(stored, using, aad));
     expect(err.code).toBe<ErrorCode>('DECRYPTION_FAILED');
     expect(err.permanent).toBe(true);
     expect(err.message).toMatch(/was tampered with or encrypted under a different key/);
@@ -161,7 +161,7 @@ describe('decryptJson: keys it does not have', () => {
   const envelope = encryptJson({ gold: 1 }, ringA, AAD);
 
   it('names a kid that is not in the ring (UNKNOWN_KEY_ID)', () => {
-    const err = thrown(() => decryptJson(envelope, parseKeyRing(`b:${b64(KEY_B)}`), AAD));
+    const err = thrownBy(() => decryptJson(envelope, parseKeyRing(`b:${b64(KEY_B)}`), AAD));
     expect(err.code).toBe<ErrorCode>('UNKNOWN_KEY_ID');
     expect(err.permanent).toBe(true);
     expect(err.field).toBe('ENCRYPTION_KEY');
@@ -171,13 +171,13 @@ describe('decryptJson: keys it does not have', () => {
   });
 
   it('cuts short a huge kid read from a row instead of echoing it whole', () => {
-    const err = thrown(() => decryptJson({ ...envelope, kid: 'x'.repeat(5000) }, ringA, AAD));
+    const err = thrownBy(() => decryptJson({ ...envelope, kid: 'x'.repeat(5000) }, ringA, AAD));
     expect(err.code).toBe<ErrorCode>('UNKNOWN_KEY_ID');
     expect(err.message.length).toBeLessThan(300);
   });
 
   it('says the row is encrypted and ENCRYPTION_KEY is not set when there is no ring', () => {
-    const err = thrown(() => decryptJson(envelope, undefined, AAD));
+    const err = thrownBy(() => decryptJson(envelope, undefined, AAD));
     expect(err.code).toBe<ErrorCode>('UNKNOWN_KEY_ID');
     expect(err.permanent).toBe(true);
     expect(err.message).toMatch(/actors:42 is encrypted \(kid "a"\) but ENCRYPTION_KEY is not set/);
@@ -257,7 +257,7 @@ describe('key rotation', () => {
 
   it('fails with UNKNOWN_KEY_ID once the old key is dropped before its rows are rotated', () => {
     const old = encryptJson(value, oldRing, AAD);
-    const err = thrown(() => decryptJson(old, parseKeyRing(`new:${b64(KEY_B)}`), AAD));
+    const err = thrownBy(() => decryptJson(old, parseKeyRing(`new:${b64(KEY_B)}`), AAD));
     expect(err.code).toBe<ErrorCode>('UNKNOWN_KEY_ID');
     expect(err.message).toContain('kid "old"');
   });

@@ -2,7 +2,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import YAML from 'yaml';
-import { ActorCoreError } from '../../src/core';
 import {
   DEFAULT_CAP_LAYERS_FILE,
   DEFAULT_REGISTRY_FILE,
@@ -13,6 +12,7 @@ import {
   registriesFromSources,
 } from '../../src/registry';
 import { sharedDir } from '../support/shared';
+import { thrownBy } from '../support/thrown-error';
 
 let dir: string;
 beforeEach(() => {
@@ -24,16 +24,6 @@ function write(name: string, text: string): string {
   const file = path.join(dir, name);
   fs.writeFileSync(file, text);
   return file;
-}
-
-function thrown(run: () => unknown): ActorCoreError {
-  try {
-    run();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ActorCoreError);
-    return err as ActorCoreError;
-  }
-  throw new Error('expected an ActorCoreError');
 }
 
 describe('loading registries', () => {
@@ -134,7 +124,7 @@ describe('loading registries', () => {
       'bad.yaml',
       'dimensions:\n  strength: { use_pipeline: true, clamp_default: { min: 5, max: 1 } }\n',
     );
-    const err = thrown(() => loadRegistries({ registry: file }));
+    const err = thrownBy(() => loadRegistries({ registry: file }));
     expect(err.code).toBe('INVALID_CLAMP');
     expect(err.file).toBe(file);
     expect(err.field).toBe('dimensions.strength.clamp_default');
@@ -146,7 +136,7 @@ describe('loading registries', () => {
       'layers.json',
       JSON.stringify({ order: ['WORLD', 'WORLD'], across_policy: 'INTERSECT' }),
     );
-    const err = thrown(() => loadRegistries({ capLayers: file }));
+    const err = thrownBy(() => loadRegistries({ capLayers: file }));
     expect(err.code).toBe('DUPLICATE_LAYER');
     expect(err.file).toBe(file);
     expect(err.field).toBe('order[1]');
@@ -154,12 +144,12 @@ describe('loading registries', () => {
 
   it('reports a missing file and unparsable text as REGISTRY_LOAD_FAILED with the file', () => {
     const missing = path.join(dir, 'nope.yaml');
-    const a = thrown(() => loadRegistries({ registry: missing }));
+    const a = thrownBy(() => loadRegistries({ registry: missing }));
     expect(a.code).toBe('REGISTRY_LOAD_FAILED');
     expect(a.file).toBe(missing);
     expect(a.message).toContain('ENOENT');
     const broken = write('broken.json', '{"dimensions": ');
-    const b = thrown(() => loadRegistries({ registry: broken }));
+    const b = thrownBy(() => loadRegistries({ registry: broken }));
     expect(b.code).toBe('REGISTRY_LOAD_FAILED');
     expect(b.file).toBe(broken);
   });
@@ -178,7 +168,7 @@ describe('reading registry files', () => {
   it('refuses a duplicate key in JSON, which JSON.parse would let the last one win, naming where', () => {
     const text =
       '{"dimensions": {\n  "strength": {"use_pipeline": true, "clamp_default": {"min": 0, "max": 10}},\n  "strength": {"use_pipeline": true, "clamp_default": {"min": 0, "max": 20}}\n}}';
-    const err = thrown(() => loadRegistries({ registry: write('dup.json', text) }));
+    const err = thrownBy(() => loadRegistries({ registry: write('dup.json', text) }));
     expect(err.code).toBe('REGISTRY_LOAD_FAILED');
     expect(err.message).toBe('cannot parse: key "strength" appears twice in one object (line 3, column 3)');
   });
@@ -186,16 +176,16 @@ describe('reading registry files', () => {
   it('refuses a YAML tag it cannot resolve instead of reading a string, and never runs one', () => {
     const tagged =
       'dimensions:\n  strength: { use_pipeline: true, operator: !foo MAX, clamp_default: { min: 0, max: 1 } }\n';
-    const err = thrown(() => loadRegistries({ registry: write('tag.yaml', tagged) }));
+    const err = thrownBy(() => loadRegistries({ registry: write('tag.yaml', tagged) }));
     expect(err.message).toMatch(/^cannot parse: Unresolved tag: !foo at line 2, column \d+$/);
     const code = 'dimensions: !!js/function "function () { return 1 }"\n';
-    expect(thrown(() => loadRegistries({ registry: write('fn.yaml', code) })).message).toContain(
+    expect(thrownBy(() => loadRegistries({ registry: write('fn.yaml', code) })).message).toContain(
       'Unresolved tag',
     );
   });
 
   it('says on which line and column JSON stops parsing', () => {
-    const err = thrown(() => loadRegistries({ registry: write('bad.json', '{\n  "dimensions": {,}\n}') }));
+    const err = thrownBy(() => loadRegistries({ registry: write('bad.json', '{\n  "dimensions": {,}\n}') }));
     expect(err.message).toMatch(/^cannot parse: .* \(line 2, column 18\)$/);
   });
 });
@@ -216,7 +206,7 @@ describe('registry files hold plain data only', () => {
   ])(
     'refuses %s instead of reading it as an empty registry, naming the tag and line',
     (_, text, tag, line) => {
-      const err = thrown(() => loadRegistries({ registry: write('tagged.yaml', text) }));
+      const err = thrownBy(() => loadRegistries({ registry: write('tagged.yaml', text) }));
       expect(err.code).toBe('REGISTRY_LOAD_FAILED');
       expect(err.message).toMatch(
         new RegExp(`^cannot parse: \\w+: tag ${tag} is not supported \\(.*\\) at line ${line}, column \\d+$`),
@@ -235,7 +225,7 @@ describe('registry files hold plain data only', () => {
     (_, text, shown, line) => {
       const warn = jest.spyOn(process, 'emitWarning');
       try {
-        const err = thrown(() => loadRegistries({ registry: write('keys.yaml', text) }));
+        const err = thrownBy(() => loadRegistries({ registry: write('keys.yaml', text) }));
         expect(err.message).toMatch(
           new RegExp(
             `^cannot parse: a mapping key must be a string, got ${shown} at line ${line}, column \\d+$`,
@@ -257,7 +247,7 @@ describe('registry files hold plain data only', () => {
       '',
     ].join('\n');
     // `shared` is not a registry field: the anchor has to live in a field the registry has.
-    const err = thrown(() => loadRegistries({ registry: write('merge.yaml', text) }));
+    const err = thrownBy(() => loadRegistries({ registry: write('merge.yaml', text) }));
     expect(err.code).toBe('UNKNOWN_FIELD');
     const loaded = loadRegistries({
       registry: write(
@@ -282,7 +272,7 @@ describe('registry files hold plain data only', () => {
       file,
       Buffer.from('order: [R\xc9ALM, R\xc8ALM,\n  TOTAL]\nacross_policy: INTERSECT\n', 'latin1'),
     );
-    const err = thrown(() => loadRegistries({ capLayers: file }));
+    const err = thrownBy(() => loadRegistries({ capLayers: file }));
     expect(err.code).toBe('REGISTRY_LOAD_FAILED');
     expect(err.message).toBe('cannot read: line 1 is not UTF-8 text');
     expect(err.file).toBe(file);
@@ -290,7 +280,7 @@ describe('registry files hold plain data only', () => {
 
   it('refuses layer names holding control or invisible characters', () => {
     for (const name of ['A\u0000B', '\u001b[31mRED', 'TOTAL\u200b']) {
-      const err = thrown(() =>
+      const err = thrownBy(() =>
         registriesFromSources({ dimensions: {} }, { order: [name], across_policy: 'INTERSECT' }),
       );
       expect(err.code).toBe('INVALID_LAYER_NAME');
@@ -310,7 +300,7 @@ describe('duplicate keys in JSON registries', () => {
     ],
     ['in an object inside a list', '{"order": [{"k": 1}, {"k": 2, "k": 3}]}', 'k', 'line 1, column 31'],
   ])('finds a duplicate key %s', (_, text, key, where) => {
-    const err = thrown(() => loadRegistries({ registry: write('dup.json', text) }));
+    const err = thrownBy(() => loadRegistries({ registry: write('dup.json', text) }));
     expect(err.message).toBe(
       `cannot parse: key ${JSON.stringify(key)} appears twice in one object (${where})`,
     );
@@ -328,7 +318,7 @@ describe('duplicate keys in JSON registries', () => {
       clamp_default: { min: 0, max: 9 },
     });
     const tricky = '{"dimensions": {}, "x\\"}, {\\"dimensions": ["{", ",", "\\\\"]}';
-    const err = thrown(() => loadRegistries({ registry: write('tricky.json', tricky) }));
+    const err = thrownBy(() => loadRegistries({ registry: write('tricky.json', tricky) }));
     expect(err.code).toBe('UNKNOWN_FIELD'); // not a duplicate: the second "dimensions" is inside a string
   });
 });
@@ -336,7 +326,7 @@ describe('duplicate keys in JSON registries', () => {
 describe('registry files given by mistake', () => {
   it('names the JSON mistake of a JSON-lines file at once, instead of parsing it as YAML', () => {
     const lines = Array.from({ length: 2000 }, (_, i) => JSON.stringify({ actorId: `a${i}`, version: 1 }));
-    const err = thrown(() => loadRegistries({ registry: write('actors.jsonl', lines.join('\n')) }));
+    const err = thrownBy(() => loadRegistries({ registry: write('actors.jsonl', lines.join('\n')) }));
     expect(err.code).toBe('REGISTRY_LOAD_FAILED');
     expect(err.message).toMatch(
       /^cannot parse: Unexpected non-whitespace character after JSON .*\(line 2, column 1\)$/,
@@ -352,7 +342,7 @@ describe('registry files given by mistake', () => {
     });
     expect(flow.combiner.dimensions.strength!.clamp_default.max).toBe(3);
     const dup = write('dup.yaml', '{"dimensions": {}, "dimensions": {}}');
-    expect(thrown(() => loadRegistries({ registry: dup })).message).toBe(
+    expect(thrownBy(() => loadRegistries({ registry: dup })).message).toBe(
       'cannot parse: key "dimensions" appears twice in one object (line 1, column 20)',
     );
   });
@@ -365,20 +355,20 @@ describe('registry files given by mistake', () => {
     const edge = path.join(dir, 'edge.json');
     fs.writeFileSync(edge, '');
     fs.truncateSync(edge, MAX_REGISTRY_BYTES);
-    expect(thrown(() => loadRegistries({ registry: edge })).message).toMatch(
+    expect(thrownBy(() => loadRegistries({ registry: edge })).message).toMatch(
       /^cannot parse: Unexpected token/,
     );
   });
 
   it('refuses YAML past MAX_YAML_CHARS, pointing to JSON, and any file past MAX_REGISTRY_BYTES unread', () => {
     const big = write('big.yaml', `# ${'x'.repeat(MAX_YAML_CHARS)}\ndimensions: {}\n`);
-    expect(thrown(() => loadRegistries({ registry: big })).message).toMatch(
+    expect(thrownBy(() => loadRegistries({ registry: big })).message).toMatch(
       /^cannot parse: a YAML registry is at most 2 MiB, this one is 2\.0 MiB \(write a larger one as JSON\)$/,
     );
     const huge = path.join(dir, 'huge.json');
     fs.writeFileSync(huge, '');
     fs.truncateSync(huge, MAX_REGISTRY_BYTES + 1); // sparse: nothing written
-    expect(thrown(() => loadRegistries({ registry: huge })).message).toBe(
+    expect(thrownBy(() => loadRegistries({ registry: huge })).message).toBe(
       'cannot read: 64 MiB is more than a registry file may hold (64 MiB)',
     );
   });

@@ -9,13 +9,13 @@ import {
   expectRejected,
   REMOVE,
   registries,
-  thrownBy,
   validOutputs,
   withField,
   type Expected,
   type Json,
   type Key,
 } from '../support/validation-fixture';
+import { thrownBy } from '../support/thrown-error';
 
 describe('missing required fields', () => {
   it.each<[string, Key[], Expected]>([
