@@ -253,20 +253,32 @@ export class ActorWorkspace {
    */
   foldedValue(dim: number, section: number): number {
     const idx = dim * 2 + section;
-    if (this.sectionNeedsOrder(dim, section)) return NaN;
     const sums = this.sums;
     const at = idx * SECTION_SUMS;
     const rule = this.rules[dim]!;
-    if (!rule.usePipeline) {
-      // Every value went to one of the three sums. Where order cannot show (int32 terms, or at most
-      // two), adding them gives the bits of one sum in any order.
-      const sum = sums[at + FLAT_SUM]! + sums[at + POST_SUM]! + sums[at + UNREAD_SUM]!;
-      const n = this.sections[idx * SECTION_INTS + COUNT]!;
-      return operatorFoldedValue(rule.operator, n, sum, sums[at + HIGHEST]!, sums[at + LOWEST]!);
+    if (rule.usePipeline) {
+      // `needsOrderFor`'s pipeline test, on counts read once; an OVERRIDE wins whatever the order.
+      const s = this.sections;
+      const ints = idx * SECTION_INTS;
+      const override = s[ints + OVERRIDE]!;
+      if (override > 0) return this.chains.contribution(section, override - 1).value;
+      const length = s[ints + COUNT]!;
+      const fractional = s[ints + FRACTIONAL]!;
+      if (
+        length > 2 &&
+        (productNeedsOrder(s[ints + MULT_COUNT]!) ||
+          sumNeedsOrder(s[ints + FLAT_COUNT]!, (fractional & FRACTIONAL_FLAT) !== 0, length) ||
+          sumNeedsOrder(s[ints + POST_COUNT]!, (fractional & FRACTIONAL_POST_ADD) !== 0, length))
+      )
+        return NaN;
+      return sums[at + FLAT_SUM]! * sums[at + MULT_PRODUCT]! + sums[at + POST_SUM]!;
     }
-    const override = this.sections[idx * SECTION_INTS + OVERRIDE]!;
-    if (override > 0) return this.chains.contribution(section, override - 1).value;
-    return sums[at + FLAT_SUM]! * sums[at + MULT_PRODUCT]! + sums[at + POST_SUM]!;
+    if (this.sectionNeedsOrder(dim, section)) return NaN;
+    // Operator mode: every value went to one of the three sums. Where order cannot show (int32 terms,
+    // or at most two), adding them gives the bits of one sum in any order.
+    const sum = sums[at + FLAT_SUM]! + sums[at + POST_SUM]! + sums[at + UNREAD_SUM]!;
+    const n = this.sections[idx * SECTION_INTS + COUNT]!;
+    return operatorFoldedValue(rule.operator, n, sum, sums[at + HIGHEST]!, sums[at + LOWEST]!);
   }
 
   /**
