@@ -121,6 +121,11 @@ export function createMetrics(options: MetricsOptions = {}) {
     help: 'Read-through lookups Redis missed and Postgres answered (each is also a cache miss)',
     registers,
   });
+  const cacheRefills = new Counter({
+    name: WORKER_METRICS.cacheRefills,
+    help: 'Snapshots a job found current in Postgres but missing or older in Redis, copied there from Postgres',
+    registers,
+  });
   const jobDuration = new Histogram({
     name: WORKER_METRICS.jobDuration,
     help: 'Duration of one resolve job in seconds, by queue and outcome (completed or failed)',
@@ -199,6 +204,7 @@ export function createMetrics(options: MetricsOptions = {}) {
     cacheHits,
     cacheMisses,
     cacheFills,
+    cacheRefills,
     errorsTotal,
     jobDuration,
     jobPhaseDuration,
@@ -229,6 +235,11 @@ export function createMetrics(options: MetricsOptions = {}) {
         cacheMisses.inc();
         if (outcome === 'fill') cacheFills.inc();
       }
+    },
+
+    /** For `resolveBatch`'s `onRefill`. */
+    recordCacheRefills(n: number): void {
+      cacheRefills.inc(n);
     },
 
     recordError(code: unknown, n = 1): void {

@@ -29,6 +29,8 @@ export const WORKER_METRICS = {
   actorsTotal: 'actor_core_actors_total',
   /** Counter: read-through lookups answered by Postgres (each also counts as a cache miss). */
   cacheFills: 'actor_core_cache_fills_total',
+  /** Counter: snapshots a job found current in Postgres but not in Redis, copied there from Postgres. */
+  cacheRefills: 'actor_core_cache_refills_total',
   /** Gauge: piscina utilisation (0..1), queued tasks and live threads, read at scrape time. */
   poolUtilization: 'actor_core_pool_utilization',
   poolQueueSize: 'actor_core_pool_queue_size',

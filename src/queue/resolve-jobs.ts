@@ -18,7 +18,7 @@ export interface ResolveJobData {
 /** What happened to one actor of a job. */
 export type ActorOutcome =
   | 'written' // resolved; the snapshot is in Postgres and Redis
-  | 'current' // its snapshot was already at its version and registry: nothing to do
+  | 'current' // its snapshot was already at its version and registry in Postgres (copied to Redis if missing there)
   | 'stale' // resolved, but a newer snapshot was stored meanwhile (in Postgres or Redis): kept the newer one
   | 'failed' // its outputs are invalid: permanent, error kept in resolution_errors
   | 'missing'; // no such actor

@@ -1,8 +1,9 @@
 /**
- * One job of the worker: load the batch's actors from Postgres (one query), resolve them on the
- * thread pool in chunks, write the snapshots to Postgres (one guarded statement) and Redis (one
- * pipeline), and keep the errors of actors whose outputs are invalid. A bad actor fails alone; a lost
- * store fails the job (transient: BullMQ retries it, and every write is idempotent and version-guarded).
+ * One job of the worker: load the batch's actors from Postgres (one query; those already current there
+ * are made current in Redis too, see refill-cache.ts), resolve the others on the thread pool in
+ * chunks, write the snapshots to Postgres (one guarded statement) and Redis (one pipeline), and keep
+ * the errors of actors whose outputs are invalid. A bad actor fails alone; a lost store fails the job
+ * (transient: BullMQ retries it, and every write is idempotent and version-guarded).
  *
  * Each phase is a span (`load`, `aggregate`, `write`), a child of the caller's active span (the worker's
  * `job` span); with tracing off they are the OpenTelemetry API's no-ops.
@@ -16,6 +17,7 @@ import type { SnapshotCache } from '../adapters/redis/snapshot-cache';
 import type { SnapshotRecord } from '../adapters/snapshot-record';
 import type { StoreChunkResult, StoreTask } from '../pool/messages';
 import { isActorCoreError } from '../core/errors';
+import { refillCurrentSnapshots } from './refill-cache';
 import { annotate, inSpan } from '../tracing/spans';
 import {
   emptyCounts,
@@ -36,6 +38,8 @@ export interface BatchDependencies {
   chunkSize: number;
   /** Called per resolved chunk with its actors and the thread's resolve time (metrics). Must not throw. */
   onChunk?: (actors: number, resolveNs: number) => void;
+  /** Called with the number of current actors whose snapshot was copied to Redis (metrics). Must not throw. */
+  onRefill?: (snapshots: number) => void;
 }
 
 export interface BatchTimings {
@@ -79,16 +83,20 @@ export async function resolveBatch(
       actorIds,
       data.force === true ? {} : { skipCurrent: deps.registryVersion },
     );
+    // Current in Postgres, and in Redis once this returns (see refill-cache.ts).
+    const refilled = await refillCurrentSnapshots(deps, found.current);
+    if (refilled > 0) deps.onRefill?.(refilled);
     annotate(span, () => ({
       'actor_core.actors.requested': data.actorIds.length,
       'actor_core.actors.loaded': found.actors.length,
       'actor_core.actors.current': found.current.length,
       'actor_core.actors.missing': found.missing.length,
+      'actor_core.snapshots.refilled': refilled,
     }));
     return found;
   });
   for (const id of loaded.missing) outcomes[id] = 'missing';
-  for (const id of loaded.current) outcomes[id] = 'current';
+  for (const { actorId } of loaded.current) outcomes[actorId] = 'current';
   const t1 = Date.now();
 
   const parts = chunks(loaded.actors, deps.chunkSize);

@@ -153,6 +153,7 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
     registryVersion: options.registries.registryVersion,
     chunkSize: options.chunkSize ?? DEFAULT_CHUNK_SIZE,
     onChunk: metrics.recordChunk,
+    onRefill: metrics.recordCacheRefills,
   };
 
   // One actor costs ~0.1 ms to resolve: done on the main thread, it never queues behind bulk chunks.
@@ -223,8 +224,9 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
         }
         const actors = data.actorIds.length;
         const log = logger.child({ jobId: job.id, actors });
-        // A re-run (retry, or taken over from a dead worker) may follow a run that wrote Postgres but not
-        // Redis: "current in Postgres" then proves nothing about Redis, so everything is resolved again.
+        // A re-run (retry, parking, or taken over from a dead worker) may follow a run that wrote Postgres
+        // but not Redis. It needs nothing special: resolveBatch checks Redis for every actor it finds
+        // current in Postgres (refill-cache.ts), because BullMQ's counters can lose a run too.
         const rerun = job.attemptsStarted > 1 || job.stalledCounter > 0;
         annotate(span, () => ({
           'messaging.system': 'bullmq',
@@ -235,15 +237,10 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
           'actor_core.actors': actors,
         }));
         try {
-          const result = await resolveBatch(
-            batchDeps,
-            rerun ? { ...data, force: true } : data,
-            job.id,
-            (t) => {
-              log.debug(t, 'batch timings');
-              recordPhases(queue, t);
-            },
-          );
+          const result = await resolveBatch(batchDeps, data, job.id, (t) => {
+            log.debug(t, 'batch timings');
+            recordPhases(queue, t);
+          });
           log.info({ counts: result.counts, ms: result.finishedAt - job.processedOn! }, 'job done');
           for (const [actorId, code] of Object.entries(result.errors)) {
             const why = code === 'INVALID_ACTOR_ID' ? 'not a valid actor id' : 'invalid subsystem outputs';

@@ -123,9 +123,8 @@ describe('a worker killed with SIGKILL', () => {
     expect(some.every((id) => cached.get(id)?.version === before.get(id))).toBe(true);
 
     // The next worker takes the stalled jobs over and completes them. Redis must then be at the actors'
-    // versions too: the jobs were never done, so their retry must finish the work (today the retry
-    // finds Postgres current, reports every actor 'current', and Redis keeps the older snapshots,
-    // which read-through lookups keep serving until their TTL ends).
+    // versions too: the retry finds Postgres current, and copies its snapshots over the older ones
+    // Redis holds (refill-cache.ts), which read-through lookups would serve until their TTL ends.
     const second = await cluster.startWorker();
     await cluster.producer.waitForResults(jobIds, 30_000);
     await second.waitForLog('the stalled lines', () => second.lines(STALLED_LINE).length === 2, 10_000);

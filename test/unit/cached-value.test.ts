@@ -1,7 +1,12 @@
 /** The cached value of one actor: its exact text, the fast decode, the JSON.parse fallback, corruption. */
 import * as fc from 'fast-check';
 import type { SnapshotRecord } from '../../src/adapters/snapshot-record';
-import { decodeCachedValue, encodeCachedValue } from '../../src/adapters/redis/cached-value';
+import {
+  CACHED_HEAD_BYTES,
+  decodeCachedHead,
+  decodeCachedValue,
+  encodeCachedValue,
+} from '../../src/adapters/redis/cached-value';
 import { snapshotKey } from '../../src/adapters/redis/snapshot-key';
 import { thrownBy } from '../support/thrown-error';
 
@@ -117,6 +122,29 @@ describe('decodeCachedValue', () => {
     expect(err.code).toBe('INVALID_JSON');
     expect(err.actorId).toBe('actor-9');
     expect(err.permanent).toBe(true);
+  });
+});
+
+describe('decodeCachedHead', () => {
+  it('reads version and registryVersion from the first CACHED_HEAD_BYTES of a written value', () => {
+    const registryVersion = 'r1-0123456789abcdef'; // the form load-registries.ts gives
+    const value = encodeCachedValue({ ...record, version: Number.MAX_SAFE_INTEGER, registryVersion });
+    expect(decodeCachedHead(value.slice(0, CACHED_HEAD_BYTES))).toEqual({
+      version: Number.MAX_SAFE_INTEGER,
+      registryVersion,
+    });
+  });
+
+  it.each([
+    ['empty (no key)', ''],
+    ['not the layout', 'garbage'],
+    ['another key order', '{"registryVersion":"r","version":1,"snapshot":{}}'],
+    ['version 0', '{"version":0,"registryVersion":"r","snapshot":{}}'],
+    ['version unsafe', '{"version":9999999999999999,"registryVersion":"r","snapshot":{}}'],
+    ['a registryVersion cut by the range', `{"version":1,"registryVersion":"${'x'.repeat(200)}`],
+    ['a registryVersion with an escape', '{"version":1,"registryVersion":"a\\"b","snapshot":{}}'],
+  ])('finds nothing in a head that is %s', (_what, head) => {
+    expect(decodeCachedHead(head)).toBeUndefined();
   });
 });
 

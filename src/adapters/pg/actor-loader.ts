@@ -18,12 +18,18 @@ export interface LoadedActor {
   outputs: string;
 }
 
+/** An actor whose stored snapshot is at its version (`version`) and the asked-for registryVersion. */
+export interface CurrentActor {
+  actorId: string;
+  version: number;
+}
+
 export interface LoadResult {
   actors: LoadedActor[];
   /** Requested ids with no actor row (deleted, or never created). */
   missing: string[];
   /** Actors not loaded because their stored snapshot is already current (see `skipCurrent`). */
-  current: string[];
+  current: CurrentActor[];
 }
 
 export interface LoadOptions {
@@ -75,11 +81,11 @@ export async function loadActorLines(
     options.text === true,
   ]);
   const actors: LoadedActor[] = [];
-  const current: string[] = [];
+  const current: CurrentActor[] = [];
   const found = new Set<string>();
   for (const row of result.rows) {
     found.add(row.id);
-    if (row.current) current.push(row.id);
+    if (row.current) current.push({ actorId: row.id, version: Number(row.version) });
     else {
       actors.push({ actorId: row.id, version: Number(row.version), outputs: row.outputs! });
     }

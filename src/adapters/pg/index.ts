@@ -17,6 +17,7 @@ export {
   sampleActorIds,
   type LoadedActor,
   type LoadOptions,
+  type CurrentActor,
   type LoadResult,
 } from './actor-loader';
 export {

@@ -28,6 +28,23 @@ function isVersion(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 1;
 }
 
+/**
+ * Bytes of a cached value that hold its version and registryVersion (`{"version":` + 16 digits +
+ * `,"registryVersion":"` + a content hash such as `r1-` and 16 hex digits is ~70), read by
+ * `SnapshotCache.cachedHeads` with GETRANGE instead of the whole snapshot.
+ */
+export const CACHED_HEAD_BYTES = 128;
+
+const HEAD = /^\{"version":([1-9]\d{0,15}),"registryVersion":"([^"\\]*)"/;
+
+/** What a cached value's head says it holds, or undefined when it is not in the layout written here. */
+export function decodeCachedHead(head: string): { version: number; registryVersion: string } | undefined {
+  const match = HEAD.exec(head);
+  if (match === null) return undefined;
+  const version = Number(match[1]);
+  return Number.isSafeInteger(version) ? { version, registryVersion: match[2] as string } : undefined;
+}
+
 /** The value to store for `record`. Throws INVALID_VERSION / INVALID_JSON for a record it cannot encode. */
 export function encodeCachedValue(record: SnapshotRecord): string {
   const { actorId, version, registryVersion, snapshotJson } = record;

@@ -13,7 +13,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { ActorCoreError } from '../../core/errors';
 import type { SnapshotRecord, SnapshotSource } from '../snapshot-record';
-import { decodeCachedValue, encodeCachedValue } from './cached-value';
+import { CACHED_HEAD_BYTES, decodeCachedHead, decodeCachedValue, encodeCachedValue } from './cached-value';
 import {
   GUARDED_SET_COMMAND,
   GUARDED_SET_KEYS_PER_CALL,
@@ -138,6 +138,35 @@ export class SnapshotCache {
         this.counters.corrupt += 1;
         this.onCorrupt?.(id, err as ActorCoreError);
       }
+    });
+    return found;
+  }
+
+  /**
+   * The version and registryVersion Redis holds for each of those actors that have a readable cached
+   * value (one pipelined round trip of GETRANGEs over the values' first bytes, not the snapshots).
+   */
+  async cachedHeads(
+    actorIds: readonly string[],
+  ): Promise<Map<string, { version: number; registryVersion: string }>> {
+    const ids = [...new Set(actorIds)];
+    const last = CACHED_HEAD_BYTES - 1;
+    let values: unknown[];
+    try {
+      values = await runBatch(
+        this.redis,
+        ids,
+        (pipeline, id) => pipeline.getrange(this.keyOf(id), 0, last),
+        (id) => this.redis.getrange(this.keyOf(id), 0, last),
+      );
+    } catch (err) {
+      throw storeError(err, `reading the versions of ${ids.length} cached snapshot(s)`);
+    }
+    const found = new Map<string, { version: number; registryVersion: string }>();
+    ids.forEach((id, i) => {
+      const value = values[i];
+      const head = typeof value === 'string' ? decodeCachedHead(value) : undefined;
+      if (head !== undefined) found.set(id, head);
     });
     return found;
   }

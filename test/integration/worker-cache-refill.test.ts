@@ -1,0 +1,154 @@
+/**
+ * An actor a batch finds current in Postgres is current in Redis when the batch ends: a run that wrote
+ * Postgres but lost Redis, or a Redis that lost or expired the write, is healed by the next plain run
+ * (no `force`, no re-run counters), and nothing newer in Redis is replaced.
+ */
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { ActorRepository, SnapshotRepository } from '../../src/adapters/pg';
+import { SnapshotCache } from '../../src/adapters/redis';
+import type { SnapshotRecord } from '../../src/adapters/snapshot-record';
+import { freePort } from '../../src/local-services/free-port';
+import { resolveBatch, type BatchDependencies } from '../../src/worker/resolve-batch';
+import { deleteKeysUnder } from '../support/databases';
+import { inProcessBatch } from '../support/in-process-batch';
+import { migratedDatabase, outputOf, type TestDatabase } from '../support/pg';
+
+let db: TestDatabase;
+let redis: Redis;
+let actors: ActorRepository;
+let prefix: string;
+
+beforeAll(async () => {
+  db = await migratedDatabase('worker_cache_refill');
+  actors = new ActorRepository({ pool: db.pool, registries: db.registries.compiled });
+  redis = new Redis(process.env.REDIS_URL!, { maxRetriesPerRequest: 1 });
+});
+beforeEach(() => {
+  prefix = `test-refill-${randomUUID()}`;
+});
+afterEach(async () => {
+  await deleteKeysUnder(redis, prefix);
+});
+afterAll(async () => {
+  await redis.quit();
+  await db.close();
+});
+
+/** The batch's dependencies, counting the refills it reports. */
+function batchDeps(): BatchDependencies & { cache: SnapshotCache; refills: number[] } {
+  const refills: number[] = [];
+  return { ...inProcessBatch(db, redis, prefix), onRefill: (n) => refills.push(n), refills };
+}
+
+/** A client of a port nothing listens on, failing every command at once. */
+async function unreachableRedis(): Promise<Redis> {
+  const down = new Redis(`redis://127.0.0.1:${await freePort()}`, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+  });
+  down.on('error', () => undefined);
+  return down;
+}
+
+/** Actors `<name>-1..n`, each written once (version 1). */
+async function someActors(name: string, n: number): Promise<string[]> {
+  const ids = Array.from({ length: n }, (_, i) => `${name}-${randomUUID()}-${i + 1}`);
+  for (const id of ids) await actors.putSubsystem(id, outputOf('items', 10));
+  return ids;
+}
+
+const pgRecords = async (ids: readonly string[]): Promise<Map<string, SnapshotRecord>> =>
+  new Map((await new SnapshotRepository(db.pool).loadSnapshots(ids)).map((r) => [r.actorId, r]));
+
+describe('a batch finding actors current in Postgres', () => {
+  it('copies their snapshots to Redis when an earlier run wrote Postgres but lost Redis before its cache write', async () => {
+    const ids = await someActors('lost-redis', 30);
+    // The first run's Redis is gone: Postgres is written, then the cache write fails the job.
+    const down = await unreachableRedis();
+    try {
+      const firstRun = {
+        ...batchDeps(),
+        cache: new SnapshotCache({ redis: down, keyPrefix: prefix, ttlSeconds: 60 }),
+      };
+      await expect(resolveBatch(firstRun, { actorIds: ids, enqueuedAt: 0 }, 'job-1')).rejects.toMatchObject({
+        code: 'STORE_UNAVAILABLE',
+      });
+    } finally {
+      down.disconnect();
+    }
+    const stored = await pgRecords(ids);
+    expect(stored.size).toBe(30);
+    expect(await redis.exists(...ids.map((id) => `${prefix}:snapshot:${id}`))).toBe(0);
+
+    // The next run is a plain first run (as when Redis lost the job's state with the writes).
+    const deps = batchDeps();
+    const result = await resolveBatch(deps, { actorIds: ids, enqueuedAt: 0 }, 'job-1');
+    expect(result.counts).toEqual({ written: 0, current: 30, stale: 0, failed: 0, missing: 0 });
+    expect(deps.refills).toEqual([30]);
+    const cached = await deps.cache.getMany(ids);
+    expect(cached).toEqual(stored);
+    expect(await redis.ttl(`${prefix}:snapshot:${ids[0]}`)).toBeGreaterThan(0);
+  });
+
+  it('replaces a missing, expired, older, corrupt or other-registry cached snapshot, and keeps a newer one', async () => {
+    const ids = await someActors('mixed', 6);
+    const [missing, expired, older, corrupt, otherRegistry, newer] = ids as [string, ...string[]];
+    await actors.putSubsystem(older!, outputOf('items', 20)); // version 2: Redis will get its version 1
+    const deps = batchDeps();
+    await resolveBatch(deps, { actorIds: ids, enqueuedAt: 0 }, 'job-1');
+    const stored = await pgRecords(ids);
+    const key = (id: string): string => `${prefix}:snapshot:${id}`;
+
+    await redis.del(key(missing));
+    await redis.pexpire(key(expired!), 1);
+    await redis.set(key(corrupt!), 'not a cached snapshot');
+    // An older version and another registry's snapshot, as a run before this one may have left.
+    await redis.del(key(older!));
+    await deps.cache.setMany([{ ...stored.get(older!)!, version: 1, snapshotJson: '{"Version":0}' }]);
+    await deps.cache.setMany([{ ...stored.get(otherRegistry!)!, registryVersion: 'r1-another' }]);
+    const newerRecord = { ...stored.get(newer!)!, version: 2, snapshotJson: '{"Version":2}' };
+    await deps.cache.setMany([newerRecord]);
+    await new Promise((resolve) => setTimeout(resolve, 20)); // `expired` is gone
+
+    const result = await resolveBatch(deps, { actorIds: ids, enqueuedAt: 0 }, 'job-2');
+    expect(result.counts.current).toBe(6);
+    expect(deps.refills).toEqual([5]);
+    const cached = await deps.cache.getMany(ids);
+    for (const id of [missing, expired, older, corrupt, otherRegistry])
+      expect(cached.get(id!)).toEqual(stored.get(id!));
+    expect(cached.get(newer!)).toEqual(newerRecord);
+  });
+
+  it('writes nothing to Redis when it holds them already', async () => {
+    const ids = await someActors('held', 10);
+    const deps = batchDeps();
+    await resolveBatch(deps, { actorIds: ids, enqueuedAt: 0 }, 'job-1');
+    // A TTL no write of this cache sets: a rewrite would bring it back to 60 s.
+    for (const id of ids) await redis.expire(`${prefix}:snapshot:${id}`, 5000);
+
+    const result = await resolveBatch(deps, { actorIds: ids, enqueuedAt: 0 }, 'job-2');
+    expect(result.counts.current).toBe(10);
+    expect(deps.refills).toEqual([]);
+    for (const id of ids) expect(await redis.ttl(`${prefix}:snapshot:${id}`)).toBeGreaterThan(60);
+  });
+
+  it('fails as a transient STORE_UNAVAILABLE when Redis cannot be read to check them', async () => {
+    const ids = await someActors('unreadable', 3);
+    await resolveBatch(batchDeps(), { actorIds: ids, enqueuedAt: 0 }, 'job-1');
+    const down = await unreachableRedis();
+    try {
+      const deps = {
+        ...batchDeps(),
+        cache: new SnapshotCache({ redis: down, keyPrefix: prefix, ttlSeconds: 60 }),
+      };
+      await expect(resolveBatch(deps, { actorIds: ids, enqueuedAt: 0 }, 'job-2')).rejects.toMatchObject({
+        code: 'STORE_UNAVAILABLE',
+        permanent: false,
+      });
+    } finally {
+      down.disconnect();
+    }
+  });
+});
