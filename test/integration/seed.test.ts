@@ -96,7 +96,9 @@ describe('actor-core seed', () => {
       { actorId: 'reseeded', version: 5, registryVersion: db.registries.registryVersion, snapshotJson: '{}' },
     ]);
     const skip = { skipCurrent: db.registries.registryVersion };
-    expect((await loadActorLines(db.pool, ['reseeded'], skip)).current).toEqual(['reseeded']);
+    expect((await loadActorLines(db.pool, ['reseeded'], skip)).current).toEqual([
+      { actorId: 'reseeded', version: 5 },
+    ]);
 
     seed(line(5, 99)); // same version, new outputs
     expect(await version()).toBe(6);
