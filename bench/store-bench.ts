@@ -1,8 +1,9 @@
 /**
  * The stores on the standard workload: seeding, the workers' bulk load, snapshot writes to Postgres
- * (insert and overwrite, at several concurrencies) and the Redis cache (guarded set, get), each as a
- * rate. Uses DATABASE_URL / REDIS_URL when set, else starts private servers; works in a database of
- * its own (created and dropped here) and under a key prefix of its own (deleted at the end).
+ * (insert and overwrite, at several concurrencies) and the Redis cache (guarded set, get, the version
+ * heads a job reads for the actors it finds current), each as a rate. Uses DATABASE_URL / REDIS_URL
+ * when set, else starts private servers; works in a database of its own (created and dropped here)
+ * and under a key prefix of its own (deleted at the end).
  *
  *   npm run bench:store -- [--actors N | --input FILE.jsonl] [--batch B] [--concurrency 1,2,4] [--json]
  */
@@ -154,6 +155,12 @@ async function main(): Promise<void> {
         inSlices(ids, batch, 1, (s) => cache.getMany(s)),
       ),
     );
+    // What a job pays per actor it finds current in Postgres: the check that Redis holds it too.
+    rates.push(
+      await timed('redis version heads (pipelined GETRANGE)', 'keys/s', n, () =>
+        inSlices(ids, batch, 1, (s) => cache.cachedHeads(s)),
+      ),
+    );
 
     const env = environment();
     const rate = (r: Rate): number => fig(r.items / r.seconds);
@@ -187,6 +194,7 @@ async function main(): Promise<void> {
           snapshot_bytes: Math.round(snapshotBytes),
           redis_set_per_s: best('redis guarded set'),
           redis_get_per_s: best('redis get'),
+          redis_heads_per_s: best('redis version heads'),
           cpus: env.cpus,
           node: env.node,
         }),
