@@ -52,6 +52,11 @@ export interface RedisRestartOptions {
   signal?: 'SIGTERM' | 'SIGKILL';
   /** How long the port stays closed between the stop and the new start; default 0. */
   downtimeMs?: number;
+  /**
+   * Run once the server has stopped, before it starts again, with its folder: e.g. to put back an
+   * older copy of its AOF, as a failover to a replica that lagged behind would leave the data.
+   */
+  whileDown?: (dataDir: string) => unknown;
 }
 
 export interface LocalRedis {
@@ -144,7 +149,12 @@ export async function startLocalRedis(options: LocalRedisOptions = {}): Promise<
     },
     restart: async (restart = {}) => {
       const signal = restart.signal ?? 'SIGTERM';
-      const t = await running.restart(signal, restart.downtimeMs ?? 0);
+      const whileDown = restart.whileDown;
+      const t = await running.restart(
+        signal,
+        restart.downtimeMs ?? 0,
+        whileDown === undefined ? undefined : () => whileDown(dataDir),
+      );
       log(
         `redis-server restarted on ${boundPort} as ${running.current().pid} (${signal}: stopped in ` +
           `${t.stopMs} ms, down ${restart.downtimeMs ?? 0} ms, started in ${t.startMs} ms)`,

@@ -175,9 +175,9 @@ export interface RestartableServer {
   /**
    * Stops the server with `signal` (its clean stop signal, or one that crashes it), waits `downtimeMs`
    * with the port closed, and starts it again through `relaunch`; resolves once it accepts clients,
-   * with how long the stop and the start took.
+   * with how long the stop and the start took. `whileDown` runs (and is awaited) once it has stopped.
    */
-  restart(signal: NodeJS.Signals, downtimeMs: number): Promise<RestartTimings>;
+  restart(signal: NodeJS.Signals, downtimeMs: number, whileDown?: () => unknown): Promise<RestartTimings>;
   /** Stops the running server (after a restart in progress); later restarts are refused. */
   stop(): Promise<void>;
 }
@@ -213,12 +213,17 @@ export function restartableServer(
       }
     }
   };
-  const restart = (signal: NodeJS.Signals, downtimeMs: number): Promise<RestartTimings> => {
+  const restart = (
+    signal: NodeJS.Signals,
+    downtimeMs: number,
+    whileDown?: () => unknown,
+  ): Promise<RestartTimings> => {
     const run = busy.then(async () => {
       if (stopped) throw startFailed(`${current.name}: restart after stop`);
       const stopping = Date.now();
       await current.stop(undefined, signal);
       const stopMs = Date.now() - stopping;
+      await whileDown?.();
       if (downtimeMs > 0) await new Promise((resolve) => setTimeout(resolve, downtimeMs));
       const starting = Date.now();
       current = await relaunch();

@@ -3,8 +3,10 @@
  * hit mid-run (about 30 % done) by one fault per scenario —
  *   1. one worker SIGKILLed (no replacement: the other worker must take its jobs over as stalled);
  *   2. Redis SIGKILLed and started again on the same port from its AOF (appendfsync everysec);
- *   3. PostgreSQL stopped in immediate mode (no checkpoint: crash recovery at start) and started again;
- * with, in 2 and 3, actors written during the run (before, during and after the outage). After each,
+ *   3. Redis started from its AOF as it was 1 s before (a failover to a replica that lagged: job
+ *      moves, completions and cached snapshots of that time are forgotten, Postgres keeps its writes);
+ *   4. PostgreSQL stopped in immediate mode (no checkpoint: crash recovery at start) and started again;
+ * with, in 2 and 4, actors written during the run (before, during and after the outage). After each,
  * every actor holds, in Postgres and in Redis, a snapshot at its current version whose content equals a
  * fresh resolve of its current outputs — all of them, checked in bulk — no job failed for good, no job
  * id is missing, and the workers ride through on their own and drain cleanly on SIGTERM. Each scenario
@@ -14,6 +16,7 @@
  * and key prefix of its own. FAULT_ACTORS overrides the actor count (e.g. for a quick local run).
  */
 import { sleep } from '../support/cluster';
+import { copyAof } from './support/aof-copy';
 import { BulkRun, type BulkRunOptions } from './support/bulk-run';
 import { log, startFaultStores, type FaultStores } from './support/fault-stores';
 import { printSummary, summarize, type ScenarioSummary } from './support/run-summary';
@@ -32,6 +35,8 @@ const RUN: Omit<BulkRunOptions, 'label'> = {
  * FAULT_DOWNTIME_MS overrides it (to find how long an outage the retries ride through).
  */
 const DOWNTIME_MS = Number(process.env.FAULT_DOWNTIME_MS ?? 3000);
+/** How far behind the replica a failover promotes is (its data is the AOF as it was that long before). */
+const LAG_MS = 1000;
 /** The share of bulk jobs done when the fault is injected; writes begin a little earlier. */
 const FAULT_AT = 0.3;
 const WRITES_FROM = 0.15;
@@ -151,6 +156,33 @@ describe('a bulk run of standard actors on two worker processes survives', () =>
     });
     // The writes met the outage: their enqueues failed fast and were retried.
     expect(summary.updates.enqueueRetries).toBeGreaterThan(0);
+  });
+
+  it('Redis failed over to a replica that lagged behind: the work it forgot is done again, in both stores', async () => {
+    let completedAtKill = 0;
+    let completedAfter = 0;
+    await runScenario('redis-rollback', {
+      name: `Redis SIGKILLed and started from its AOF as it was ${LAG_MS} ms before (a failover to a lagging replica)`,
+      writes: false,
+      inject: async (run, s) => {
+        const copy = await copyAof(run.monitor, s.redis.dataDir);
+        try {
+          await sleep(LAG_MS);
+          completedAtKill = await run.completedJobs();
+          await s.redis.restart({
+            signal: 'SIGKILL',
+            downtimeMs: DOWNTIME_MS,
+            whileDown: (dir) => copy.restore(dir),
+          });
+          completedAfter = await run.completedJobs();
+        } finally {
+          copy.dispose();
+        }
+      },
+    });
+    log(`redis-rollback: ${completedAtKill} jobs completed at the kill, ${completedAfter} after the restart`);
+    // Redis forgot completed jobs, and their cached snapshots (runScenario checked both stores after).
+    expect(completedAfter).toBeLessThan(completedAtKill);
   });
 
   it('PostgreSQL stopped in immediate mode mid-run and started again, while actors are written', async () => {

@@ -16,6 +16,7 @@ import {
   type LocalRedis,
 } from '../../src/local-services';
 import { waitFor } from '../support/cluster';
+import { copyAof } from './support/aof-copy';
 
 jest.setTimeout(120_000);
 
@@ -53,6 +54,23 @@ describe('a private Redis with AOF', () => {
     expect(await client.llen('kept')).toBe(5000);
     expect(await client.get('last')).toBe('written just before the kill');
     expect(await client.config('GET', 'maxmemory-policy')).toEqual(['maxmemory-policy', 'noeviction']);
+  });
+
+  it('started again from an older copy of its AOF, holds what it held then and nothing written since', async () => {
+    redis = await startLocalRedis({ appendOnly: true, log });
+    client = new Redis(redis.url, { maxRetriesPerRequest: null });
+    client.on('error', () => undefined);
+    await client.set('before', 'kept');
+    await client.set('changed', 'old value');
+    const copy = await copyAof(client, redis.dataDir);
+    try {
+      await client.set('changed', 'new value');
+      await client.set('after', 'written after the copy');
+      await redis.restart({ signal: 'SIGKILL', downtimeMs: 100, whileDown: (dir) => copy.restore(dir) });
+    } finally {
+      copy.dispose();
+    }
+    expect(await client.mget('before', 'changed', 'after')).toEqual(['kept', 'old value', null]);
   });
 
   it('without AOF a restart starts empty (the default throwaway cache)', async () => {

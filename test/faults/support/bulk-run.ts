@@ -167,6 +167,11 @@ export class BulkRun {
     }
   }
 
+  /** Bulk and change jobs Redis holds as completed. */
+  async completedJobs(): Promise<number> {
+    return (await this.monitorQueue.getJobCounts('completed')).completed!;
+  }
+
   /** SIGKILLs worker `index` (no drain, no lock release: its jobs must be taken over as stalled). */
   async killWorker(index: number): Promise<void> {
     const worker = this.workers[index]!;
