@@ -11,11 +11,13 @@ import { ActorCoreError } from '../../core/errors';
 import type { SnapshotRecord } from '../snapshot-record';
 
 /**
- * The exact layout `encodeCachedValue` writes, up to the snapshot's opening brace. A registryVersion
- * with escapes (never the case for a content hash) falls back to JSON.parse. The version digits are
- * capped at 16, the length of Number.MAX_SAFE_INTEGER.
+ * The exact layout `encodeCachedValue` writes: its head up to the registryVersion's closing quote, and
+ * the whole of it up to the snapshot's opening brace. A registryVersion with escapes (never the case
+ * for a content hash) falls back to JSON.parse. The version digits are capped at 16, the length of
+ * Number.MAX_SAFE_INTEGER.
  */
-const LAYOUT = /^\{"version":([1-9]\d{0,15}),"registryVersion":"([^"\\]*)","snapshot":\{/;
+const HEAD = /^\{"version":([1-9]\d{0,15}),"registryVersion":"([^"\\]*)"/;
+const LAYOUT = new RegExp(`${HEAD.source},"snapshot":\\{`);
 
 function corrupt(actorId: string, why: string, field?: string): ActorCoreError {
   return new ActorCoreError('INVALID_JSON', `corrupt cached snapshot: ${why}`, {
@@ -34,8 +36,6 @@ function isVersion(value: unknown): value is number {
  * `SnapshotCache.cachedHeads` with GETRANGE instead of the whole snapshot.
  */
 export const CACHED_HEAD_BYTES = 128;
-
-const HEAD = /^\{"version":([1-9]\d{0,15}),"registryVersion":"([^"\\]*)"/;
 
 /** What a cached value's head says it holds, or undefined when it is not in the layout written here. */
 export function decodeCachedHead(head: string): { version: number; registryVersion: string } | undefined {
