@@ -63,7 +63,7 @@ async function batchWithRedisDown(ids: string[], jobId: string): Promise<unknown
   }
 }
 
-/** Actors `<name>-1..n`, each written once (version 1). */
+/** `n` new actors named after `name`, each written once (version 1). */
 async function someActors(name: string, n: number): Promise<string[]> {
   const ids = Array.from({ length: n }, (_, i) => `${name}-${randomUUID()}-${i + 1}`);
   for (const id of ids) await actors.putSubsystem(id, outputOf('items', 10));
@@ -106,7 +106,7 @@ describe('a batch finding actors current in Postgres', () => {
     await redis.set(key(corrupt!), 'not a cached snapshot');
     // An older version and another registry's snapshot, as a run before this one may have left.
     await redis.del(key(older!));
-    await deps.cache.setMany([{ ...stored.get(older!)!, version: 1, snapshotJson: '{"Version":0}' }]);
+    await deps.cache.setMany([{ ...stored.get(older!)!, version: 1, snapshotJson: '{"Version":1}' }]);
     await deps.cache.setMany([{ ...stored.get(otherRegistry!)!, registryVersion: 'r1-another' }]);
     const newerRecord = { ...stored.get(newer!)!, version: 2, snapshotJson: '{"Version":2}' };
     await deps.cache.setMany([newerRecord]);
