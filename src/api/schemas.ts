@@ -37,6 +37,10 @@ export const resolveAllSchema = z.strictObject({
     .boolean()
     .optional()
     .meta({ description: 'Only actors whose snapshot is missing or older than the actor.' }),
+  skipFailed: z.boolean().optional().meta({
+    description:
+      'Not the actors whose current version failed validation: they would fail again until written again.',
+  }),
   priority: priority.optional(),
   force: z.boolean().optional(),
 });

@@ -18,6 +18,7 @@ interface EnqueueOptions {
   ids?: string;
   all?: boolean;
   stale?: boolean;
+  skipFailed?: boolean;
   input?: string;
   priority?: ResolvePriority;
   batch?: number;
@@ -39,7 +40,7 @@ const CLOSE_LIMIT_MS = 5000;
 const HELP_AFTER = `
 Sources (give exactly one):
   --ids a,b,c   empty entries (a trailing comma) are skipped; a list with no id at all is an error
-  --all         every actor in Postgres (DATABASE_URL); --stale only with --all
+  --all         every actor in Postgres (DATABASE_URL); --stale and --skip-failed only with --all
   --input FILE  one actor per line ({"actorId", ...}); a file without lines enqueues nothing (exit 0)
 
 Priorities: interactive puts one job per actor on the interactive lane (for the few actors someone
@@ -92,6 +93,8 @@ function checkFlags(options: EnqueueOptions, command: Command): void {
   const usage = (message: string): never => command.error(`error: ${message}`, { exitCode: 2 });
   if (options.stale === true && options.all !== true)
     usage('--stale applies only with --all (it selects the stale actors of Postgres)');
+  if (options.skipFailed === true && options.all !== true)
+    usage('--skip-failed applies only with --all (it leaves out actors of Postgres)');
   if (options.all === true && options.priority === 'interactive') {
     usage(
       '--priority interactive cannot be used with --all: it makes one job per actor on the lane kept ' +
@@ -190,10 +193,16 @@ async function waitForJobs(
 export function addEnqueueCommand(program: Command, io: CliIo): void {
   program
     .command('enqueue')
-    .description('enqueue actor resolutions: --ids a,b,c | --all [--stale] | --input FILE.jsonl')
+    .description(
+      'enqueue actor resolutions: --ids a,b,c | --all [--stale] [--skip-failed] | --input FILE.jsonl',
+    )
     .option('--ids <list>', 'comma-separated actor ids')
     .option('--all', 'every actor in Postgres')
     .option('--stale', 'with --all: only actors whose snapshot is missing or older than the actor')
+    .option(
+      '--skip-failed',
+      'with --all: not the actors whose current version failed validation (they would fail again)',
+    )
     .option(
       '--input <file>',
       'the actorIds of a JSON lines file (the standard workload format); "-" for stdin',
@@ -232,7 +241,10 @@ export function addEnqueueCommand(program: Command, io: CliIo): void {
         };
         const result: EnqueueResult =
           options.all === true
-            ? await producer.enqueueAll({ stale: options.stale === true }, enqueueOptions)
+            ? await producer.enqueueAll(
+                { stale: options.stale === true, skipFailed: options.skipFailed === true },
+                enqueueOptions,
+              )
             : await producer.enqueueResolve(ids, enqueueOptions);
         io.stdout.write(`enqueued ${result.actors} actors in ${result.jobIds.length} jobs\n`);
         if (options.wait !== true) return;

@@ -72,6 +72,11 @@ export interface EnqueueResult {
 export interface EnqueueAllFilter {
   /** Only actors whose stored snapshot is missing or older than the actor (e.g. after an outage). */
   stale?: boolean;
+  /**
+   * Not the actors whose current version failed validation (a `resolution_errors` row at it): resolving
+   * them again gives the same error until they are written again (or the registries change).
+   */
+  skipFailed?: boolean;
 }
 
 /** ProducerOptions with the defaults applied. */
@@ -197,18 +202,20 @@ export function checkEnqueueOptions(value: unknown): CheckedEnqueueOptions {
   return { priority: priority as ResolvePriority | undefined, batchSize, force: force === true };
 }
 
-export function checkEnqueueAllFilter(value: unknown): { stale: boolean } {
-  if (value === undefined) return { stale: false };
-  const filter = record(value, 'filter', 'INVALID_TYPE', 'the filter {stale}');
-  known(filter, ['stale'], 'filter', 'UNKNOWN_FIELD');
-  if (filter.stale !== undefined && typeof filter.stale !== 'boolean') {
-    throw new ActorCoreError(
-      'INVALID_TYPE',
-      `filter.stale must be true or false, got ${describeValue(filter.stale)}`,
-      { field: 'filter.stale' },
-    );
+export function checkEnqueueAllFilter(value: unknown): { stale: boolean; skipFailed: boolean } {
+  if (value === undefined) return { stale: false, skipFailed: false };
+  const filter = record(value, 'filter', 'INVALID_TYPE', 'the filter {stale, skipFailed}');
+  known(filter, ['stale', 'skipFailed'], 'filter', 'UNKNOWN_FIELD');
+  for (const name of ['stale', 'skipFailed'] as const) {
+    if (filter[name] !== undefined && typeof filter[name] !== 'boolean') {
+      throw new ActorCoreError(
+        'INVALID_TYPE',
+        `filter.${name} must be true or false, got ${describeValue(filter[name])}`,
+        { field: `filter.${name}` },
+      );
+    }
   }
-  return { stale: filter.stale === true };
+  return { stale: filter.stale === true, skipFailed: filter.skipFailed === true };
 }
 
 /** An array of actor ids (each checked as Postgres and Redis keys need it). */

@@ -174,10 +174,13 @@ export class ResolveProducer {
     return job.id!;
   }
 
-  /** Enqueues every actor in Postgres (or only the stale ones), in id order, page by page. */
+  /**
+   * Enqueues every actor in Postgres (or only the stale ones, or not those whose current version
+   * failed validation), in id order, page by page.
+   */
   async enqueueAll(filter: EnqueueAllFilter = {}, options: EnqueueOptions = {}): Promise<EnqueueResult> {
     this.assertOpen('enqueueAll');
-    const { stale } = checkEnqueueAllFilter(filter);
+    const { stale, skipFailed } = checkEnqueueAllFilter(filter);
     const checked = checkEnqueueOptions(options);
     if (this.pool === undefined) {
       throw new ActorCoreError('INVALID_CONFIG', 'enqueueAll needs a Postgres pool (ProducerOptions.pool)', {
@@ -194,8 +197,10 @@ export class ResolveProducer {
         `SELECT a.id FROM actors a
          WHERE a.id > $1 AND (NOT $3 OR NOT EXISTS (
            SELECT 1 FROM snapshots s WHERE s.actor_id = a.id AND s.version >= a.version))
+         AND (NOT $4 OR NOT EXISTS (
+           SELECT 1 FROM resolution_errors e WHERE e.actor_id = a.id AND e.version >= a.version))
          ORDER BY a.id LIMIT $2`,
-        [after, page, stale],
+        [after, page, stale, skipFailed],
       );
       const ids = result.rows.map((row) => row.id);
       if (ids.length === 0) break;

@@ -139,6 +139,11 @@ describe('POST /v1/resolve and GET /v1/jobs/:id', () => {
       .set(writer)
       .send({ all: true, priority: 'urgent' });
     expect(priority.body.error).toMatchObject({ code: 'INVALID_BODY', field: 'priority' });
+    const skipFailed = await request(api.app)
+      .post('/v1/resolve')
+      .set(writer)
+      .send({ all: true, skipFailed: 'yes' });
+    expect(skipFailed.body.error).toMatchObject({ code: 'INVALID_BODY', field: 'skipFailed' });
 
     for (const id of ['12345678', 'meta', 'i.nope', 'x:y']) {
       const unknown = await request(api.app)
@@ -179,6 +184,19 @@ describe('POST /v1/resolve and GET /v1/jobs/:id', () => {
     const { rows } = await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM actors');
     expect(res.body.actors).toBe(Number(rows[0]!.n));
     expect(res.body.jobIds.length).toBeGreaterThan(0);
+    // The filters pass through: actors resolved at their version, or failed at it, are left out.
+    const filtered = await request(api.app)
+      .post('/v1/resolve')
+      .set(writer)
+      .send({ all: true, stale: true, skipFailed: true });
+    expect(filtered.status).toBe(202);
+    const pending = await db.pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM actors a
+       LEFT JOIN snapshots s ON s.actor_id = a.id LEFT JOIN resolution_errors e ON e.actor_id = a.id
+       WHERE (s.version IS NULL OR s.version < a.version) AND (e.version IS NULL OR e.version < a.version)`,
+    );
+    expect(Number(pending.rows[0]!.n)).toBeLessThan(Number(rows[0]!.n));
+    expect(filtered.body.actors).toBe(Number(pending.rows[0]!.n));
   });
 
   it('end to end: a write is resolved by a worker; the job reports it and the snapshot is served', async () => {

@@ -106,6 +106,7 @@ describe('actor-core enqueue', () => {
     const before = await waiting();
     const cases: [string[], RegExp][] = [
       [['--ids', 'a1', '--stale'], /--stale applies only with --all/],
+      [['--ids', 'a1', '--skip-failed'], /--skip-failed applies only with --all/],
       [['--ids', ''], /--ids names no actor/],
       [['--ids', ' , ,'], /--ids names no actor/],
       [['--all', '--priority', 'interactive'], /--priority interactive cannot be used with --all/],

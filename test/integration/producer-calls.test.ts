@@ -56,6 +56,8 @@ describe('a call with wrong arguments', () => {
         'options.priority',
       ],
       [() => producer.enqueueAll({ stale: 'yes' as never }), 'INVALID_TYPE', 'filter.stale'],
+      [() => producer.enqueueAll({ skipFailed: 1 as never }), 'INVALID_TYPE', 'filter.skipFailed'],
+      [() => producer.enqueueAll({ failed: false } as never), 'UNKNOWN_FIELD', 'filter.failed'],
       [() => producer.waitForResults('abc' as never), 'INVALID_TYPE', 'jobIds'],
       [() => producer.waitForResults([7] as never), 'INVALID_TYPE', 'jobIds[0]'],
       // The queue's own meta hash, which BullMQ would read as a job.

@@ -79,7 +79,13 @@ describe('the OpenAPI document', () => {
   it('generates the request bodies from the zod schemas the routes parse with', () => {
     const request = doc.components.schemas!.ResolveRequest as { oneOf: { properties: object }[] };
     expect(Object.keys(request.oneOf[0]!.properties)).toEqual(['actorIds', 'priority', 'force']);
-    expect(Object.keys(request.oneOf[1]!.properties)).toEqual(['all', 'stale', 'priority', 'force']);
+    expect(Object.keys(request.oneOf[1]!.properties)).toEqual([
+      'all',
+      'stale',
+      'skipFailed',
+      'priority',
+      'force',
+    ]);
   });
 
   const operations = Object.entries(doc.paths).flatMap(([path, item]) =>

@@ -77,7 +77,10 @@ export function addJobRoutes(router: Router, deps: JobRouteDeps): void {
     };
     const result =
       options !== undefined
-        ? await deps.producer.enqueueAll({ stale: options.stale === true }, enqueue)
+        ? await deps.producer.enqueueAll(
+            { stale: options.stale === true, skipFailed: options.skipFailed === true },
+            enqueue,
+          )
         : await deps.producer.enqueueResolve(ids!.actorIds, enqueue);
     res.status(202).json({ jobIds: result.jobIds, actors: result.actors });
   });
