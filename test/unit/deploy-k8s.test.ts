@@ -11,6 +11,7 @@ import { QueueKeys } from 'bullmq';
 import request from 'supertest';
 import { parse as parseYaml } from 'yaml';
 import { DEFAULT_OPS, loadSettings, type Settings } from '../../config/settings';
+import { buildProgram } from '../../src/cli/main';
 import { interactiveQueueName, PRIORITY_VALUES } from '../../src/queue/resolve-jobs';
 import {
   CLI_COMMANDS,
@@ -21,6 +22,7 @@ import {
   startProblems,
 } from '../support/deploy-checks';
 import * as d from '../support/deploy-files';
+import { memoryIo } from '../support/cli';
 import { configProblems } from '../support/config';
 import { repoRoot, sharedDir } from '../support/shared';
 
@@ -41,14 +43,20 @@ interface CronJobSpec {
 const backupJob = d.findObject(applied, 'CronJob', 'actor-core-backup').spec as unknown as CronJobSpec;
 const backupPod = backupJob.jobTemplate.spec.template.spec;
 const backupContainer = backupPod.containers[0]!;
+const catchUpJob = d.findObject(applied, 'CronJob', 'actor-core-catch-up').spec as unknown as CronJobSpec;
+const catchUpContainer = catchUpJob.jobTemplate.spec.template.spec.containers[0]!;
 const specOf = (o: d.K8sObject): d.DeploymentSpec => o.spec as unknown as d.DeploymentSpec;
-const containers = deployments.flatMap((dep) => {
-  const pod = specOf(dep).template.spec;
-  return [...(pod.initContainers ?? []), ...pod.containers].map((c) => ({
-    where: `${dep.metadata.name}/${c.name}`,
-    c,
-  }));
-});
+/** Every container running the application's image: the Deployments' and the catch-up job's. */
+const containers = [
+  ...deployments.flatMap((dep) => {
+    const pod = specOf(dep).template.spec;
+    return [...(pod.initContainers ?? []), ...pod.containers].map((c) => ({
+      where: `${dep.metadata.name}/${c.name}`,
+      c,
+    }));
+  }),
+  { where: 'actor-core-catch-up/catch-up', c: catchUpContainer },
+];
 /** What an operator puts in the Secret (the example's placeholders are rejected: see the last test). */
 const SECRET_VALUES: Record<string, string> = {
   DATABASE_URL: 'postgres://actorcore:pw@postgres.example:5432/actorcore?sslmode=verify-full',
@@ -83,10 +91,20 @@ it('kustomization applies every manifest except the examples, with one image for
   );
 });
 
-it('runs only CLI commands that exist: api, worker and migrate', () => {
+it('runs only CLI commands that exist: api, worker, migrate and enqueue', () => {
   const commands = containers.map(({ c }) => c.args?.[0] ?? '');
   expect(commands.filter((c) => !CLI_COMMANDS.has(c))).toEqual([]);
-  expect(new Set(commands)).toEqual(new Set(['api', 'worker', 'migrate']));
+  expect(new Set(commands)).toEqual(new Set(['api', 'worker', 'migrate', 'enqueue']));
+});
+
+it('catches up every 15 minutes on the actors left behind, never two runs at once', () => {
+  expect(catchUpJob.schedule).toBe('*/15 * * * *');
+  expect(catchUpJob.concurrencyPolicy).toBe('Forbid');
+  expect(catchUpContainer.args).toEqual(['enqueue', '--all', '--stale', '--skip-failed']);
+  // Each option is one the command takes (an unknown one would fail every run).
+  const enqueue = buildProgram(memoryIo().io).commands.find((c) => c.name() === 'enqueue')!;
+  const options = new Set(enqueue.options.map((o) => o.long));
+  expect(catchUpContainer.args!.slice(1).filter((a) => !options.has(a))).toEqual([]);
 });
 
 it('sets only environment variables the configuration reads (env, ConfigMap keys, Secret refs)', () => {
