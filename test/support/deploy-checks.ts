@@ -23,6 +23,14 @@ export const CLI_COMMANDS: ReadonlySet<string> = new Set(
   buildProgram(memoryIo().io).commands.map((c) => c.name()),
 );
 
+/** The options in `[command, ...options]` that the CLI's command does not take (each would fail the run). */
+export function unknownOptions([command, ...options]: readonly string[]): string[] {
+  const declared = buildProgram(memoryIo().io).commands.find((c) => c.name() === command);
+  if (declared === undefined) return [`no command ${command}`];
+  const known = new Set(declared.options.map((o) => o.long));
+  return options.filter((o) => !known.has(o));
+}
+
 // ---- the ops router: what /health, /ready and /metrics are ----
 
 export const healthyChecks: OpsChecks = { database: async () => undefined, cache: async () => undefined };
@@ -85,15 +93,17 @@ export function rejection(check: () => unknown): string[] {
 export function startProblems(command: string, s: Settings): string[] {
   const problems: string[] = [];
   if (s.databaseUrl === undefined) problems.push('no DATABASE_URL');
-  if ((command === 'api' || command === 'worker') && s.redisUrl === undefined) problems.push('no REDIS_URL');
+  const queues = command === 'api' || command === 'worker' || command === 'enqueue';
+  if (queues && s.redisUrl === undefined) problems.push('no REDIS_URL');
   if (command === 'api' && s.security.jwtSecret === undefined && s.security.jwksUrl === undefined) {
     problems.push('no JWT_SECRET or JWT_JWKS_URL');
   }
   // What the API and the database commands check when they start.
   problems.push(...rejection(() => s.security.jwtSecret !== undefined && secretKey(s.security.jwtSecret)));
   problems.push(...rejection(() => s.encryptionKey !== undefined && parseKeyRing(s.encryptionKey)));
-  // Probes and Prometheus carry no token.
-  if (command !== 'migrate' && !s.security.openOpsEndpoints) problems.push('ops endpoints need a token');
+  // Probes and Prometheus carry no token (the commands that run to completion serve no endpoints).
+  const serves = command === 'api' || command === 'worker';
+  if (serves && !s.security.openOpsEndpoints) problems.push('ops endpoints need a token');
   return problems;
 }
 

@@ -18,6 +18,7 @@ import {
   listen,
   opsApp,
   startProblems,
+  unknownOptions,
 } from '../support/deploy-checks';
 import * as d from '../support/deploy-files';
 import { repoRoot } from '../support/shared';
@@ -204,6 +205,20 @@ describe('docker compose', () => {
       expect([name, dependsOn.migrate]).toEqual([name, { condition: 'service_completed_successfully' }]);
     }
     expect(services.migrate).toMatchObject({ command: ['migrate'], restart: 'no' });
+  });
+
+  it("schedules the catch-up as the deploy README's cron line says: an enqueue the one-off service can run", () => {
+    const readme = fs.readFileSync(path.join(repoRoot, 'deploy', 'README.md'), 'utf8');
+    const cron =
+      /`\*\/15 \* \* \* \* flock -n \S+ docker compose -f \S+ run --rm --no-deps (\S+) ([^`]+)`/.exec(readme);
+    expect(cron).not.toBeNull();
+    const [, service, command] = cron!;
+    const args = command!.split(' ');
+    // The same run as the Kubernetes CronJob, on a service that runs once and is not restarted.
+    expect(args).toEqual(['enqueue', '--all', '--stale', '--skip-failed']);
+    expect(services[service!]).toMatchObject({ restart: 'no' });
+    expect(unknownOptions(args)).toEqual([]);
+    expect(startProblems('enqueue', settingsOf(service!))).toEqual([]);
   });
 
   it('lets the worker scale: no container_name and no host ports', () => {
