@@ -16,7 +16,7 @@ import {
   type LocalRedis,
 } from '../../src/local-services';
 import { waitFor } from '../support/cluster';
-import { copyAof } from './support/aof-copy';
+import { copyAof, persistenceInfo } from './support/aof-copy';
 
 jest.setTimeout(120_000);
 
@@ -126,7 +126,6 @@ describe('a private PostgreSQL', () => {
 
 /** Whether the AOF buffer is written out and no fsync is pending (INFO persistence). */
 async function aofFlushed(client: Redis): Promise<boolean> {
-  const info = await client.info('persistence');
-  const field = (name: string): string | undefined => new RegExp(`^${name}:(\\S+)`, 'm').exec(info)?.[1];
+  const field = await persistenceInfo(client);
   return field('aof_buffer_length') === '0' && field('aof_pending_bio_fsync') === '0';
 }

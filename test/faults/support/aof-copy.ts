@@ -16,24 +16,37 @@ export interface AofCopy {
   dispose(): void;
 }
 
-const persistence = async (redis: Redis, name: string): Promise<string | undefined> =>
-  new RegExp(`^${name}:(\\S+)`, 'm').exec(await redis.info('persistence'))?.[1];
+/** The server's `INFO persistence`, read once, as a reader of its fields. */
+export async function persistenceInfo(redis: Redis): Promise<(name: string) => string | undefined> {
+  const info = await redis.info('persistence');
+  return (name) => new RegExp(`^${name}:(\\S+)`, 'm').exec(info)?.[1];
+}
 
 /**
- * Copies the AOF folder of the server `redis` is connected to, whose folder is `dataDir`. Automatic
- * rewrites are turned off first (until the next restart), so that the files the manifest names stay
- * those that are copied. The incremental file is copied as the server writes it: a command cut short at
- * its end is dropped at load (`aof-load-truncated`, on by default).
+ * Copies the AOF folder of the server `redis` is connected to, whose folder is `dataDir`, once the file
+ * holds every write acknowledged before the call. Automatic rewrites are turned off first (until the
+ * next restart), so that the files the manifest names stay those that are copied. The incremental file
+ * is copied as the server writes it: a command cut short at its end is dropped at load
+ * (`aof-load-truncated`, on by default).
  */
 export async function copyAof(redis: Redis, dataDir: string): Promise<AofCopy> {
   await redis.config('SET', 'auto-aof-rewrite-percentage', '0');
   await waitFor(
     'no AOF rewrite in progress or scheduled',
-    async () =>
-      (await persistence(redis, 'aof_rewrite_in_progress')) === '0' &&
-      (await persistence(redis, 'aof_rewrite_scheduled')) === '0',
+    async () => {
+      const field = await persistenceInfo(redis);
+      return field('aof_rewrite_in_progress') === '0' && field('aof_rewrite_scheduled') === '0';
+    },
     30_000,
     50,
+  );
+  // appendfsync everysec: while a background fsync is slow (a busy disk), Redis holds its AOF buffer
+  // back for up to 2 s, yet acknowledges the writes. A copy taken then would miss them.
+  await waitFor(
+    'the AOF file to hold every acknowledged write',
+    async () => (await persistenceInfo(redis))('aof_buffer_length') === '0',
+    10_000,
+    20,
   );
   const [, dirName] = (await redis.config('GET', 'appenddirname')) as [string, string];
   const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'actor-core-aof-'));
