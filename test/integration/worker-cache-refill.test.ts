@@ -5,40 +5,21 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { ActorRepository, SnapshotRepository } from '../../src/adapters/pg';
+import { SnapshotRepository } from '../../src/adapters/pg';
 import { SnapshotCache } from '../../src/adapters/redis';
 import type { SnapshotRecord } from '../../src/adapters/snapshot-record';
 import { freePort } from '../../src/local-services/free-port';
 import { resolveBatch, type BatchDependencies } from '../../src/worker/resolve-batch';
-import { deleteKeysUnder } from '../support/databases';
 import { inProcessBatch } from '../support/in-process-batch';
-import { migratedDatabase, outputOf, type TestDatabase } from '../support/pg';
+import { outputOf } from '../support/pg';
+import { useWorkerStores } from '../support/worker-stores';
 
-let db: TestDatabase;
-let redis: Redis;
-let actors: ActorRepository;
-let prefix: string;
-
-beforeAll(async () => {
-  db = await migratedDatabase('worker_cache_refill');
-  actors = new ActorRepository({ pool: db.pool, registries: db.registries.compiled });
-  redis = new Redis(process.env.REDIS_URL!, { maxRetriesPerRequest: 1 });
-});
-beforeEach(() => {
-  prefix = `test-refill-${randomUUID()}`;
-});
-afterEach(async () => {
-  await deleteKeysUnder(redis, prefix);
-});
-afterAll(async () => {
-  await redis.quit();
-  await db.close();
-});
+const s = useWorkerStores('worker_cache_refill', 'test-refill');
 
 /** The batch's dependencies, counting the refills it reports. */
 function batchDeps(): BatchDependencies & { cache: SnapshotCache; refills: number[] } {
   const refills: number[] = [];
-  return { ...inProcessBatch(db, redis, prefix), onRefill: (n) => refills.push(n), refills };
+  return { ...inProcessBatch(s.db, s.redis, s.prefix), onRefill: (n) => refills.push(n), refills };
 }
 
 /** What a batch of `ids` rejects with when its cache is on a port nothing listens on. */
@@ -52,7 +33,7 @@ async function batchWithRedisDown(ids: string[], jobId: string): Promise<unknown
   try {
     const deps = {
       ...batchDeps(),
-      cache: new SnapshotCache({ redis: down, keyPrefix: prefix, ttlSeconds: 60 }),
+      cache: new SnapshotCache({ redis: down, keyPrefix: s.prefix, ttlSeconds: 60 }),
     };
     return await resolveBatch(deps, { actorIds: ids, enqueuedAt: 0 }, jobId).then(
       () => new Error('the batch did not fail'),
@@ -66,12 +47,12 @@ async function batchWithRedisDown(ids: string[], jobId: string): Promise<unknown
 /** `n` new actors named after `name`, each written once (version 1). */
 async function someActors(name: string, n: number): Promise<string[]> {
   const ids = Array.from({ length: n }, (_, i) => `${name}-${randomUUID()}-${i + 1}`);
-  for (const id of ids) await actors.putSubsystem(id, outputOf('items', 10));
+  for (const id of ids) await s.actors.putSubsystem(id, outputOf('items', 10));
   return ids;
 }
 
 const pgRecords = async (ids: readonly string[]): Promise<Map<string, SnapshotRecord>> =>
-  new Map((await new SnapshotRepository(db.pool).loadSnapshots(ids)).map((r) => [r.actorId, r]));
+  new Map((await new SnapshotRepository(s.db.pool).loadSnapshots(ids)).map((r) => [r.actorId, r]));
 
 describe('a batch finding actors current in Postgres', () => {
   it('copies their snapshots to Redis when an earlier run wrote Postgres but lost Redis before its cache write', async () => {
@@ -80,7 +61,7 @@ describe('a batch finding actors current in Postgres', () => {
     expect(await batchWithRedisDown(ids, 'job-1')).toMatchObject({ code: 'STORE_UNAVAILABLE' });
     const stored = await pgRecords(ids);
     expect(stored.size).toBe(30);
-    expect(await redis.exists(...ids.map((id) => `${prefix}:snapshot:${id}`))).toBe(0);
+    expect(await s.redis.exists(...ids.map((id) => `${s.prefix}:snapshot:${id}`))).toBe(0);
 
     // The next run is a plain first run (as when Redis lost the job's state with the writes).
     const deps = batchDeps();
@@ -89,23 +70,23 @@ describe('a batch finding actors current in Postgres', () => {
     expect(deps.refills).toEqual([30]);
     const cached = await deps.cache.getMany(ids);
     expect(cached).toEqual(stored);
-    expect(await redis.ttl(`${prefix}:snapshot:${ids[0]}`)).toBeGreaterThan(0);
+    expect(await s.redis.ttl(`${s.prefix}:snapshot:${ids[0]}`)).toBeGreaterThan(0);
   });
 
   it('replaces a missing, expired, older, corrupt or other-registry cached snapshot, and keeps a newer one', async () => {
     const ids = await someActors('mixed', 6);
     const [missing, expired, older, corrupt, otherRegistry, newer] = ids as [string, ...string[]];
-    await actors.putSubsystem(older!, outputOf('items', 20)); // version 2: Redis will get its version 1
+    await s.actors.putSubsystem(older!, outputOf('items', 20)); // version 2: Redis will get its version 1
     const deps = batchDeps();
     await resolveBatch(deps, { actorIds: ids, enqueuedAt: 0 }, 'job-1');
     const stored = await pgRecords(ids);
-    const key = (id: string): string => `${prefix}:snapshot:${id}`;
+    const key = (id: string): string => `${s.prefix}:snapshot:${id}`;
 
-    await redis.del(key(missing));
-    await redis.pexpire(key(expired!), 1);
-    await redis.set(key(corrupt!), 'not a cached snapshot');
+    await s.redis.del(key(missing));
+    await s.redis.pexpire(key(expired!), 1);
+    await s.redis.set(key(corrupt!), 'not a cached snapshot');
     // An older version and another registry's snapshot, as a run before this one may have left.
-    await redis.del(key(older!));
+    await s.redis.del(key(older!));
     await deps.cache.setMany([{ ...stored.get(older!)!, version: 1, snapshotJson: '{"Version":1}' }]);
     await deps.cache.setMany([{ ...stored.get(otherRegistry!)!, registryVersion: 'r1-another' }]);
     const newerRecord = { ...stored.get(newer!)!, version: 2, snapshotJson: '{"Version":2}' };
@@ -126,12 +107,12 @@ describe('a batch finding actors current in Postgres', () => {
     const deps = batchDeps();
     await resolveBatch(deps, { actorIds: ids, enqueuedAt: 0 }, 'job-1');
     // A TTL no write of this cache sets: a rewrite would bring it back to 60 s.
-    for (const id of ids) await redis.expire(`${prefix}:snapshot:${id}`, 5000);
+    for (const id of ids) await s.redis.expire(`${s.prefix}:snapshot:${id}`, 5000);
 
     const result = await resolveBatch(deps, { actorIds: ids, enqueuedAt: 0 }, 'job-2');
     expect(result.counts.current).toBe(10);
     expect(deps.refills).toEqual([]);
-    for (const id of ids) expect(await redis.ttl(`${prefix}:snapshot:${id}`)).toBeGreaterThan(60);
+    for (const id of ids) expect(await s.redis.ttl(`${s.prefix}:snapshot:${id}`)).toBeGreaterThan(60);
   });
 
   it('fails as a transient STORE_UNAVAILABLE when Redis cannot be read to check them', async () => {
