@@ -18,14 +18,15 @@ import { createMetrics } from '../../src/metrics';
 import { createOpsRouter, type OpsChecks } from '../../src/sidecar/ops-router';
 import { memoryIo } from './cli';
 
-/** The names of the CLI's commands (buildProgram only declares them: nothing runs). */
-export const CLI_COMMANDS: ReadonlySet<string> = new Set(
-  buildProgram(memoryIo().io).commands.map((c) => c.name()),
-);
+/** The CLI's commands, declared (buildProgram only declares them: nothing runs). */
+const cliCommands = buildProgram(memoryIo().io).commands;
+
+/** The names of the CLI's commands. */
+export const CLI_COMMANDS: ReadonlySet<string> = new Set(cliCommands.map((c) => c.name()));
 
 /** The options in `[command, ...options]` that the CLI's command does not take (each would fail the run). */
 export function unknownOptions([command, ...options]: readonly string[]): string[] {
-  const declared = buildProgram(memoryIo().io).commands.find((c) => c.name() === command);
+  const declared = cliCommands.find((c) => c.name() === command);
   if (declared === undefined) return [`no command ${command}`];
   const known = new Set(declared.options.map((o) => o.long));
   return options.filter((o) => !known.has(o));
